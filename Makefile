@@ -1,0 +1,34 @@
+# Two commands from a fresh clone: `make run` (the main job) and `make test`.
+# Each creates .venv and installs what it needs, pinned by constraints.txt.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
+
+.PHONY: run test bench lint clean
+
+run: $(VENV)/.server
+	$(BIN)/workbench sync
+
+test: $(VENV)/.server $(VENV)/.test
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.server $(VENV)/.test
+	$(BIN)/python bench/run.py
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check workbench tests bench
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.server: pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(PIP) -e '.[server]'
+	touch $@
+
+$(VENV)/.test: pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(PIP) -e '.[server,test]' ruff
+	touch $@
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,90 @@
+"""The Label Studio labeling config (XML), generated from the schema.
+
+Results store the schema ids (``value``); the interface shows the display
+names (``html`` on choices, ``alias``-free labels keep the id readable) and the
+definitions as hints. Control names are fixed: exports and downstream code key
+on them.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from workbench.schema import (
+    ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, SCHEMA, STANCE, TEXT, Schema, Value,
+)
+
+# Colour-blind-safe palette (Okabe-Ito, then Tol's muted), cycled per control.
+_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+            "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
+            "#882255", "#AA4499", "#DDDDDD")
+
+
+def label_config(schema: Schema = SCHEMA) -> str:
+    """The XML for a project, deterministic for a given schema."""
+    root = ET.Element("View")
+    # No "--" inside an XML comment, hence no option name here.
+    root.append(ET.Comment(f" generated from workbench schema {schema.version}, do not edit: "
+                           f"regenerate with the workbench schema command "))
+    layout = _el(root, "View", style="display: flex; gap: 1.5em; align-items: flex-start")
+    main = _el(layout, "View", style="flex: 3; min-width: 0")
+    side = _el(layout, "View", style="flex: 2; min-width: 16em; position: sticky; top: 0")
+
+    _el(main, "Header", value="$title", size="4")
+    _labels(main, ACTORS, "Actors", schema.actor_roles)
+    _labels(main, CRIME_MENTIONS, "Crime mentions", schema.mention_types)
+    _el(main, "Text", name=TEXT, value="$text", granularity="word")
+    relations = _el(main, "Relations")
+    for value in schema.relation_types:
+        _el(relations, "Relation", value=value.id)
+
+    _header(side, "Crime types (required)")
+    _choices(side, CRIME_TYPES, schema.crime_types, choice="multiple",
+             required_message="Choose at least one crime type (or no_crime).")
+    _header(side, "Stance toward the authorities' response (required)")
+    _choices(side, STANCE, schema.stances, choice="single-radio",
+             required_message="Choose the article's stance.")
+    region = _el(side, "View", visibleWhen="region-selected", whenTagName=ACTORS)
+    _header(region, "Selected actor's stance toward the crackdown")
+    _choices(region, ACTOR_STANCE, schema.actor_stances, choice="single-radio",
+             perRegion="true")
+
+    ET.indent(root, space="  ")
+    return ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _el(parent: ET.Element, tag: str, **attributes: str) -> ET.Element:
+    return ET.SubElement(parent, tag, attributes)
+
+
+def _header(parent: ET.Element, text: str) -> None:
+    _el(parent, "Header", value=text, size="5")
+
+
+def _labels(parent: ET.Element, name: str, title: str, values: tuple[Value, ...]) -> None:
+    _header(parent, title)
+    labels = _el(parent, "Labels", name=name, toName=TEXT, showInline="true")
+    for index, value in enumerate(values):
+        attributes = {"value": value.id, "background": _COLOURS[index % len(_COLOURS)],
+                      "hint": f"{value.name}: {value.definition}"}
+        if value.hotkey:
+            attributes["hotkey"] = value.hotkey
+        _el(labels, "Label", **attributes)
+
+
+def _choices(parent: ET.Element, name: str, values: tuple[Value, ...], *, choice: str,
+             required_message: str | None = None, **extra: str) -> None:
+    attributes = {"name": name, "toName": TEXT, "choice": choice, "showInline": "false", **extra}
+    if required_message:
+        attributes |= {"required": "true", "requiredMessage": required_message}
+    choices = _el(parent, "Choices", **attributes)
+    for value in values:
+        child = {"value": value.id, "html": _display(value), "hint": value.definition}
+        if value.hotkey:
+            child["hotkey"] = value.hotkey
+        _el(choices, "Choice", **child)
+
+
+def _display(value: Value) -> str:
+    """What the interface shows for a choice; the result stores ``value.id``."""
+    return f"{value.name} <small style='opacity:.6'>{value.id}</small>"

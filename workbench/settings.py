@@ -1,0 +1,34 @@
+"""One settings object, read when a command starts, never at import.
+
+Precedence, highest first: a command-line option, a ``WORKBENCH_*`` environment
+variable, the same name in a ``.env`` file in the working directory (git-ignored),
+the default below. Tests pass values to ``Settings(...)`` directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WORKBENCH_", env_file=".env",
+                                      env_file_encoding="utf-8", extra="ignore")
+
+    home: Path = Field(Path(".workbench"), description="state dir: managed server, credentials")
+    port: int = Field(8080, ge=1, le=65535, description="port of the managed Label Studio")
+    host: str = Field("127.0.0.1", description="address the managed server binds to")
+    label_studio_url: str | None = Field(
+        None, description="a remote Label Studio; when set, no server is started")
+    label_studio_api_key: SecretStr | None = Field(None, description="API key for the remote server")
+    overlap: int = Field(3, ge=1, le=20, description="annotators per task")
+    project: str = Field("Crime news", min_length=1, max_length=50,
+                         description="Label Studio project title")
+    exports: Path = Field(Path("exports"), description="raw pulls, gold versions, decisions log")
+
+    @property
+    def managed(self) -> bool:
+        """True when the workbench runs its own Label Studio."""
+        return self.label_studio_url is None
