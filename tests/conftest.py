@@ -1,13 +1,27 @@
-"""Shared fixtures. Fixtures that start a real Label Studio live in tests/studio_fixtures.py."""
+"""Shared fixtures. The session's real Label Studio is started here, once, on a free port."""
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from pathlib import Path
 
 import pytest
 
+from workbench.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# What Label Studio would read from a careless shell; the managed server must ignore it.
+STRAY_ENVIRONMENT = {"HOST": "0.0.0.0", "PORT": "9", "USERNAME": "intruder@example.com",
+                     "PASSWORD": "intruder-password", "LABEL_STUDIO_USERNAME": "intruder@x.org"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -18,3 +32,73 @@ def seeds_dir() -> Path:
 @pytest.fixture
 def ingest_fixtures() -> Path:
     return FIXTURES / "ingest"
+
+
+@pytest.fixture(scope="session")
+def server_settings(tmp_path_factory) -> Settings:
+    """Settings of a real managed Label Studio, started once for the session."""
+    from workbench.server import ManagedServer
+
+    settings = Settings(home=tmp_path_factory.mktemp("workbench-home"), port=free_port(),
+                        _env_file=None)
+    saved = {key: os.environ.get(key) for key in STRAY_ENVIRONMENT}
+    os.environ.update(STRAY_ENVIRONMENT)
+    try:
+        ManagedServer(settings).start()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    yield settings
+    ManagedServer(settings).stop()
+
+
+@pytest.fixture
+def settings(server_settings) -> Settings:
+    """The session server, with a project of this test's own."""
+    return server_settings.model_copy(update={"project": f"test-{uuid.uuid4().hex[:10]}"})
+
+
+@pytest.fixture
+def studio(settings):
+    from workbench.studio import connect
+
+    return connect(settings, start=False)
+
+
+@pytest.fixture
+def cli_env(settings) -> dict[str, str]:
+    """The environment a `workbench` command needs to reach the session server."""
+    return {"WORKBENCH_HOME": str(settings.home), "WORKBENCH_PORT": str(settings.port),
+            "WORKBENCH_PROJECT": settings.project, "WORKBENCH_LABEL_STUDIO_URL": None,
+            "WORKBENCH_LABEL_STUDIO_API_KEY": None}
+
+
+def synthetic_articles(directory: Path, count: int, *, size: int = 3000, prefix: str = "syn"
+                       ) -> Path:
+    """``count`` ~``size``-byte articles in one JSON Lines file, with ids."""
+    import json
+
+    sentence = ("Police in Sihanoukville said {n} victims of human trafficking were rescued "
+                "from a scam compound, and the court charged suspects with kidnapping. ")
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{prefix}.jsonl"
+    with path.open("w") as handle:
+        for n in range(count):
+            text = (sentence.format(n=n) * (size // len(sentence) + 1))[:size]
+            handle.write(json.dumps({"id": f"{prefix}-{n}", "title": f"Article {n}",
+                                     "text": text}) + "\n")
+    return path
+
+
+@pytest.fixture
+def ls_client(settings):
+    """label-studio-sdk's own client on the session server, to read back and annotate."""
+    from label_studio_sdk import LabelStudio
+
+    from workbench.server import ManagedServer
+
+    token = ManagedServer(settings).credentials().token.get_secret_value()
+    return LabelStudio(base_url=f"http://127.0.0.1:{settings.port}", api_key=token)

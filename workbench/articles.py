@@ -36,7 +36,7 @@ class Origin(BaseModel):
     path: str
     record: str | None = None  # "line 3" in JSON Lines, "row 2" in CSV, "item 1" in JSON
     file_sha256: str | None = Field(
-        default=None, description="sha256 of the input's own text (file or record), before cleaning")
+        default=None, description="sha256 of the input's text (file or record) before cleaning")
 
 
 class Article(BaseModel):
@@ -353,7 +353,8 @@ def _from_record(record: Any, path: Path, where: str, fields: FieldMap,
 
 
 def _article(*, article_id: str | None, raw: str, cleaned: Cleaned, origin: Origin,
-             title: str | None, published: date | None, url: str | None = None, source: str | None = None,
+             title: str | None, published: date | None, url: str | None = None,
+             source: str | None = None,
              extra: dict[str, Any] | None = None) -> Article:
     source_sha = sha256_text(normalize_newlines(raw).strip())
     origin.file_sha256 = source_sha

@@ -13,6 +13,7 @@ from workbench.articles import FieldMap, IngestReport, ingest
 from workbench.errors import WorkbenchError
 from workbench.labelconfig import label_config
 from workbench.schema import SCHEMA
+from workbench.settings import Settings
 
 
 class _Group(click.Group):
@@ -117,7 +118,7 @@ def ingest_command(paths: tuple[Path, ...], as_json: bool, strict: bool, **field
 
 
 def _print_ingest_summary(report: IngestReport, *, err: bool) -> None:
-    echo = lambda line="": click.echo(line, err=err)  # noqa: E731
+    echo = lambda line="": click.echo(line, err=err)
     echo(f"{len(report.articles)} articles from {report.files} files: "
          f"{len(report.duplicates)} duplicates, {len(report.rejected)} rejected, "
          f"{len(report.warnings)} warnings")
@@ -132,6 +133,265 @@ def _print_ingest_summary(report: IngestReport, *, err: bool) -> None:
         echo(f"{'rejected' if problem.severity == 'error' else 'warning'}: {problem}")
     for path in report.skipped:
         echo(f"skipped: {path}: not .txt, .md, .jsonl, .json or .csv")
+
+
+def _settings(**overrides) -> Settings:
+    """Settings from the environment and .env, with command-line options on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+# -- server ------------------------------------------------------------------------------
+
+
+@cli.group()
+def server() -> None:
+    """Run the managed local Label Studio (under $WORKBENCH_HOME, bound to 127.0.0.1).
+
+    \b
+    Example:
+        workbench server start && workbench server status
+    """
+
+
+@server.command("start")
+def server_start() -> None:
+    """Start the managed Label Studio; returns once it answers. No-op when it runs.
+
+    The first start creates the database and the admin account (about 30 s).
+
+    \b
+    Example:
+        workbench server start
+    """
+    from workbench.server import ManagedServer
+
+    managed = ManagedServer(_settings())
+    if managed.running() is None:
+        click.echo(f"Starting Label Studio at {managed.url} ...", err=True)
+    info = managed.start()
+    click.echo(f"Label Studio is up at {info.url} (pid {info.pid}); "
+               f"admin login {managed.credentials().email}, password in "
+               f"{managed.credentials_file}")
+
+
+@server.command("stop")
+def server_stop() -> None:
+    """Stop the managed Label Studio (SIGTERM, then wait). Data and token are kept.
+
+    \b
+    Example:
+        workbench server stop
+    """
+    from workbench.server import ManagedServer
+
+    stopped = ManagedServer(_settings()).stop()
+    click.echo("Label Studio stopped" if stopped else "Label Studio was not running")
+
+
+@server.command("status")
+def server_status() -> None:
+    """Print up/down, URL, version, and per project its tasks and annotations.
+
+    Exits 1 when the server is down.
+
+    \b
+    Example:
+        workbench server status
+    """
+    from workbench.status import server_status as status
+
+    report = status(_settings())
+    where = "managed" if report.managed else "remote"
+    if not report.up:
+        click.echo(f"Label Studio ({where}) is down: {report.url}")
+        sys.exit(1)
+    click.echo(f"Label Studio ({where}) is up: {report.url}, version {report.version or '?'}")
+    for project in report.projects:
+        click.echo(f"  project {project.id} {project.title!r}: {project.tasks} tasks, "
+                   f"{project.annotations} annotations")
+
+
+# -- push --------------------------------------------------------------------------------
+
+
+class _Progress:
+    """A progress bar on stderr, opened at the library's first report, off with --silent."""
+
+    def __init__(self, label: str, *, silent: bool):
+        self.label, self.silent, self.bar = label, silent, None
+
+    def __call__(self, advanced: int, total: int) -> None:
+        if self.silent or total == 0:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(advanced)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+@cli.command("push")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
+@click.option("--reconcile", is_flag=True,
+              help="Rebuild the local task ledger from the server before pushing.")
+@click.option("--project", help="Project title (default: $WORKBENCH_PROJECT or 'Crime news').")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=500, show_default=True,
+              help="Tasks per import request.")
+@click.option("--silent", is_flag=True, help="No progress bar.")
+@_field_options
+def push_command(paths: tuple[Path, ...], dry_run: bool, reconcile: bool, project: str | None,
+                 batch_size: int, silent: bool, **fields) -> None:
+    """Import articles into the Label Studio project, with pre-annotations.
+
+    Creates or updates the project (labeling config, guidelines, overlap) and
+    imports only what it lacks: running it twice imports nothing the second
+    time. PATHS defaults to seeds/. Starts the managed server when no remote
+    one is configured.
+
+    \b
+    Examples:
+        workbench push
+        workbench push more/ --dry-run
+        WORKBENCH_OVERLAP=2 workbench push articles.jsonl --text-field body
+    """
+    from workbench.lock import job_lock
+    from workbench.push import push
+    from workbench.studio import connect
+
+    settings = _settings(project=project)
+    with job_lock(settings.home, "push"):
+        studio = connect(settings, start=True)
+        with _Progress("Pushing", silent=silent) as progress:
+            report = push(paths or (Path("seeds"),), settings=settings, studio=studio,
+                          fields=_field_map(fields), dry_run=dry_run, reconcile=reconcile,
+                          batch_size=batch_size, progress=progress)
+    _print_push_summary(report)
+
+
+def _print_push_summary(report) -> None:
+    ingested = report.ingest
+    for problem in ingested.problems:
+        kind = "rejected" if problem.severity == "error" else "warning"
+        click.echo(f"{kind}: {problem}", err=True)
+    for article_id in report.changed_kept:
+        click.echo(f"changed: {article_id}: its text differs from the task's, which has "
+                   f"annotations: kept the task as it is", err=True)
+    verb = "would be " if report.dry_run else ""
+    if report.project_created:
+        click.echo(f"Project {report.project_title!r} {verb or 'was '}created")
+    elif report.config_updated:
+        click.echo(f"Project {report.project_title!r}: labeling config {verb or ''}updated")
+    click.echo(f"{len(report.created)} {verb}created, {report.unchanged} already there, "
+               f"{len(report.replaced) + len(report.changed_kept)} changed "
+               f"({len(report.replaced)} {verb}replaced, {len(report.changed_kept)} kept: "
+               f"annotated), {len(ingested.rejected)} rejected, "
+               f"{len(ingested.duplicates)} duplicates in the input")
+    if report.duplicates_removed:
+        click.echo(f"{report.duplicates_removed} duplicate tasks {verb}removed from the project")
+    if report.project_url:
+        click.echo(f"Tasks: {report.project_url}")
+
+
+# -- annotators --------------------------------------------------------------------------
+
+
+@cli.group()
+def annotators() -> None:
+    """Manage annotator accounts on the managed Label Studio.
+
+    \b
+    Example:
+        workbench annotators add ana@example.org
+    """
+
+
+@annotators.command("add")
+@click.argument("email")
+@click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read the password from this file's first line (else one is generated "
+                   "and stored 0600 under $WORKBENCH_HOME/annotators/).")
+def annotators_add(email: str, password_file: Path | None) -> None:
+    """Create an annotator account (or reset its password) and print the login URL.
+
+    Never prints a password.
+
+    \b
+    Examples:
+        workbench annotators add ana@example.org
+        workbench annotators add ana@example.org --password-file ana.txt
+    """
+    from workbench.annotators import add_annotator
+    from workbench.studio import connect
+
+    settings = _settings()
+    annotator = add_annotator(settings, connect(settings), email, password_file=password_file)
+    state = "created" if annotator.created else "already existed; password reset"
+    click.echo(f"{annotator.email}: {state}. Log in at {annotator.login_url}")
+    if annotator.password_file:
+        click.echo(f"The password is in {annotator.password_file} (readable by you only): "
+                   f"hand it over privately.")
+
+
+@annotators.command("list")
+def annotators_list() -> None:
+    """List the accounts on the server, one per line: id, email.
+
+    \b
+    Example:
+        workbench annotators list
+    """
+    from workbench.annotators import list_annotators
+    from workbench.studio import connect
+
+    settings = _settings()
+    for user in list_annotators(connect(settings)):
+        click.echo(f"{user['id']}\t{user['email']}")
+
+
+# -- sync --------------------------------------------------------------------------------
+
+
+@cli.command("sync")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--silent", is_flag=True, help="No progress bar.")
+def sync_command(paths: tuple[Path, ...], silent: bool) -> None:
+    """The main job: server up, project ensured, articles pushed; says what is next.
+
+    Safe to run again (and from cron): it only does what is left to do.
+    PATHS defaults to seeds/.
+
+    \b
+    Example:
+        workbench sync
+    """
+    from workbench.lock import job_lock
+    from workbench.push import push
+    from workbench.server import ManagedServer
+    from workbench.studio import connect
+
+    settings = _settings()
+    with job_lock(settings.home, "sync"):
+        if settings.managed and ManagedServer(settings).running() is None:
+            click.echo("Starting Label Studio (the first start takes about 30 s) ...", err=True)
+        studio = connect(settings, start=True)
+        with _Progress("Pushing", silent=silent) as progress:
+            report = push(paths or (Path("seeds"),), settings=settings, studio=studio,
+                          progress=progress)
+    _print_push_summary(report)
+    click.echo(f"Annotate at {studio.url}/projects/{report.project_id}/ "
+               f"({settings.overlap} annotators per article).")
+    if settings.managed:
+        server = ManagedServer(settings)
+        click.echo(f"Log in as {server.credentials().email} (password in "
+                   f"{server.credentials_file}), or add annotators: "
+                   f"workbench annotators add EMAIL")
 
 
 def main() -> None:

@@ -30,7 +30,8 @@ class StaleFilesError(WorkbenchError):
     def __init__(self, paths: list[Path]):
         self.paths = paths
         names = ", ".join(str(p) for p in paths)
-        super().__init__(f"generated files are out of date: {names} (run: workbench schema --write)")
+        super().__init__(
+            f"generated files are out of date: {names} (run: workbench schema --write)")
 
 
 class ConfigError(WorkbenchError):

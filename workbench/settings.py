@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="address the managed server binds to")
     label_studio_url: str | None = Field(
         None, description="a remote Label Studio; when set, no server is started")
-    label_studio_api_key: SecretStr | None = Field(None, description="API key for the remote server")
+    label_studio_api_key: SecretStr | None = Field(
+        None, description="API key for the remote server")
     overlap: int = Field(3, ge=1, le=20, description="annotators per task")
     project: str = Field("Crime news", min_length=1, max_length=50,
                          description="Label Studio project title")
