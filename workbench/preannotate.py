@@ -54,46 +54,58 @@ def load_cues() -> Cues:
 
 
 _WORD = re.compile(r"\w+")
-_JOINERS = frozenset((" ", "-", "\u2019", "'", "\u00a0"))
+_JOINER = "[ \\-\u2019'\u00a0]"  # between the words of a phrase: a space, hyphen or apostrophe
 
 
 class _Matcher:
     """Finds cue phrases on whole words, longest first, with their labels.
 
-    A dictionary of word tuples, not one big regular expression: Python's
-    regex engine tries every alternative at every position, which is
-    ten times slower on a few hundred cues.
+    The phrases are compiled into one regular expression shaped like a trie
+    (``police(?:[ -]officers)?|...``): Python's regex engine tries alternatives
+    one by one, and shared prefixes make it fail fast at most positions.
     """
 
     def __init__(self, cues: list[tuple[str, str]]):
         # cues: (phrase, label), in priority order: the first label given to a phrase wins.
-        self._phrases: dict[tuple[str, ...], str] = {}
+        self._labels: dict[tuple[str, ...], str] = {}
         for phrase, label in cues:
-            self._phrases.setdefault(tuple(_WORD.findall(phrase.lower())), label)
-        self._lengths: dict[str, list[int]] = {}  # first word -> phrase lengths, longest first
-        for words in self._phrases:
-            self._lengths.setdefault(words[0], []).append(len(words))
-        for lengths in self._lengths.values():
-            lengths.sort(reverse=True)
+            self._labels.setdefault(tuple(_WORD.findall(phrase.lower())), label)
+        pattern = r"(?<!\w)(?:" + _trie_pattern(self._labels) + r")(?!\w)"
+        self._lower = re.compile(pattern)
+        self._any_case = re.compile(pattern, re.IGNORECASE)
 
-    def find(self, text: str, tokens: list[tuple[int, int, str]]):
-        """Matches over ``tokens``: (start, end, lowercased word) of every word in ``text``."""
-        i = 0
-        while i < len(tokens):
-            lengths = self._lengths.get(tokens[i][2])
-            matched = 0
-            for n in lengths or ():
-                window = tokens[i:i + n]
-                joined = all(text[a[1]:b[0]] in _JOINERS
-                             for a, b in zip(window, window[1:], strict=False))
-                if len(window) == n and joined:
-                    label = self._phrases.get(tuple(t[2] for t in window))
-                    if label:
-                        start, end = tokens[i][0], window[-1][1]
-                        yield start, end, text[start:end], label
-                        matched = n
-                        break
-            i += matched or 1
+    def find(self, text: str, lowered: str):
+        """(start, end, text, label) of each match; ``lowered`` is ``text.lower()``."""
+        if len(lowered) == len(text):
+            matches = self._lower.finditer(lowered)
+        else:  # lower() changed the length (rare letters): match the text itself
+            matches = self._any_case.finditer(text)
+        for match in matches:
+            start, end = match.span()
+            label = self._labels[tuple(_WORD.findall(match.group().lower()))]
+            yield start, end, text[start:end], label
+
+
+_END = ""
+
+
+def _trie_pattern(phrases) -> str:
+    trie: dict = {}
+    for words in phrases:
+        node = trie
+        for char in "\0".join(words):  # NUL stands for the joiner between words
+            node = node.setdefault(char, {})
+        node[_END] = {}
+
+    def pattern(node: dict) -> str:
+        branches = [(_JOINER if char == "\0" else re.escape(char)) + pattern(child)
+                    for char, child in sorted(node.items()) if char != _END]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if _END in node else body
+
+    return pattern(trie)
 
 
 class PreAnnotator:
@@ -118,12 +130,12 @@ class PreAnnotator:
     def predict(self, text: str) -> dict:
         """A prediction dict as Label Studio imports it (offsets in UTF-16 units)."""
         offsets = Offsets(text)
-        tokens = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
+        lowered = text.lower()
         result: list[dict] = []
         mentioned: set[str] = set()
         for control, matcher in ((ACTORS, self._actors), (CRIME_MENTIONS, self._mentions)):
             previous: dict | None = None
-            for start, end, phrase, label in matcher.find(text, tokens):
+            for start, end, phrase, label in matcher.find(text, lowered):
                 if control == CRIME_MENTIONS:
                     mentioned.add(label)
                 value = previous["value"] if previous else None

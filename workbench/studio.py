@@ -9,6 +9,7 @@ names what failed and never echoes headers or tokens.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -166,13 +167,29 @@ class Studio:
     def import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> list[int]:
         """Bulk-import tasks (plain dicts, with predictions); returns their ids, in order.
 
+        Sent through the SDK's own HTTP client (its base URL, auth and token
+        refresh) with the body encoded once by ``json``: the SDK's per-element
+        encoder costs about a millisecond a task, more than the import itself.
         Not retried: a lost answer may hide a landed import. Callers reconcile.
         """
-        response = self._call(
-            f"import {len(tasks)} tasks into project {project_id}",
-            lambda: self._client.projects.import_tasks(
-                id=project_id, request=tasks, return_task_ids=True), retry=False)
-        return list(response.task_ids or [])
+        from label_studio_sdk.core.api_error import ApiError
+
+        body = json.dumps(tasks, ensure_ascii=False).encode("utf-8")
+
+        def send() -> dict[str, Any]:
+            response = self._client._client_wrapper.httpx_client.request(
+                f"api/projects/{project_id}/import", method="POST",
+                params={"return_task_ids": True}, content=body,
+                headers={"content-type": "application/json"},
+                request_options={"max_retries": 0})
+            if not 200 <= response.status_code < 300:
+                raise ApiError(status_code=response.status_code, headers=dict(response.headers),
+                               body=_body(response))
+            return response.json()
+
+        answer = self._call(f"import {len(tasks)} tasks into project {project_id}", send,
+                            retry=False)
+        return list(answer.get("task_ids") or [])
 
     def delete_task(self, task_id: int) -> None:
         from label_studio_sdk.core.api_error import ApiError
@@ -197,6 +214,13 @@ class Studio:
         user = self._call(f"create user {email}", lambda: self._client.users.create(
             username=email, email=email), retry=False)
         return user.id
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
 
 
 def _describe(status: int | None, body: Any) -> str:

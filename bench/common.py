@@ -1,0 +1,70 @@
+"""Helpers shared by the benchmarks: a throwaway managed server and synthetic data."""
+
+from __future__ import annotations
+
+import json
+import socket
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from workbench.server import ManagedServer
+from workbench.settings import Settings
+
+# About as many cue phrases per kilobyte as the seed articles (a dozen), so the
+# pre-annotations, which Label Studio stores item by item, weigh what real ones do.
+SENTENCES = (
+    "Police in Sihanoukville said {n} victims of human trafficking were rescued on Tuesday. ",
+    "The operation followed months of complaints from families in several provinces. ",
+    "Workers described long shifts, confiscated passports and unpaid wages at the site. ",
+    "The provincial court charged two suspects with kidnapping. ",
+    "Officials said the investigation would continue into next month and beyond. ",
+    "Residents near the building said they had noticed nothing unusual for years. ",
+    "Rights groups said more needed to be done to protect those who were rescued. ",
+    "The Interior Minister ordered a review of the special economic zone. ",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def managed_server():
+    """A fresh managed Label Studio in a temporary home; stopped and removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="workbench-bench-") as home:
+        settings = Settings(home=Path(home), port=free_port(), _env_file=None)
+        server = ManagedServer(settings)
+        started = time.perf_counter()
+        server.start()
+        print(f"(Label Studio started in {time.perf_counter() - started:.0f} s)", flush=True)
+        try:
+            yield settings
+        finally:
+            server.stop()
+
+
+def synthetic_jsonl(path: Path, count: int, *, size: int = 3000, prefix: str = "a") -> Path:
+    """``count`` distinct articles of about ``size`` characters, one JSON object a line."""
+    with path.open("w") as handle:
+        for n in range(count):
+            parts, length, k = [], 0, 0
+            while length < size:
+                part = SENTENCES[(n + k) % len(SENTENCES)].format(n=n)
+                parts.append(part)
+                length += len(part)
+                k += 1
+            handle.write(json.dumps({"id": f"{prefix}-{n}", "title": f"Article {n}",
+                                     "text": "".join(parts)[:size]}) + "\n")
+    return path
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda row: "| " + " | ".join(
+        str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)) + " |"
+    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+                      *map(line, rows)])
