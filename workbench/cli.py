@@ -135,6 +135,14 @@ def _print_ingest_summary(report: IngestReport, *, err: bool) -> None:
         echo(f"skipped: {path}: not .txt, .md, .jsonl, .json or .csv")
 
 
+def _shown(path: Path) -> Path:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def _settings(**overrides) -> Settings:
     """Settings from the environment and .env, with command-line options on top."""
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
@@ -171,7 +179,7 @@ def server_start() -> None:
     info = managed.start()
     click.echo(f"Label Studio is up at {info.url} (pid {info.pid}); "
                f"admin login {managed.credentials().email}, password in "
-               f"{managed.credentials_file}")
+               f"{_shown(managed.credentials_file)}")
 
 
 @server.command("stop")
@@ -335,7 +343,7 @@ def annotators_add(email: str, password_file: Path | None) -> None:
     state = "created" if annotator.created else "already existed; password reset"
     click.echo(f"{annotator.email}: {state}. Log in at {annotator.login_url}")
     if annotator.password_file:
-        click.echo(f"The password is in {annotator.password_file} (readable by you only): "
+        click.echo(f"The password is in {_shown(annotator.password_file)} (readable by you only): "
                    f"hand it over privately.")
 
 
@@ -390,7 +398,7 @@ def sync_command(paths: tuple[Path, ...], silent: bool) -> None:
     if settings.managed:
         server = ManagedServer(settings)
         click.echo(f"Log in as {server.credentials().email} (password in "
-                   f"{server.credentials_file}), or add annotators: "
+                   f"{_shown(server.credentials_file)}), or add annotators: "
                    f"workbench annotators add EMAIL")
 
 
