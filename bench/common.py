@@ -68,3 +68,37 @@ def table(rows: list[list[str]], header: list[str]) -> str:
         str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)) + " |"
     return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|",
                       *map(line, rows)])
+
+
+def measure(command: list[str]) -> tuple[float, float]:
+    """Wall time (s) and peak resident memory (MiB) of one child process."""
+    import os
+    import subprocess
+
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) not in (0, 1):  # validate exits 1 on findings
+        raise RuntimeError(f"{command} failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def json_load_command(path: Path) -> list[str]:
+    """The baseline: merely json.load the file."""
+    import sys
+
+    return [sys.executable, "-c", f"import json; json.load(open({str(path)!r}, encoding='utf-8'))"]
+
+
+def synthetic_export(folder: Path, tasks: int) -> Path:
+    """A synthetic pull of ``tasks`` x 3 annotations (see synthetic.py), cached in ``folder``."""
+    from synthetic import write_export
+
+    path = folder / f"export-{tasks}.json"
+    if not path.exists():
+        started = time.perf_counter()
+        write_export(path, tasks)
+        print(f"(wrote {path.name}: {path.stat().st_size / 1e6:,.0f} MB in "
+              f"{time.perf_counter() - started:.0f} s)", flush=True)
+    return path

@@ -56,9 +56,10 @@ def server_settings(tmp_path_factory) -> Settings:
 
 
 @pytest.fixture
-def settings(server_settings) -> Settings:
-    """The session server, with a project of this test's own."""
-    return server_settings.model_copy(update={"project": f"test-{uuid.uuid4().hex[:10]}"})
+def settings(server_settings, tmp_path) -> Settings:
+    """The session server, with a project and an exports folder of this test's own."""
+    return server_settings.model_copy(update={"project": f"test-{uuid.uuid4().hex[:10]}",
+                                              "exports": tmp_path / "exports"})
 
 
 @pytest.fixture
@@ -72,8 +73,8 @@ def studio(settings):
 def cli_env(settings) -> dict[str, str]:
     """The environment a `workbench` command needs to reach the session server."""
     return {"WORKBENCH_HOME": str(settings.home), "WORKBENCH_PORT": str(settings.port),
-            "WORKBENCH_PROJECT": settings.project, "WORKBENCH_LABEL_STUDIO_URL": None,
-            "WORKBENCH_LABEL_STUDIO_API_KEY": None}
+            "WORKBENCH_PROJECT": settings.project, "WORKBENCH_EXPORTS": str(settings.exports),
+            "WORKBENCH_LABEL_STUDIO_URL": None, "WORKBENCH_LABEL_STUDIO_API_KEY": None}
 
 
 def synthetic_articles(directory: Path, count: int, *, size: int = 3000, prefix: str = "syn"
@@ -102,3 +103,43 @@ def ls_client(settings):
 
     token = ManagedServer(settings).credentials().token.get_secret_value()
     return LabelStudio(base_url=f"http://127.0.0.1:{settings.port}", api_key=token)
+
+
+def annotator_client(settings: Settings, email: str, password: str):
+    """An SDK client acting as an annotator: logs in through the web form, takes the user's
+    own API token, as a person would from their account page."""
+    import re
+
+    import httpx
+    from label_studio_sdk import LabelStudio
+
+    base = f"http://127.0.0.1:{settings.port}"
+    with httpx.Client(base_url=base, follow_redirects=True) as browser:
+        page = browser.get("/user/login/")
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        browser.post("/user/login/", data={"csrfmiddlewaretoken": csrf, "email": email,
+                                           "password": password},
+                     headers={"Referer": f"{base}/user/login/"})
+        token = browser.get("/api/current-user/token").json()["token"]
+    return LabelStudio(base_url=base, api_key=token)
+
+
+@pytest.fixture(scope="session")
+def annotators(server_settings, tmp_path_factory):
+    """Three annotator accounts on the session server: {name: SDK client acting as them}.
+
+    Accounts are server-wide, so they are made once; each test works in its own project.
+    """
+    from workbench.annotators import add_annotator
+    from workbench.studio import connect
+
+    studio = connect(server_settings, start=False)
+    folder = tmp_path_factory.mktemp("passwords")
+    clients = {}
+    for name in ("ana", "ben", "cy"):
+        secret = folder / f"{name}.pw"
+        secret.write_text(f"{name}-secret-password\n")
+        add_annotator(server_settings, studio, f"{name}@example.org", password_file=secret)
+        clients[name] = annotator_client(server_settings, f"{name}@example.org",
+                                         f"{name}-secret-password")
+    return clients

@@ -307,6 +307,143 @@ def _print_push_summary(report) -> None:
         click.echo(f"Tasks: {report.project_url}")
 
 
+# -- pull and validate -------------------------------------------------------------------
+
+
+@cli.command("pull")
+def pull_command() -> None:
+    """Export the project's annotations into a new raw pull under exports/raw/.
+
+    The file is Label Studio's own JSON export (with annotator emails, full
+    predictions and drafts), unchanged, with its sha256 beside it; it is never
+    modified afterwards. Prints what it holds and what is new since the last pull.
+
+    \b
+    Example:
+        workbench pull && workbench validate
+    """
+    from workbench.lock import job_lock
+    from workbench.pull import pull
+    from workbench.studio import connect
+
+    settings = _settings()
+    with job_lock(settings.home, "pull"):
+        click.echo(f"Exporting project {settings.project!r} ...", err=True)
+        report = pull(settings, connect(settings))
+    _print_pull_report(report)
+
+
+def _print_pull_report(report) -> None:
+    summary = report.summary
+    click.echo(f"Pulled {report.project_title!r} (project {report.project_id}) into "
+               f"{_shown(report.path)} ({report.size:,} bytes, sha256 {report.sha256[:12]}...)")
+    click.echo(f"{summary.tasks} tasks, {summary.annotations} annotations "
+               f"({summary.cancelled} cancelled/skipped) by {len(summary.annotators)} "
+               f"annotators, {summary.drafts} drafts, {summary.ground_truth} ground truth")
+    if report.previous:
+        click.echo(f"Since the last pull ({_shown(report.previous).name}): "
+                   f"{report.new_annotations} new annotations, {report.updated_annotations} "
+                   f"updated, {report.new_tasks} new tasks")
+    else:
+        click.echo("This is the first pull.")
+
+
+def _export_option(function):
+    return click.option(
+        "--export", "export", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="A Label Studio JSON export to read (default: the latest pull).")(function)
+
+
+def _export_path(settings: Settings, export: Path | None) -> Path:
+    from workbench.pull import latest_pull
+
+    return export if export is not None else latest_pull(settings)
+
+
+@cli.command("validate")
+@_export_option
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"findings": [...], "summary": {...}} as JSON.')
+@click.option("--csv", "as_csv", is_flag=True, help="Print the findings as CSV.")
+def validate_command(export: Path | None, as_json: bool, as_csv: bool) -> None:
+    """Check every annotation against the schema's rules. Exit 1 on any error.
+
+    Works offline on any Label Studio JSON export. The report gives a table
+    per rule and per annotator, then each finding with its task, article,
+    annotation, annotator and field.
+
+    \b
+    Examples:
+        workbench validate
+        workbench validate --export project-7-at-2026-11-01.json --json | jq .summary
+        workbench validate --csv > findings.csv
+    """
+    from workbench.validate import validate_export
+
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    path = _export_path(_settings(), export)
+    report = validate_export(path)
+    if as_json:
+        click.echo(json.dumps({"findings": [f.model_dump() for f in report.findings],
+                               "summary": report.summary.model_dump()}, indent=2,
+                              ensure_ascii=False))
+    elif as_csv:
+        import csv
+
+        from workbench.validate import Finding
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(Finding.model_fields))
+        writer.writeheader()
+        for finding in report.findings:
+            writer.writerow(finding.model_dump())
+    else:
+        _print_validation(path, report)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _print_validation(path: Path, report) -> None:
+    from workbench.validate import RULES
+
+    s = report.summary
+    click.echo(f"{_shown(path)}: {s.tasks} tasks, {s.annotations} annotations "
+               f"({s.cancelled} cancelled): {s.valid_annotations} valid, "
+               f"{s.annotations_with_errors} with errors")
+    if s.by_rule:
+        click.echo()
+        click.echo(_table([[rule, RULES[rule][0], str(count)] for rule, count in s.by_rule.items()],
+                          ["rule", "severity", "findings"]))
+    if s.by_annotator:
+        click.echo()
+        click.echo(_table([[name, str(a.annotations), str(a.cancelled), str(a.with_errors),
+                            str(a.errors)] for name, a in s.by_annotator.items()],
+                          ["annotator", "annotations", "cancelled", "with errors", "errors"]))
+    if report.findings:
+        click.echo()
+    for f in report.findings:
+        where = f"task {f.task_id}"
+        if f.article_id:
+            where += f" (article {f.article_id})"
+        if f.annotation_id is not None:
+            where += f", annotation {f.annotation_id} by {f.annotator}"
+        field = f", {f.field}" if f.field else ""
+        click.echo(f"{f.severity.upper():7} {f.rule}: {where}{field}: {f.message}")
+    click.echo(f"\n{s.errors} errors, {s.warnings} warnings, {s.info} notes")
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    """A plain text table: text columns left-aligned, numbers right-aligned."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(row: list[str]) -> str:
+        cells = [cell.rjust(width) if cell.replace(".", "").replace("-", "").isdigit()
+                 else cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
+        return "  ".join(cells).rstrip()
+
+    return "\n".join([line(header), *(line(row) for row in rows)])
+
+
 # -- annotators --------------------------------------------------------------------------
 
 

@@ -15,7 +15,6 @@ from importlib import resources
 
 from pydantic import BaseModel, model_validator
 
-from workbench.offsets import Offsets
 from workbench.schema import ACTORS, CRIME_MENTIONS, CRIME_TYPES, SCHEMA, TEXT, Schema
 
 METHOD = "workbench-rules"
@@ -128,8 +127,7 @@ class PreAnnotator:
                          for p in patterns])
 
     def predict(self, text: str) -> dict:
-        """A prediction dict as Label Studio imports it (offsets in UTF-16 units)."""
-        offsets = Offsets(text)
+        """A prediction dict as Label Studio imports it (offsets in code points, as the UI's)."""
         lowered = text.lower()
         result: list[dict] = []
         mentioned: set[str] = set()
@@ -139,21 +137,17 @@ class PreAnnotator:
                 if control == CRIME_MENTIONS:
                     mentioned.add(label)
                 value = previous["value"] if previous else None
-                if value and value["labels"] == [label] and text[value["_end"]:start] == " ":
+                if value and value["labels"] == [label] and text[value["end"]:start] == " ":
                     # "Interior Minister" + "Sar Kheng": one actor, one span.
-                    value["_end"], value["end"] = end, offsets.to_utf16(end)
-                    value["text"] = text[value["_start"]:end]
+                    value["end"] = end
+                    value["text"] = text[value["start"]:end]
                     continue
                 previous = {
                     "id": f"r{len(result)}", "from_name": control, "to_name": TEXT,
                     "type": "labels", "origin": "prediction",
-                    "value": {"start": offsets.to_utf16(start), "end": offsets.to_utf16(end),
-                              "text": phrase, "labels": [label], "_start": start, "_end": end},
+                    "value": {"start": start, "end": end, "text": phrase, "labels": [label]},
                 }
                 result.append(previous)
-        for item in result:
-            item["value"].pop("_start", None)
-            item["value"].pop("_end", None)
         crime_types = [c.id for c in self.schema.crime_types if c.id in mentioned]
         if crime_types:
             result.append({"id": "doc-crime-types", "from_name": CRIME_TYPES, "to_name": TEXT,

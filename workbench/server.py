@@ -155,6 +155,16 @@ class ManagedServer:
         _terminate(state["pid"], timeout=timeout)
         return True
 
+    def remove_export_files(self, project_id: int, md5s: list[str]) -> int:
+        """Delete the files Label Studio kept of these export snapshots; how many."""
+        folder = self.data_dir / "media" / "export" / str(project_id)
+        removed = 0
+        for md5 in md5s:
+            for path in folder.glob(f"project-{project_id}-at-*-{md5[:8]}*"):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     def environment(self, credentials: Credentials) -> dict[str, str]:
         """The server's environment: the user's, minus what Label Studio must not read."""
         env = {key: value for key, value in os.environ.items()

@@ -203,6 +203,63 @@ class Studio:
 
         self._call(f"delete task {task_id}", delete, retry=True)
 
+    # -- exports -----------------------------------------------------------------------
+
+    def export_snapshot(self, project_id: int, write: Callable[[bytes], None], *,
+                        title: str = "workbench pull", timeout: float = 1800.0,
+                        poll: float = 0.5) -> list[str]:
+        """Export the project as a snapshot (with annotator emails, full predictions and
+        drafts), hand its bytes to ``write`` as they arrive, then delete it on the server.
+
+        Snapshots of ``title`` left by an interrupted run are deleted first. Returns the
+        md5 of every snapshot deleted: Label Studio leaves their files in its data dir.
+        """
+        exports = self._client.projects.exports
+        stale = self._call("list export snapshots", lambda: exports.list(id=project_id),
+                           retry=True)
+        deleted = [e.md5 for e in stale if e.title == title and e.md5]
+        for old in (e for e in stale if e.title == title):
+            self._delete_snapshot(project_id, old.id)
+        created = self._call(f"export project {project_id}", lambda: exports.create(
+            id=project_id, title=title, serialization_options={
+                "annotations__completed_by": {"only_id": False},
+                "predictions": {"only_id": False}, "drafts": {"only_id": False}}),
+            retry=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            snapshot = self._call("check the export", lambda: exports.get(
+                id=project_id, export_pk=created.id), retry=True)
+            if snapshot.status == "completed":
+                break
+            if snapshot.status == "failed" or time.monotonic() > deadline:
+                self._delete_snapshot(project_id, created.id)
+                raise StudioError(f"Label Studio's export of project {project_id} "
+                                  f"{'failed' if snapshot.status == 'failed' else 'timed out'}")
+            time.sleep(poll)
+        try:
+            def download() -> None:
+                for chunk in exports.download(id=project_id, export_pk=created.id,
+                                              export_type="JSON",
+                                              request_options={"timeout_in_seconds": timeout}):
+                    write(chunk)
+
+            self._call(f"download the export of project {project_id}", download, retry=False)
+        finally:
+            self._delete_snapshot(project_id, created.id)
+        return [*deleted, snapshot.md5] if snapshot.md5 else deleted
+
+    def _delete_snapshot(self, project_id: int, export_id: int) -> None:
+        from label_studio_sdk.core.api_error import ApiError
+
+        def delete() -> None:
+            try:
+                self._client.projects.exports.delete(id=project_id, export_pk=export_id)
+            except ApiError as error:
+                if error.status_code != 404:
+                    raise
+
+        self._call("delete an export snapshot", delete, retry=True)
+
     # -- users -------------------------------------------------------------------------
 
     def users(self) -> list[dict[str, Any]]:

@@ -1,0 +1,133 @@
+"""Synthetic Label Studio JSON exports, shaped like a pull: N tasks x K annotations.
+
+Each task has a ~1 KB text, one prediction and K annotations by different
+annotators that mostly agree (spans, crime types, stance, per-region stance,
+a relation), with a few disagreements and a cancelled annotation now and
+then. Written as a stream, so 100,000 tasks need no more memory than one.
+
+    python bench/synthetic.py 10000 /tmp/export-10k.json
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+WORDS = ("Police in Sihanoukville said the victims of human trafficking were rescued from a "
+         "compound where workers faced forced labour . The provincial court charged suspects "
+         "with kidnapping and officials promised a crackdown on online gambling . ").split()
+STANCES = ("supportive", "critical", "neutral", "mixed")
+ACTOR_STANCES = ("supports", "opposes", "neutral", "unclear")
+CRIMES = ("human_trafficking", "forced_labour", "kidnapping_detention", "illegal_gambling",
+          "online_scam_fraud")
+
+
+def _text(rng: random.Random, n: int) -> str:
+    words, length = [], 0
+    while length < 1000:
+        word = rng.choice(WORDS)
+        words.append(word)
+        length += len(word) + 1
+    return f"Article {n}. " + " ".join(words)
+
+
+def _spans(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, control, label) for a fixed set of cue words."""
+    cues = {"Police": ("actors", "law_enforcement"), "victims": ("actors", "victim"),
+            "court": ("actors", "judiciary"), "suspects": ("actors", "perpetrator"),
+            "kidnapping": ("crime_mentions", "kidnapping_detention"),
+            "trafficking": ("crime_mentions", "human_trafficking"),
+            "gambling": ("crime_mentions", "illegal_gambling")}
+    spans, position = [], 0
+    for word in text.split(" "):
+        if word in cues and len(spans) < 10:
+            spans.append((position, position + len(word), *cues[word]))
+        position += len(word) + 1
+    return spans
+
+
+def _result(text: str, spans, rng: random.Random, crimes: list[str], stance: str,
+            disagree: bool) -> list[dict]:
+    result = []
+    for index, (start, end, control, label) in enumerate(spans):
+        if disagree and index == 0:
+            end = max(start + 1, end - 1)  # a boundary disagreement
+        region = f"r{index}"
+        result.append({"id": region, "from_name": control, "to_name": "text", "type": "labels",
+                       "value": {"start": start, "end": end, "text": text[start:end],
+                                 "labels": [label]}})
+        if control == "actors":
+            result.append({"id": region, "from_name": "actor_stance", "to_name": "text",
+                           "type": "choices", "value": {
+                               "start": start, "end": end, "text": text[start:end],
+                               "choices": [rng.choice(ACTOR_STANCES[:2]) if disagree
+                                           else "supports"]}})
+    actors = [f"r{i}" for i, s in enumerate(spans) if s[2] == "actors"]
+    mentions = [f"r{i}" for i, s in enumerate(spans) if s[2] == "crime_mentions"]
+    if actors and mentions:
+        result.append({"from_id": actors[0], "to_id": mentions[0], "type": "relation",
+                       "direction": "right", "labels": ["responds_to"]})
+    result.append({"id": "ct", "from_name": "crime_types", "to_name": "text",
+                   "type": "choices", "value": {"choices": crimes}})
+    result.append({"id": "st", "from_name": "stance", "to_name": "text", "type": "choices",
+                   "value": {"choices": [stance]}})
+    return result
+
+
+def task(n: int, annotators: int = 3, seed: int = 0) -> dict:
+    rng = random.Random(seed * 1_000_003 + n)
+    text = _text(rng, n)
+    spans = _spans(text)
+    mentioned = sorted({label for _, _, control, label in spans if control == "crime_mentions"})
+    stance = rng.choice(STANCES)
+    annotations = []
+    for k in range(annotators):
+        disagree = rng.random() < 0.2
+        crimes = mentioned + ([rng.choice(CRIMES)] if disagree else [])
+        cancelled = rng.random() < 0.02
+        annotations.append({
+            "id": n * annotators + k + 1,
+            "completed_by": {"id": k + 2, "email": f"annotator{k}@example.org",
+                             "first_name": "", "last_name": ""},
+            "result": [] if cancelled else _result(
+                text, spans, rng, sorted(set(crimes)) or ["no_crime"],
+                rng.choice(STANCES) if disagree else stance, disagree),
+            "was_cancelled": cancelled, "ground_truth": False,
+            "created_at": "2026-11-01T10:00:00.000000Z",
+            "updated_at": "2026-11-01T10:05:00.000000Z",
+            "draft_created_at": None, "lead_time": round(rng.uniform(30, 300), 3),
+            "prediction": {}, "result_count": 0, "unique_id": f"u-{n}-{k}", "import_id": None,
+            "last_action": None, "task": n + 1, "project": 1, "updated_by": k + 2,
+            "parent_prediction": None, "parent_annotation": None, "last_created_by": None,
+        })
+    return {
+        "id": n + 1, "annotations": annotations, "drafts": [],
+        "predictions": [{"id": n + 1, "model_version": "workbench-rules/schema-1.0",
+                         "score": None, "result": _result(text, spans, rng, mentioned or
+                                                          ["no_crime"], stance, False)[:-1]}],
+        "data": {"text": text, "article_id": f"syn-{n}", "sha256": None, "title": f"Article {n}",
+                 "source": None, "published": None, "url": None},
+        "meta": {"article_id": f"syn-{n}"}, "created_at": "2026-11-01T09:00:00.000000Z",
+        "updated_at": "2026-11-01T10:05:00.000000Z", "inner_id": n + 1,
+        "total_annotations": annotators, "cancelled_annotations": 0, "total_predictions": 1,
+        "comment_count": 0, "unresolved_comment_count": 0, "last_comment_updated_at": None,
+        "project": 1, "updated_by": None, "comment_authors": [],
+    }
+
+
+def write_export(path: Path, tasks: int, *, annotators: int = 3, seed: int = 0) -> Path:
+    """A Label Studio JSON export (one array) of ``tasks`` tasks, written as a stream."""
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("[")
+        for n in range(tasks):
+            if n:
+                handle.write(",\n")
+            json.dump(task(n, annotators, seed), handle, ensure_ascii=False)
+        handle.write("]\n")
+    return path
+
+
+if __name__ == "__main__":
+    write_export(Path(sys.argv[2]), int(sys.argv[1]))

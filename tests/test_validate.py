@@ -1,0 +1,127 @@
+"""The validator on golden exports: each rule fires once, where it should."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from workbench.cli import cli
+from workbench.validate import RULES, validate_export
+
+RULES_EXPORT = Path(__file__).parent / "fixtures" / "exports" / "rules.json"
+
+EXPECTED = [  # (rule, task, annotation, field): one per problem planted in rules.json
+    ("missing_required", 1, 12, "stance"),
+    ("offset_mismatch", 1, 13, "actors"),
+    ("unknown_label", 2, 21, "actors"),
+    ("cancelled", 2, 22, None),
+    ("crime_mention_not_in_crime_types", 2, 23, "crime_mentions"),
+    ("no_crime_not_exclusive", 3, 31, "crime_types"),
+    ("stance_on_non_actor", 3, 32, "actor_stance"),
+    ("relation_endpoint_missing", 3, 33, "relations"),
+    ("relation_direction", 4, 41, "relations"),
+    ("span_out_of_bounds", 4, 42, "actors"),
+    ("empty_span", 4, 43, "actors"),
+    ("unknown_field", 5, 51, "sentiment"),
+    ("malformed_task", 6, None, "annotations"),
+    ("missing_text", 7, None, "text"),
+]
+
+
+def test_each_planted_problem_is_reported_exactly_once():
+    report = validate_export(RULES_EXPORT)
+    found = [(f.rule, f.task_id, f.annotation_id, f.field) for f in report.findings]
+    assert found == EXPECTED
+    assert {rule for rule, *_ in EXPECTED} == set(RULES)
+
+
+def test_correct_annotations_pass_including_one_after_an_emoji():
+    report = validate_export(RULES_EXPORT)
+    flagged = {f.annotation_id for f in report.findings}
+    assert 11 not in flagged  # spans, per-region stance and a relation, all right
+    assert 52 not in flagged  # its offsets count the emoji as two units, as the UI does
+
+
+def test_summary_counts():
+    summary = validate_export(RULES_EXPORT).summary
+    assert (summary.tasks, summary.annotations, summary.cancelled) == (7, 15, 1)
+    assert (summary.valid_annotations, summary.annotations_with_errors) == (2, 12)
+    assert (summary.errors, summary.warnings, summary.info) == (13, 0, 1)
+    assert summary.by_annotator["ben@example.org"].cancelled == 1
+    assert summary.by_rule["unknown_label"] == 1
+
+
+def test_findings_carry_article_and_annotator():
+    finding = validate_export(RULES_EXPORT).findings[1]
+    assert finding.model_dump() == {
+        "rule": "offset_mismatch", "severity": "error", "task_id": 1, "article_id": "t1",
+        "annotation_id": 13, "annotator": "cy@example.org", "field": "actors",
+        "message": "span 0-6 covers 'Police' but records 'arrested'"}
+
+
+def test_human_view_is_the_golden_text_and_exits_1():
+    result = CliRunner().invoke(cli, ["validate", "--export", str(RULES_EXPORT)])
+    assert result.exit_code == 1
+    golden = RULES_EXPORT.with_name("rules.validate.txt").read_text()
+    assert result.output == golden.replace("tests/fixtures/exports/rules.json",
+                                           _shown(RULES_EXPORT))
+
+
+def test_json_view(tmp_path):
+    result = CliRunner().invoke(cli, ["validate", "--export", str(RULES_EXPORT), "--json"])
+    data = json.loads(result.stdout)
+    assert set(data) == {"findings", "summary"}
+    assert set(data["findings"][0]) == {"rule", "severity", "task_id", "article_id",
+                                        "annotation_id", "annotator", "field", "message"}
+    assert len(data["findings"]) == len(EXPECTED) and result.exit_code == 1
+
+
+def test_csv_view():
+    result = CliRunner().invoke(cli, ["validate", "--export", str(RULES_EXPORT), "--csv"])
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["rule"], r["annotation_id"]) for r in rows][:2] == [
+        ("missing_required", "12"), ("offset_mismatch", "13")]
+
+
+def test_a_clean_export_exits_0(tmp_path):
+    data = json.loads(RULES_EXPORT.read_text())[:1]
+    data[0]["annotations"] = data[0]["annotations"][:1]
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps(data))
+    result = CliRunner().invoke(cli, ["validate", "--export", str(clean)])
+    assert result.exit_code == 0
+    assert result.output.endswith("0 errors, 0 warnings, 0 notes\n")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("", "empty file, not a Label Studio export"),
+    ("[{\"id\": 1, \"data\": {}}", "not a Label Studio JSON export: the array is not closed"),
+    ("{oops", "not a Label Studio JSON export: Expecting property name enclosed in double "
+              "quotes (at character 1)"),
+    ("[1] [2]", "not a Label Studio JSON export: unexpected content after the closing ']'"),
+])
+def test_unreadable_exports_are_one_error_line(tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    result = CliRunner().invoke(cli, ["validate", "--export", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path}: {message}")
+    assert "Traceback" not in result.output
+
+
+def test_without_a_pull_it_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["validate"], env={"WORKBENCH_PROJECT": "Crime news"})
+    assert result.exit_code == 1
+    assert result.output == ("Error: no pull of 'Crime news' in exports/raw: run `workbench "
+                             "pull` first, or pass --export FILE\n")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

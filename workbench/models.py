@@ -1,0 +1,152 @@
+"""Tasks and annotations as the offline steps see them, parsed from an export.
+
+Validation, agreement and adjudication read these, never the export's raw
+dicts. They are frozen dataclasses, not pydantic models: the export format is
+guarded once, at the edge (``lsexport``); these are built millions of times on
+a big export. Span offsets here are Python string indexes into ``Task.text``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from workbench.lsexport import ExportAnnotation, ExportTask
+from workbench.offsets import Offsets
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    region: str | None
+    control: str
+    labels: tuple[str, ...]
+    start: int  # Python index into the task's text
+    end: int
+    text: str | None  # the text Label Studio recorded for the span
+
+
+@dataclass(frozen=True, slots=True)
+class RegionChoice:
+    """A per-region choice: ``values`` chosen for the region ``region``."""
+
+    region: str | None
+    control: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    source: str | None  # region ids, already in the direction the arrow points
+    target: str | None
+    labels: tuple[str, ...]
+    direction: str
+
+
+@dataclass(frozen=True, slots=True)
+class Other:
+    """A result item of a kind the workbench does not read (kept, counted)."""
+
+    control: str | None
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    id: int
+    task_id: int
+    annotator: str  # email when the export has it, else "user-<id>"
+    created_at: str | None
+    updated_at: str | None
+    lead_time: float | None
+    cancelled: bool
+    ground_truth: bool
+    spans: tuple[Span, ...] = ()
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # control -> values
+    region_choices: tuple[RegionChoice, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    others: tuple[Other, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: int
+    article_id: str | None
+    text: str | None
+    data: dict
+    annotations: tuple[Annotation, ...]
+    predictions: int
+    drafts: int
+    created_at: str | None
+    updated_at: str | None
+
+
+def annotator_name(completed_by) -> str:
+    if completed_by is None:
+        return "unknown"
+    if isinstance(completed_by, int):
+        return f"user-{completed_by}"
+    return completed_by.email or f"user-{completed_by.id}"
+
+
+def parse_task(task: ExportTask) -> Task:
+    """An export task with its offsets converted to Python indexes."""
+    text = _text(task)
+    offsets = Offsets(text) if isinstance(text, str) else None
+    meta = task.meta or {}
+    article_id = task.data.get("article_id") or meta.get("article_id")
+    return Task(
+        id=task.id, article_id=str(article_id) if article_id is not None else None, text=text,
+        data=task.data, annotations=tuple(_annotation(a, task.id, offsets)
+                                          for a in task.annotations),
+        predictions=len(task.predictions), drafts=len(task.drafts),
+        created_at=task.created_at, updated_at=task.updated_at)
+
+
+def _text(task: ExportTask) -> str | None:
+    """The annotated text: ``data.text``, else the data field a span's ``to_name`` names."""
+    text = task.data.get("text")
+    if isinstance(text, str):
+        return text
+    for annotation in task.annotations:
+        for item in annotation.result:
+            value = task.data.get(item.to_name or "")
+            if isinstance(value, str):
+                return value
+    return None
+
+
+def _annotation(raw: ExportAnnotation, task_id: int, offsets: Offsets | None) -> Annotation:
+    spans, region_choices, relations, others = [], [], [], []
+    choices: dict[str, tuple[str, ...]] = {}
+    regions = {item.id for item in raw.result
+               if item.value is not None and item.value.labels is not None}
+    for item in raw.result:
+        value = item.value
+        if item.type == "relation":
+            forward = item.direction != "left"
+            source, target = (item.from_id, item.to_id) if forward else (item.to_id, item.from_id)
+            relations.append(Relation(source=source, target=target,
+                                      labels=tuple(item.labels or ()),
+                                      direction=item.direction or "right"))
+        elif value is not None and value.labels is not None and value.start is not None:
+            start, end = value.start, value.end if value.end is not None else value.start
+            if offsets is not None:
+                start, end = offsets.resolve(start, end, value.text)
+            spans.append(Span(region=item.id, control=item.from_name or "",
+                              labels=tuple(value.labels), start=start, end=end,
+                              text=value.text))
+        elif value is not None and value.choices is not None:
+            # Per-region choices carry the region's id (and, on text, its offsets).
+            if value.start is not None or item.id in regions:
+                region_choices.append(RegionChoice(region=item.id, control=item.from_name or "",
+                                                   values=tuple(value.choices)))
+            else:
+                control = item.from_name or ""
+                choices[control] = choices.get(control, ()) + tuple(value.choices)
+        else:
+            others.append(Other(control=item.from_name, type=item.type))
+    return Annotation(
+        id=raw.id, task_id=task_id, annotator=annotator_name(raw.completed_by),
+        created_at=raw.created_at, updated_at=raw.updated_at, lead_time=raw.lead_time,
+        cancelled=raw.was_cancelled, ground_truth=raw.ground_truth, spans=tuple(spans),
+        choices=choices, region_choices=tuple(region_choices), relations=tuple(relations),
+        others=tuple(others))
