@@ -126,7 +126,8 @@ def annotator_client(settings: Settings, email: str, password: str):
 
 @pytest.fixture(scope="session")
 def annotators(server_settings, tmp_path_factory):
-    """Three annotator accounts on the session server: {name: SDK client acting as them}.
+    """Annotator accounts on the session server, ana, ben and cy, and dee who adjudicates:
+    {name: SDK client acting as them}.
 
     Accounts are server-wide, so they are made once; each test works in its own project.
     """
@@ -136,7 +137,7 @@ def annotators(server_settings, tmp_path_factory):
     studio = connect(server_settings, start=False)
     folder = tmp_path_factory.mktemp("passwords")
     clients = {}
-    for name in ("ana", "ben", "cy"):
+    for name in ("ana", "ben", "cy", "dee"):
         secret = folder / f"{name}.pw"
         secret.write_text(f"{name}-secret-password\n")
         add_annotator(server_settings, studio, f"{name}@example.org", password_file=secret)

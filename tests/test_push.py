@@ -17,7 +17,7 @@ from conftest import synthetic_articles
 from workbench import SCHEMA, SCHEMA_VERSION, ingest
 from workbench.cli import cli
 from workbench.errors import StudioError
-from workbench.push import ensure_project, push
+from workbench.push import ensure_project, project_settings, push
 from workbench.studio import Studio, connect
 
 pytestmark = pytest.mark.server
@@ -192,7 +192,7 @@ def test_schema_change_that_drops_used_labels_says_what_to_do(settings, studio, 
         "value": {"choices": ["mixed"]}}])
     narrower = SCHEMA.model_copy(update={"stances": SCHEMA.stances[:3]})  # no "mixed"
     with pytest.raises(StudioError) as raised:
-        ensure_project(studio, settings, schema=narrower)
+        ensure_project(studio, project_settings(settings, narrower))
     message = str(raised.value)
     assert message.startswith("Label Studio refused to accept the new labeling config for "
                               f"project {report.project_id}: HTTP 400")

@@ -444,6 +444,180 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join([line(header), *(line(row) for row in rows)])
 
 
+# -- agreement, adjudication, review ----------------------------------------------------
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+@cli.command("agreement")
+@_export_option
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"fields": {...}, "annotators": {...}} as JSON.')
+def agreement_command(export: Path | None, as_json: bool) -> None:
+    """Measure inter-annotator agreement on every field of an export.
+
+    Single choices: Krippendorff's alpha, Fleiss' and Cohen's kappa, percent
+    agreement. Multi choices: alpha with the MASI distance, and per value a
+    binary alpha. Spans: pairwise F1 (exact and overlap) and Krippendorff's
+    unitizing alpha. Works offline on any Label Studio JSON export.
+
+    \b
+    Examples:
+        workbench agreement
+        workbench agreement --export project-7.json --json | jq '.fields.stance'
+    """
+    from workbench.agreement import agreement_export, as_json as report_json
+
+    path = _export_path(_settings(), export)
+    report = agreement_export(path)
+    if as_json:
+        click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{_shown(path)}: {report.tasks} tasks")
+    rows = []
+    for name, f in report.fields.items():
+        rows.append([name, f.kind, str(f.items), str(f.raters), _number(f.krippendorff_alpha),
+                     _number(f.fleiss_kappa), _number(f.cohen_kappa_mean),
+                     _number(f.percent_agreement), _number(f.f1_exact), _number(f.f1_overlap),
+                     _number(f.unitizing_alpha)])
+        if f.kind != "single":
+            for label, a in f.per_label.items():
+                rows.append([f"  {label}", "", "", "", _number(a.krippendorff_alpha), "", "",
+                             _number(a.percent_agreement), _number(a.f1_exact),
+                             _number(a.f1_overlap), _number(a.unitizing_alpha)])
+    click.echo(_table(rows, ["field", "kind", "items", "raters", "alpha", "fleiss", "cohen",
+                             "agree", "F1", "F1~", "alpha_U"]))
+    if report.annotators:
+        click.echo()
+        click.echo(_table([[name, str(a.items), _number(a.mean_pairwise_agreement),
+                            _number(a.f1_exact)] for name, a in report.annotators.items()],
+                          ["annotator", "items", "agreement", "F1"]))
+    click.echo("\nalpha: Krippendorff (MASI for multi-choice); agree: percent agreement; "
+               "F1 / F1~: spans matched exactly / by overlap")
+
+
+def _adjudication_options(function):
+    function = click.option("--min-annotators", type=click.IntRange(1), default=2,
+                            show_default=True,
+                            help="Usable annotations an article needs before it is voted on.")(
+        function)
+    return click.option("--min-agree", type=click.IntRange(1), default=None, metavar="K",
+                        help="Annotators who must agree for a value to be accepted "
+                             "(default: a strict majority of the article's annotators).")(
+        function)
+
+
+@cli.command("adjudicate")
+@_export_option
+@_adjudication_options
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the counts and every disputed article's disagreements as JSON.")
+def adjudicate_command(export: Path | None, min_agree: int | None, min_annotators: int,
+                       as_json: bool) -> None:
+    """Build a gold candidate per article and list what annotators disagree on.
+
+    A value, span or relation is accepted when at least K annotators chose it;
+    adjudicator decisions from the review round and annotations marked ground
+    truth win over votes. Appends what changed to exports/decisions.jsonl.
+
+    \b
+    Examples:
+        workbench adjudicate
+        workbench adjudicate --min-agree 3 --export project-7.json
+    """
+    from workbench.decisions import adjudicate_export
+    from workbench.pull import verify
+    from workbench.review import load_review
+
+    settings = _settings()
+    path = _export_path(settings, export)
+    sha256 = verify(path) if export is None else None
+    report = adjudicate_export(path, settings, min_agree=min_agree, min_annotators=min_annotators,
+                               review=load_review(settings), source_sha256=sha256)
+    if as_json:
+        click.echo(json.dumps({"counts": report.counts, "logged": report.logged,
+                               "disputed": [{"article_id": d.article_id, "task_id": d.task_id,
+                                             "disagreements": [x.model_dump()
+                                                               for x in d.disagreements]}
+                                            for d in report.disputed]}, indent=2))
+        return
+    counts = ", ".join(f"{n} {status}" for status, n in report.counts.items()) or "none"
+    click.echo(f"{_shown(path)}: {report.articles} articles: {counts}")
+    for decision in report.disputed:
+        click.echo(f"\narticle {decision.article_id} (task {decision.task_id}), "
+                   f"{decision.n} annotators, K={decision.k}:")
+        for item in decision.disagreements:
+            votes = "; ".join(f"{option}: {', '.join(names) or '-'}"
+                              for option, names in item.votes.items())
+            click.echo(f"  {item.field}: {item.item}: {votes}")
+    click.echo(f"\n{report.logged} new entries in {_shown(report.log)}")
+    if report.disputed:
+        click.echo("Send the disputed articles to review: workbench review push")
+
+
+@cli.group()
+def review() -> None:
+    """The review round: disputed articles, adjudicated in a Label Studio project.
+
+    \b
+    Example:
+        workbench review push && workbench review pull
+    """
+
+
+@review.command("push")
+@_export_option
+@_adjudication_options
+def review_push_command(export: Path | None, min_agree: int | None, min_annotators: int) -> None:
+    """Send every article with open disagreements to the review project.
+
+    Each task shows the agreed parts, ready to complete, and each annotator's
+    version as a prediction named after them. Running it again sends nothing twice.
+
+    \b
+    Example:
+        workbench review push
+    """
+    from workbench.lock import job_lock
+    from workbench.review import review_push
+    from workbench.studio import connect
+
+    settings = _settings()
+    with job_lock(settings.home, "review push"):
+        report = review_push(settings, connect(settings), export=export, min_agree=min_agree,
+                             min_annotators=min_annotators)
+    sync = report.sync
+    click.echo(f"{report.disputed} disputed articles: {len(sync.created)} sent to review, "
+               f"{sync.unchanged} already there, {len(sync.replaced)} updated, "
+               f"{len(sync.changed_kept)} being adjudicated already")
+    if report.project_url:
+        click.echo(f"Review at {report.project_url} ({report.project_title!r})")
+
+
+@review.command("pull")
+def review_pull_command() -> None:
+    """Pull the adjudicators' decisions from the review project into exports/raw/.
+
+    From then on, adjudicate and export take each submitted, valid decision as
+    final for its article.
+
+    \b
+    Example:
+        workbench review pull && workbench adjudicate
+    """
+    from workbench.lock import job_lock
+    from workbench.review import load_review, review_pull
+    from workbench.studio import connect
+
+    settings = _settings()
+    with job_lock(settings.home, "review pull"):
+        report = review_pull(settings, connect(settings))
+    _print_pull_report(report)
+    click.echo(f"{len(load_review(settings))} articles adjudicated")
+
+
 # -- annotators --------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -79,11 +80,13 @@ def project_settings(settings: Settings, schema: Schema = SCHEMA) -> dict[str, A
     }
 
 
-def ensure_project(studio: Studio, settings: Settings, *, dry_run: bool = False,
-                   schema: Schema = SCHEMA) -> tuple[ProjectInfo | None, bool, bool]:
-    """The project, created or brought up to date: (project, created, config_updated)."""
-    wanted = project_settings(settings, schema)
-    project = studio.find_project(settings.project)
+def ensure_project(studio: Studio, wanted: dict[str, Any], *, dry_run: bool = False
+                   ) -> tuple[ProjectInfo | None, bool, bool]:
+    """The project, created or brought up to date: (project, created, config_updated).
+
+    ``wanted`` holds the project's fields, its title among them (see project_settings).
+    """
+    project = studio.find_project(wanted["title"])
     if project is None:
         if dry_run:
             return None, True, False
@@ -99,7 +102,7 @@ def ensure_project(studio: Studio, settings: Settings, *, dry_run: bool = False,
             raise StudioError(
                 f"{error}. Existing annotations use labels the new schema drops. Keep those "
                 f"values in the schema (workbench/schema.py), or put the new schema in a new "
-                f"project: WORKBENCH_PROJECT='{settings.project} v2'") from None
+                f"project: WORKBENCH_PROJECT='{wanted['title']} v2'") from None
     if stale and not dry_run:
         studio.update_project(project.id, **stale)
     return project, False, config_changed
@@ -137,55 +140,90 @@ class _Ledger:
                             if k.article_id}
 
 
+@dataclass(frozen=True)
+class Item:
+    """A task the project should hold: its article, a hash of its content, how to build it."""
+
+    article_id: str
+    sha256: str
+    build: Callable[[], dict[str, Any]]  # the task: data, meta (article_id, sha256), predictions
+
+
+class SyncResult(BaseModel):
+    project_id: int | None
+    project_created: bool = False
+    config_updated: bool = False
+    created: list[str] = Field(default_factory=list)
+    unchanged: int = 0
+    replaced: list[str] = Field(default_factory=list)
+    changed_kept: list[str] = Field(default_factory=list)
+    duplicates_removed: int = 0
+
+
 def push(paths: Iterable[str | Path], *, settings: Settings, studio: Studio,
          fields: FieldMap | None = None, dry_run: bool = False, batch_size: int = BATCH_SIZE,
          progress: Progress | None = None, reconcile: bool = False) -> PushReport:
     """Ingest ``paths`` and import the articles the project lacks. Safe to re-run."""
     ingested = ingest(paths, fields=fields)
-    project, created, config_updated = ensure_project(studio, settings, dry_run=dry_run)
-    report = PushReport(project_id=project.id if project else None,
-                        project_title=settings.project, url=studio.url, dry_run=dry_run,
-                        project_created=created, config_updated=config_updated,
-                        ingest=ingested)
+    annotator = PreAnnotator()
+    items = [Item(a.article_id, a.sha256, lambda a=a: task_payload(a, annotator))
+             for a in ingested.articles]
+    result = sync_tasks(studio, settings, project_settings(settings), items, dry_run=dry_run,
+                        batch_size=batch_size, progress=progress, reconcile=reconcile)
+    return PushReport(**result.model_dump(), project_title=settings.project, url=studio.url,
+                      dry_run=dry_run, ingest=ingested)
+
+
+def sync_tasks(studio: Studio, settings: Settings, wanted: dict[str, Any], items: list[Item], *,
+               dry_run: bool = False, batch_size: int = BATCH_SIZE,
+               progress: Progress | None = None, reconcile: bool = False) -> SyncResult:
+    """Make the project ``wanted`` hold ``items``, one task per article, whatever happened before.
+
+    New articles are imported; an article whose content hash changed is replaced
+    when nobody annotated its task, and reported and left alone when somebody did.
+    """
+    project, created, config_updated = ensure_project(studio, wanted, dry_run=dry_run)
+    result = SyncResult(project_id=project.id if project else None, project_created=created,
+                        config_updated=config_updated)
     if project is None:  # dry run, no project yet
-        report.created = [a.article_id for a in ingested.articles]
-        return report
+        result.created = [item.article_id for item in items]
+        return result
 
     ledger = _Ledger.load(settings, studio, project)
     if reconcile or ledger.state.task_count != project.tasks:
-        report.duplicates_removed = _reconcile(studio, project.id, ledger, dry_run=dry_run)
+        result.duplicates_removed = _reconcile(studio, project.id, ledger, dry_run=dry_run)
 
-    new: list[Article] = []
-    changed: list[Article] = []
-    for article in ingested.articles:
-        known = ledger.state.tasks.get(article.article_id)
+    new: list[Item] = []
+    changed: list[Item] = []
+    for item in items:
+        known = ledger.state.tasks.get(item.article_id)
         if known is None:
-            new.append(article)
-        elif known[1] == article.sha256:
-            report.unchanged += 1
+            new.append(item)
+        elif known[1] == item.sha256:
+            result.unchanged += 1
         else:
-            changed.append(article)
+            changed.append(item)
     if changed:
         annotations = {k.task_id: k.annotations for k in studio.task_keys(project.id)}
-        for article in changed:
-            task_id = ledger.state.tasks[article.article_id][0]
+        for item in changed:
+            task_id = ledger.state.tasks[item.article_id][0]
             if annotations.get(task_id, 0) > 0:
-                report.changed_kept.append(article.article_id)
+                result.changed_kept.append(item.article_id)
                 continue
-            report.replaced.append(article.article_id)
-            new.append(article)
+            result.replaced.append(item.article_id)
+            new.append(item)
             if not dry_run:
                 studio.delete_task(task_id)
-                del ledger.state.tasks[article.article_id]
+                del ledger.state.tasks[item.article_id]
                 ledger.state.task_count -= 1
                 ledger.save()
     if dry_run:
-        report.created = [a.article_id for a in new if a.article_id not in report.replaced]
-        return report
+        result.created = [i.article_id for i in new if i.article_id not in result.replaced]
+        return result
     imported = _import(studio, project.id, new, ledger, batch_size=batch_size, progress=progress)
-    replaced = set(report.replaced)
-    report.created = [a for a in imported if a not in replaced]
-    return report
+    replaced = set(result.replaced)
+    result.created = [a for a in imported if a not in replaced]
+    return result
 
 
 def _reconcile(studio: Studio, project_id: int, ledger: _Ledger, *, dry_run: bool) -> int:
@@ -222,15 +260,14 @@ def task_payload(article: Article, annotator: PreAnnotator) -> dict[str, Any]:
             "predictions": [annotator.predict(article.text)]}
 
 
-def _import(studio: Studio, project_id: int, articles: list[Article], ledger: _Ledger, *,
+def _import(studio: Studio, project_id: int, articles: list[Item], ledger: _Ledger, *,
             batch_size: int, progress: Progress | None) -> list[str]:
     """Import in batches, building batch k+1 while the server stores batch k."""
-    annotator = PreAnnotator()
     imported: list[str] = []
     if progress:
         progress(0, len(articles))
 
-    def settle(batch: list[Article], tasks: list[dict], future: Future | None) -> None:
+    def settle(batch: list[Item], tasks: list[dict], future: Future | None) -> None:
         for attempt in range(1, IMPORT_ATTEMPTS + 1):
             try:
                 task_ids = future.result() if future else studio.import_tasks(project_id, tasks)
@@ -260,10 +297,10 @@ def _import(studio: Studio, project_id: int, articles: list[Article], ledger: _L
             progress(len(batch), len(articles))
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as pool:
-        pending: tuple[list[Article], list[dict], Future] | None = None
+        pending: tuple[list[Item], list[dict], Future] | None = None
         for start in range(0, len(articles), batch_size):
             batch = articles[start:start + batch_size]
-            tasks = [task_payload(a, annotator) for a in batch]
+            tasks = [item.build() for item in batch]
             if pending:
                 settle(*pending)
             pending = (batch, tasks, pool.submit(studio.import_tasks, project_id, tasks))

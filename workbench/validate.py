@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -299,10 +298,17 @@ class _Checker:
                          f"it must go from an actor to a crime mention")
 
 
-@lru_cache(maxsize=8)
+_ALLOWED: dict[int, tuple[Schema, dict[str, frozenset[str]]]] = {}
+
+
 def allowed_values(schema: Schema) -> dict[str, frozenset[str]]:
-    """The ids each field accepts, by field name."""
-    return {spec.name: frozenset(v.id for v in spec.values) for spec in schema.fields}
+    """The ids each field accepts, by field name (cached per schema object: hashing a
+    schema costs more than the check it serves)."""
+    cached = _ALLOWED.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = _ALLOWED[id(schema)] = (schema, {
+            spec.name: frozenset(v.id for v in spec.values) for spec in schema.fields})
+    return cached[1]
 
 
 def _quote(text: str, limit: int = 40) -> str:

@@ -1,0 +1,199 @@
+"""Adjudication on small constructed articles: votes, precedence, the decisions log."""
+
+import json
+
+import pytest
+
+from workbench.adjudicate import decide
+from workbench.decisions import adjudicate_export, read_log
+from workbench.models import Annotation, RegionChoice, Relation, Span, Task
+from workbench.settings import Settings
+from workbench.validate import check_task
+
+TEXT = "Police arrested traffickers in Phnom Penh for human trafficking."
+POLICE = (0, 6)
+TRAFFICKERS = (16, 27)
+MENTION = (TEXT.index("human trafficking"), TEXT.index("human trafficking") + 17)
+
+
+def annotation(aid: int, who: str, *, crimes=("human_trafficking",), stance="neutral",
+               actors=(POLICE,), stance_of_police=None, mention=True, relate=False,
+               cancelled=False, ground_truth=False, updated="2026-11-20T10:00:00Z"):
+    spans = [Span(region=f"a{i}", control="actors", labels=("law_enforcement",), start=s,
+                  end=e, text=TEXT[s:e]) for i, (s, e) in enumerate(actors)]
+    if mention:
+        spans.append(Span(region="m", control="crime_mentions", labels=("human_trafficking",),
+                          start=MENTION[0], end=MENTION[1], text=TEXT[slice(*MENTION)]))
+    choices = {}
+    if crimes:
+        choices["crime_types"] = tuple(crimes)
+    if stance:
+        choices["stance"] = (stance,)
+    region_choices = (RegionChoice(region="a0", control="actor_stance",
+                                   values=(stance_of_police,)),) if stance_of_police else ()
+    relations = (Relation(source="a0", target="m", labels=("responds_to",),
+                          direction="right"),) if relate else ()
+    return Annotation(id=aid, task_id=1, annotator=who, created_at=updated, updated_at=updated,
+                      lead_time=10.0, cancelled=cancelled, ground_truth=ground_truth,
+                      spans=tuple(spans), choices=choices, region_choices=region_choices,
+                      relations=relations)
+
+
+def task(*annotations) -> Task:
+    return Task(id=1, article_id="art-1", text=TEXT, data={"text": TEXT},
+                annotations=tuple(annotations), predictions=0, drafts=0, created_at=None,
+                updated_at=None)
+
+
+def decided(*annotations, **options):
+    t = task(*annotations)
+    return decide(t, check_task(t), **options)
+
+
+def test_unanimous_article_is_agreed():
+    d = decided(annotation(1, "ana", relate=True), annotation(2, "ben", relate=True),
+                annotation(3, "cy", relate=True))
+    assert d.status == "agreed" and d.disagreements == []
+    assert d.crime_types == ["human_trafficking"] and d.stance == "neutral"
+    assert d.crime_types_provenance["human_trafficking"].method == "unanimous"
+    assert [(s.start, s.end, s.text) for s in d.actors] == [(0, 6, "Police")]
+    assert d.relations[0].model_dump(exclude={"provenance"}) == {
+        "source": 0, "target": 0, "type": "responds_to"}
+
+
+def test_two_of_three_decide_by_majority_both_ways():
+    d = decided(annotation(1, "ana", stance="critical"),
+                annotation(2, "ben", stance="critical", crimes=("human_trafficking",
+                                                                "forced_labour")),
+                annotation(3, "cy", stance="neutral", actors=(POLICE, TRAFFICKERS)))
+    assert d.status == "agreed"
+    assert d.stance == "critical"
+    assert d.stance_provenance.model_dump() == {"method": "majority",
+                                                "annotators": ["ana", "ben"],
+                                                "agreement": pytest.approx(2 / 3)}
+    assert d.crime_types == ["human_trafficking"]  # forced_labour: 2 of 3 did not choose it
+    assert [s.text for s in d.actors] == ["Police"]  # 'traffickers': 2 of 3 did not mark it
+
+
+def test_min_agree_k_leaves_the_rest_as_disagreements():
+    d = decided(annotation(1, "ana", stance="critical"),
+                annotation(2, "ben", stance="supportive", crimes=("human_trafficking",
+                                                                  "forced_labour")),
+                annotation(3, "cy", stance="neutral", actors=(POLICE, TRAFFICKERS)),
+                min_agree=3)
+    assert d.status == "disputed" and d.k == 3
+    fields = {(x.field, x.item) for x in d.disagreements}
+    assert fields == {("stance", "the article"), ("crime_types", "forced_labour"),
+                      ("actors", "'traffickers' 16-27 as law_enforcement")}
+    stance = next(x for x in d.disagreements if x.field == "stance")
+    assert stance.votes == {"critical": ["ana"], "supportive": ["ben"], "neutral": ["cy"]}
+
+
+def test_actor_stance_is_voted_among_those_who_marked_the_actor():
+    d = decided(annotation(1, "ana", stance_of_police="supports"),
+                annotation(2, "ben", stance_of_police="supports"),
+                annotation(3, "cy", stance_of_police="opposes"))
+    assert d.actors[0].stance == "supports"
+    split = decided(annotation(1, "ana", stance_of_police="supports"),
+                    annotation(2, "ben", stance_of_police="opposes"))
+    assert split.status == "disputed"
+    assert split.disagreements[0].field == "actor_stance"
+
+
+def test_invalid_and_cancelled_annotations_are_left_out_and_said_so():
+    d = decided(annotation(1, "ana"), annotation(2, "ben", stance=None),
+                annotation(3, "cy", cancelled=True), annotation(4, "dee"))
+    assert d.n == 2 and d.status == "agreed"
+    assert {(e.annotator, e.reason) for e in d.excluded} == {
+        ("ben", "invalid: missing_required"), ("cy", "cancelled")}
+
+
+def test_one_usable_annotation_awaits_more():
+    assert decided(annotation(1, "ana")).status == "awaiting"
+    assert decided(annotation(1, "ana"), min_annotators=1).status == "agreed"
+
+
+def test_a_later_annotation_by_the_same_person_supersedes_the_earlier():
+    d = decided(annotation(1, "ana", stance="critical", updated="2026-11-20T10:00:00Z"),
+                annotation(2, "ana", stance="neutral", updated="2026-11-21T10:00:00Z"),
+                annotation(3, "ben", stance="neutral"))
+    assert d.stance == "neutral" and d.stance_provenance.method == "unanimous"
+
+
+def test_ground_truth_wins_over_votes():
+    d = decided(annotation(1, "ana", stance="critical"), annotation(2, "ben", stance="critical"),
+                annotation(3, "lead", stance="mixed", ground_truth=True))
+    assert d.status == "ground_truth" and d.stance == "mixed" and d.decided_by == "lead"
+    assert d.stance_provenance.method == "ground_truth"
+
+
+def test_adjudicator_wins_over_ground_truth_and_votes():
+    adjudicator = annotation(9, "judge", stance="supportive", crimes=("forced_labour",))
+    d = decided(annotation(1, "ana"), annotation(2, "ben", ground_truth=True),
+                review=adjudicator)
+    assert d.status == "adjudicated" and d.decided_by == "judge"
+    assert (d.stance, d.crime_types) == ("supportive", ["forced_labour"])
+    assert d.review_annotation.annotation_id == 9
+
+
+def test_no_crime_and_a_crime_type_both_accepted_is_disputed():
+    d = decided(annotation(1, "ana", crimes=("no_crime",), mention=False),
+                annotation(2, "ben", crimes=("no_crime",), mention=False),
+                annotation(3, "cy", crimes=("homicide",), mention=False),
+                annotation(4, "dee", crimes=("homicide",), mention=False), min_agree=2)
+    assert d.status == "disputed"
+    assert [(x.field, x.item) for x in d.disagreements] == [("crime_types", "no_crime")]
+
+
+def test_relation_needs_both_ends_agreed():
+    d = decided(annotation(1, "ana", relate=True), annotation(2, "ben", relate=True),
+                annotation(3, "cy", relate=True, mention=False))
+    assert d.relations and d.relations[0].provenance.annotators == ["ana", "ben"]
+
+
+def _export(tmp_path, tasks) -> "Path":
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks))
+    return path
+
+
+def _raw_task(tid, votes):
+    return {"id": tid, "data": {"text": TEXT, "article_id": f"a{tid}"}, "annotations": [
+        {"id": tid * 10 + k, "completed_by": {"id": k, "email": who},
+         "updated_at": "2026-11-20T10:00:00Z",
+         "result": [{"from_name": "crime_types", "to_name": "text", "type": "choices",
+                     "value": {"choices": ["human_trafficking"]}},
+                    {"from_name": "stance", "to_name": "text", "type": "choices",
+                     "value": {"choices": [stance]}}]}
+        for k, (who, stance) in enumerate(votes)]}
+
+
+def test_decisions_log_is_append_only_and_idempotent(tmp_path):
+    settings = Settings(exports=tmp_path / "exports", _env_file=None)
+    first = _export(tmp_path, [_raw_task(1, [("ana", "critical"), ("ben", "critical")]),
+                               _raw_task(2, [("ana", "critical"), ("ben", "neutral")])])
+    report = adjudicate_export(first, settings)
+    assert (report.logged, report.counts) == (2, {"agreed": 1, "disputed": 1})
+    assert adjudicate_export(first, settings).logged == 0  # nothing changed
+    changed = _export(tmp_path, [_raw_task(1, [("ana", "critical"), ("ben", "critical")]),
+                                 _raw_task(2, [("ana", "critical"), ("ben", "critical")])])
+    assert adjudicate_export(changed, settings).logged == 1  # article a2 now agreed
+    records = list(read_log(settings.exports / "decisions.jsonl"))
+    assert [(r["article_id"], r["status"]) for r in records] == [
+        ("a1", "agreed"), ("a2", "disputed"), ("a2", "agreed")]
+    assert records[1]["decision"]["inputs"][0]["annotation_id"] == 20
+    assert records[1]["decision"]["disagreements"][0]["votes"] == {
+        "critical": ["ana"], "neutral": ["ben"]}
+
+
+def test_a_log_line_cut_short_is_skipped_and_the_next_append_starts_fresh(tmp_path):
+    settings = Settings(exports=tmp_path / "exports", _env_file=None)
+    export = _export(tmp_path, [_raw_task(1, [("ana", "critical"), ("ben", "critical")])])
+    adjudicate_export(export, settings)
+    log = settings.exports / "decisions.jsonl"
+    with log.open("a") as handle:
+        handle.write('{"article_id": "a1", "dig')  # a crash mid-line
+    assert adjudicate_export(export, settings).logged == 0
+    export = _export(tmp_path, [_raw_task(1, [("ana", "mixed"), ("ben", "mixed")])])
+    assert adjudicate_export(export, settings).logged == 1
+    assert [r["decision"]["stance"] for r in read_log(log)] == ["critical", "mixed"]

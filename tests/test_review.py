@@ -1,0 +1,142 @@
+"""The review round on a real Label Studio: three annotators disagree, dee adjudicates."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from workbench import ingest
+from workbench.cli import cli
+from workbench.push import push
+from workbench.review import AGREED, review_settings
+
+pytestmark = pytest.mark.server
+
+
+def _choice(control, *values):
+    return {"from_name": control, "to_name": "text", "type": "choices",
+            "value": {"choices": list(values)}}
+
+
+def _actor(region, text, words, label="government", stance=None):
+    start = text.index(words)
+    span = {"id": region, "from_name": "actors", "to_name": "text", "type": "labels",
+            "value": {"start": start, "end": start + len(words), "text": words,
+                      "labels": [label]}}
+    if stance is None:
+        return [span]
+    return [span, {"id": region, "from_name": "actor_stance", "to_name": "text",
+                   "type": "choices", "value": {"start": start, "end": start + len(words),
+                                                "text": words, "choices": [stance]}}]
+
+
+def _run(args, env):
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_disagreements_go_to_review_and_the_adjudicator_decides(
+        settings, studio, seeds_dir, annotators, ls_client, cli_env):
+    project = push([seeds_dir], settings=settings, studio=studio).project_id
+    articles = ingest([seeds_dir]).articles
+    tasks = {t.data["article_id"]: t for t in ls_client.tasks.list(project=project)}
+    disputed, agreed = tasks[articles[1].article_id], tasks[articles[4].article_id]
+    text = disputed.data["text"]
+    ana, ben, cy, dee = (annotators[n] for n in ("ana", "ben", "cy", "dee"))
+    # On one article they disagree on the stance, on a crime type and on a span.
+    ana.annotations.create(id=disputed.id, result=[
+        _choice("crime_types", "human_trafficking", "corruption_collusion"),
+        _choice("stance", "critical"), *_actor("k", text, "Sar Kheng", stance="supports")])
+    ben.annotations.create(id=disputed.id, result=[
+        _choice("crime_types", "human_trafficking"), _choice("stance", "supportive"),
+        *_actor("k", text, "Sar Kheng", stance="supports")])
+    cy.annotations.create(id=disputed.id, result=[
+        _choice("crime_types", "human_trafficking"), _choice("stance", "neutral"),
+        *_actor("k", text, "Sar Kheng", stance="supports"),
+        *_actor("o", text, "organized crime", label="perpetrator")])
+    # On another they agree completely.
+    other = agreed.data["text"]
+    for who in (ana, ben, cy):
+        who.annotations.create(id=agreed.id, result=[
+            _choice("crime_types", "human_trafficking"), _choice("stance", "supportive"),
+            *_actor("k", other, "Sar Kheng")])
+
+    _run(["pull"], cli_env)
+    output = _run(["adjudicate", "--min-agree", "3"], cli_env)
+    assert "2 agreed" not in output and "1 disputed" in output
+    assert ("stance: the article: critical: ana@example.org; supportive: ben@example.org; "
+            "neutral: cy@example.org") in output
+    assert "crime_types: corruption_collusion: chosen: ana@example.org" in output
+    assert "actors: 'organized crime'" in output
+
+    output = _run(["review", "push", "--min-agree", "3"], cli_env)
+    assert output.startswith("1 disputed articles: 1 sent to review, 0 already there")
+    review = studio.find_project(review_settings(settings).project)
+    (task,) = list(ls_client.tasks.list(project=review.id, fields="all"))
+    assert task.data["text"] == text
+    versions = {p.model_version: p.result for p in task.predictions}
+    assert set(versions) == {AGREED, "ana@example.org", "ben@example.org", "cy@example.org"}
+    agreed_part = versions[AGREED]
+    assert {r["from_name"] for r in agreed_part} == {"crime_types", "actors", "actor_stance"}
+    assert next(r for r in agreed_part if r["from_name"] == "crime_types")["value"] == {
+        "choices": ["human_trafficking"]}
+    again = _run(["review", "push", "--min-agree", "3"], cli_env)
+    assert again.startswith("1 disputed articles: 0 sent to review, 1 already there")
+
+    dee.annotations.create(id=task.id, result=[
+        _choice("crime_types", "human_trafficking", "corruption_collusion"),
+        _choice("stance", "critical"), *_actor("k", text, "Sar Kheng", stance="supports")])
+    output = _run(["review", "pull"], cli_env)
+    assert output.rstrip().endswith("1 articles adjudicated")
+
+    result = CliRunner().invoke(cli, ["adjudicate", "--min-agree", "3", "--json"], env=cli_env)
+    assert json.loads(result.stdout)["counts"] == {"adjudicated": 1, "agreed": 1, "awaiting": 3}
+
+    from workbench.decisions import adjudicate_export, read_log
+    from workbench.pull import latest_pull
+    from workbench.review import load_review
+
+    gold = {}
+    adjudicate_export(latest_pull(settings), settings, min_agree=3,
+                      review=load_review(settings), write_log=False,
+                      on_decision=lambda d, t: gold.setdefault(d.article_id, d))
+    decision = gold[articles[1].article_id]
+    assert (decision.status, decision.decided_by) == ("adjudicated", "dee@example.org")
+    assert decision.crime_types == ["human_trafficking", "corruption_collusion"]
+    assert decision.stance == "critical"
+    assert [(a.text, a.labels, a.stance) for a in decision.actors] == [
+        ("Sar Kheng", ["government"], "supports")]
+    assert decision.stance_provenance.model_dump() == {
+        "method": "adjudicated", "annotators": ["dee@example.org"], "agreement": 1.0}
+    assert gold[articles[4].article_id].stance_provenance.method == "unanimous"
+
+    # Re-runs change nothing: no new log lines, nothing sent to review again.
+    log = list(read_log(settings.exports / "decisions.jsonl"))
+    assert _run(["adjudicate", "--min-agree", "3"], cli_env).count("0 new entries") == 1
+    assert len(list(read_log(settings.exports / "decisions.jsonl"))) == len(log)
+    assert [r["status"] for r in log if r["article_id"] == articles[1].article_id] == [
+        "disputed", "adjudicated"]
+    assert _run(["review", "push", "--min-agree", "3"], cli_env).startswith(
+        "0 disputed articles: 0 sent to review")
+
+
+def test_ground_truth_marked_in_label_studio_wins(settings, studio, seeds_dir, annotators,
+                                                  ls_client, cli_env):
+    project = push([seeds_dir], settings=settings, studio=studio).project_id
+    task = next(iter(ls_client.tasks.list(project=project)))
+    ids = {}
+    for name, stance in (("ana", "critical"), ("ben", "critical"), ("cy", "mixed")):
+        ids[name] = annotators[name].annotations.create(id=task.id, result=[
+            _choice("crime_types", "human_trafficking"), _choice("stance", stance)]).id
+    ls_client.annotations.update(id=ids["cy"], ground_truth=True)
+    _run(["pull"], cli_env)
+    from workbench.decisions import adjudicate_export
+    from workbench.pull import latest_pull
+
+    decisions = []
+    adjudicate_export(latest_pull(settings), settings, write_log=False,
+                      on_decision=lambda d, t: decisions.append(d))
+    decision = next(d for d in decisions if d.task_id == task.id)
+    assert (decision.status, decision.stance, decision.decided_by) == (
+        "ground_truth", "mixed", "cy@example.org")
