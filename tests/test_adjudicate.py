@@ -1,6 +1,7 @@
 """Adjudication on small constructed articles: votes, precedence, the decisions log."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -151,7 +152,7 @@ def test_relation_needs_both_ends_agreed():
     assert d.relations and d.relations[0].provenance.annotators == ["ana", "ben"]
 
 
-def _export(tmp_path, tasks) -> "Path":
+def _export(tmp_path, tasks) -> Path:
     path = tmp_path / "export.json"
     path.write_text(json.dumps(tasks))
     return path

@@ -137,3 +137,12 @@ class _Broken(httpx.SyncByteStream):
     def __iter__(self):
         yield self.head
         raise httpx.ReadError("connection dropped")
+
+
+def test_a_pull_with_nothing_new_is_not_stored_twice(settings, studio, annotated, cli_env):
+    first = pull(settings, studio)
+    second = pull(settings, studio)
+    assert second.unchanged and second.path == first.path
+    assert pulls(settings, settings.project) == [first.path]
+    output = CliRunner().invoke(cli, ["pull"], env=cli_env).output
+    assert f"Nothing changed in {settings.project!r}" in output

@@ -244,34 +244,49 @@ class _Annotators:
         self.f1: dict[str, _F1] = defaultdict(_F1)
 
 
-def measure(tasks: Iterable[Task], schema: Schema = SCHEMA) -> AgreementReport:
-    """Agreement over parsed tasks, one pass, accumulators only."""
-    multi = {spec.name for spec in schema.fields if spec.kind == "multi"}
-    known = {spec.name for spec in schema.fields}
-    order = {spec.name: [v.id for v in spec.values] for spec in schema.fields}
-    choices: dict[str, _ChoiceField] = {}
-    spans: dict[str, _SpanField] = {}
-    people = _Annotators()
-    report = AgreementReport()
-    for task in tasks:
-        report.tasks += 1
+class AgreementMeter:
+    """Accumulates agreement task by task; ``report()`` at the end."""
+
+    def __init__(self, schema: Schema = SCHEMA):
+        self.multi = {spec.name for spec in schema.fields if spec.kind == "multi"}
+        self.known = {spec.name for spec in schema.fields}
+        self.order = {spec.name: [v.id for v in spec.values] for spec in schema.fields}
+        self.choices: dict[str, _ChoiceField] = {}
+        self.spans: dict[str, _SpanField] = {}
+        self.people = _Annotators()
+        self.tasks = 0
+
+    def add(self, task: Task) -> None:
+        self.tasks += 1
         latest = latest_by_annotator(task)
         for name in latest:
-            people.items[name] += 1
-        _measure_choices(latest, choices, multi, known, people)
-        _measure_region_choices(latest, choices, known)
-        _measure_spans(task, latest, spans, people)
-    for name, field in sorted(choices.items()):
-        report.fields[name] = field.result(order.get(name, []))
-    for name, field in sorted(spans.items()):
-        report.fields[name] = field.result(order.get(name, []))
-    for name in sorted(people.items):
-        compared = people.compared[name]
-        report.annotators[name] = AnnotatorAgreement(
-            items=people.items[name],
-            mean_pairwise_agreement=people.same[name] / compared if compared else None,
-            f1_exact=people.f1[name].value())
-    return report
+            self.people.items[name] += 1
+        _measure_choices(latest, self.choices, self.multi, self.known, self.people)
+        _measure_region_choices(latest, self.choices, self.known)
+        _measure_spans(task, latest, self.spans, self.people)
+
+    def report(self) -> AgreementReport:
+        report = AgreementReport(tasks=self.tasks)
+        for name, field in sorted(self.choices.items()):
+            report.fields[name] = field.result(self.order.get(name, []))
+        for name, field in sorted(self.spans.items()):
+            report.fields[name] = field.result(self.order.get(name, []))
+        people = self.people
+        for name in sorted(people.items):
+            compared = people.compared[name]
+            report.annotators[name] = AnnotatorAgreement(
+                items=people.items[name],
+                mean_pairwise_agreement=people.same[name] / compared if compared else None,
+                f1_exact=people.f1[name].value())
+        return report
+
+
+def measure(tasks: Iterable[Task], schema: Schema = SCHEMA) -> AgreementReport:
+    """Agreement over parsed tasks, one pass, accumulators only."""
+    meter = AgreementMeter(schema)
+    for task in tasks:
+        meter.add(task)
+    return meter.report()
 
 
 def _measure_choices(latest: dict[str, Annotation], fields: dict[str, _ChoiceField],

@@ -20,8 +20,8 @@ def atomic_open(path: Path, mode: str = "w", *, encoding: str | None = "utf-8",
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        if permissions is not None:
-            os.fchmod(fd, permissions)
+        # mkstemp makes files private; a plain file gets the usual mode instead.
+        os.fchmod(fd, permissions if permissions is not None else 0o666 & ~_umask())
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
             yield handle
             handle.flush()
@@ -34,6 +34,12 @@ def atomic_open(path: Path, mode: str = "w", *, encoding: str | None = "utf-8",
         except FileNotFoundError:
             pass
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def write_text(path: Path, text: str, *, permissions: int | None = None) -> None:

@@ -335,16 +335,21 @@ def pull_command() -> None:
 
 def _print_pull_report(report) -> None:
     summary = report.summary
-    click.echo(f"Pulled {report.project_title!r} (project {report.project_id}) into "
-               f"{_shown(report.path)} ({report.size:,} bytes, sha256 {report.sha256[:12]}...)")
+    if report.unchanged:
+        click.echo(f"Nothing changed in {report.project_title!r} (project "
+                   f"{report.project_id}) since the last pull, {_shown(report.path)}")
+    else:
+        click.echo(f"Pulled {report.project_title!r} (project {report.project_id}) into "
+                   f"{_shown(report.path)} ({report.size:,} bytes, sha256 "
+                   f"{report.sha256[:12]}...)")
     click.echo(f"{summary.tasks} tasks, {summary.annotations} annotations "
                f"({summary.cancelled} cancelled/skipped) by {len(summary.annotators)} "
                f"annotators, {summary.drafts} drafts, {summary.ground_truth} ground truth")
-    if report.previous:
+    if report.previous and not report.unchanged:
         click.echo(f"Since the last pull ({_shown(report.previous).name}): "
                    f"{report.new_annotations} new annotations, {report.updated_annotations} "
                    f"updated, {report.new_tasks} new tasks")
-    else:
+    elif not report.previous:
         click.echo("This is the first pull.")
 
 
@@ -618,6 +623,93 @@ def review_pull_command() -> None:
     click.echo(f"{len(load_review(settings))} articles adjudicated")
 
 
+# -- gold --------------------------------------------------------------------------------
+
+
+@cli.command("export")
+@_export_option
+@click.option("--version", "version", metavar="V",
+              help="Name the version (default: <schema version>.<next revision>).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="The gold folder (default: exports/gold).")
+@_adjudication_options
+@click.option("--without-text", is_flag=True,
+              help="Leave the article text out (ids, URLs, sha256 and offsets only).")
+def export_command(export: Path | None, version: str | None, out: Path | None,
+                   min_agree: int | None, min_annotators: int, without_text: bool) -> None:
+    """Write a gold dataset version: jsonl, parquet, spans, a dataset card and a manifest.
+
+    Decides every article of the latest pull (or --export FILE), with the review
+    round's decisions, and writes exports/gold/<version>/ atomically. Nothing is
+    written when the gold is the same as the latest version's.
+
+    \b
+    Examples:
+        workbench export
+        workbench export --version 1.0.7 --out /tmp/rebuild
+        workbench export --without-text --out shareable/
+    """
+    from workbench.export import export_gold
+    from workbench.lock import job_lock
+
+    settings = _settings()
+    with job_lock(settings.home, "export"):
+        report = export_gold(settings, export=export, version=version, out=out,
+                             min_agree=min_agree, min_annotators=min_annotators,
+                             with_text=not without_text)
+    _print_export(report)
+
+
+def _print_export(report) -> None:
+    if report.path is None:
+        click.echo("No gold yet: no article has enough agreeing annotations; nothing written")
+    elif report.unchanged:
+        click.echo(f"Gold unchanged since version {report.previous} ({report.articles} "
+                   f"articles): nothing written")
+    else:
+        click.echo(f"Wrote gold version {report.version}: {report.articles} articles in "
+                   f"{_shown(report.path)}")
+    if report.pending:
+        where = ", listed in the manifest" if report.path is not None else ""
+        click.echo(f"{len(report.pending)} articles pending (disputed or awaiting "
+                   f"annotations){where}")
+
+
+@cli.command("diff")
+@click.argument("old")
+@click.argument("new", default="latest")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("exports/gold"), show_default=True, help="The gold folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+def diff_command(old: str, new: str, root: Path, as_json: bool) -> None:
+    """List articles and labels added, removed and changed between two gold versions.
+
+    \b
+    Examples:
+        workbench diff 1.0.1 1.0.2
+        workbench diff 1.0.1 --json | jq '.changed | length'
+    """
+    from workbench.dataset import diff_versions
+
+    result = diff_versions(root, old, new)
+    if as_json:
+        click.echo(result.model_dump_json(indent=2))
+        return
+    click.echo(f"{result.old} -> {result.new}: {len(result.added)} articles added, "
+               f"{len(result.removed)} removed, {len(result.changed)} changed")
+    for article in result.added:
+        click.echo(f"+ {article}")
+    for article in result.removed:
+        click.echo(f"- {article}")
+    for change in result.changed:
+        click.echo(f"~ {change.article_id}")
+        for field, delta in change.changes.items():
+            for label in delta["added"]:
+                click.echo(f"    {field}: + {label}")
+            for label in delta["removed"]:
+                click.echo(f"    {field}: - {label}")
+
+
 # -- annotators --------------------------------------------------------------------------
 
 
@@ -681,19 +773,22 @@ def annotators_list() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--silent", is_flag=True, help="No progress bar.")
 def sync_command(paths: tuple[Path, ...], silent: bool) -> None:
-    """The main job: server up, project ensured, articles pushed; says what is next.
+    """The main job: push, pull, validate, adjudicate, review, export; then what is left.
 
-    Safe to run again (and from cron): it only does what is left to do.
-    PATHS defaults to seeds/.
+    Starts the local server unless a remote one is configured, makes sure the
+    project exists, pushes what is new (PATHS, default seeds/), pulls what
+    changed, sends disputed articles to review, and writes a gold version when
+    the gold changed. Safe to run again, and from cron: it does only what is
+    left to do, and a second run at the same time stops at the lock.
 
     \b
     Example:
         workbench sync
     """
     from workbench.lock import job_lock
-    from workbench.push import push
     from workbench.server import ManagedServer
     from workbench.studio import connect
+    from workbench.sync import sync
 
     settings = _settings()
     with job_lock(settings.home, "sync"):
@@ -701,11 +796,19 @@ def sync_command(paths: tuple[Path, ...], silent: bool) -> None:
             click.echo("Starting Label Studio (the first start takes about 30 s) ...", err=True)
         studio = connect(settings, start=True)
         with _Progress("Pushing", silent=silent) as progress:
-            report = push(paths or (Path("seeds"),), settings=settings, studio=studio,
-                          progress=progress)
-    _print_push_summary(report)
-    click.echo(f"Annotate at {studio.url}/projects/{report.project_id}/ "
-               f"({settings.overlap} annotators per article).")
+            report = sync(settings, studio, paths or (Path("seeds"),), progress=progress,
+                          say=lambda line: click.echo(line, err=True))
+    _print_push_summary(report.push)
+    status = report
+    click.echo(f"Tasks: {status.tasks}, annotated: {status.annotated}, agreed: "
+               f"{status.agreed}, adjudicated: {status.adjudicated}, awaiting review: "
+               f"{status.awaiting_review}, awaiting annotations: {status.awaiting_annotations}")
+    if status.invalid:
+        click.echo(f"{status.invalid} annotations have validation errors: workbench validate")
+    _print_export(status.export)
+    click.echo(f"Annotators: {status.annotate_url}")
+    if status.review_url:
+        click.echo(f"Reviewer: {status.review_url}")
     if settings.managed:
         server = ManagedServer(settings)
         click.echo(f"Log in as {server.credentials().email} (password in "

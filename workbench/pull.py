@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class IntegrityError(WorkbenchError):
 
 class PullSummary(BaseModel):
     tasks: int = 0
+    annotated_tasks: int = 0  # with at least one submitted annotation
     annotations: int = 0  # all, cancelled ones included
     cancelled: int = 0
     drafts: int = 0
@@ -51,6 +53,7 @@ class PullReport(BaseModel):
     new_annotations: int = 0
     updated_annotations: int = 0
     export_files_removed: int = 0
+    unchanged: bool = False  # nothing changed: ``path`` is the previous pull
 
 
 def raw_dir(settings: Settings) -> Path:
@@ -62,7 +65,12 @@ def _slug(title: str) -> str:
 
 
 def pull(settings: Settings, studio: Studio) -> PullReport:
-    """Snapshot-export the project into a new raw pull and say what it holds."""
+    """Snapshot-export the project into a new raw pull and say what it holds.
+
+    When nothing changed since the previous pull (same tasks, same annotations
+    with the same update times), the new export is not stored again: the
+    previous pull already holds it, and cron would otherwise fill the disk.
+    """
     project = studio.find_project(settings.project)
     if project is None:
         raise InputError(f"no project {settings.project!r} on {studio.url}: push first "
@@ -90,6 +98,18 @@ def pull(settings: Settings, studio: Studio) -> PullReport:
             md5s = studio.export_snapshot(project.id, write)
             handle.flush()
             os.fsync(handle.fileno())
+        removed = 0
+        if settings.managed:
+            from workbench.server import ManagedServer
+
+            removed = ManagedServer(settings).remove_export_files(project.id, md5s)
+        new = _scan(tmp)
+        old = _scan(previous) if previous is not None else None
+        if old is not None and old.fingerprint == new.fingerprint:
+            return PullReport(path=previous, sha256=verify(previous),
+                              size=previous.stat().st_size, project_id=project.id,
+                              project_title=project.title, summary=old.summary,
+                              previous=previous, export_files_removed=removed, unchanged=True)
         sha256 = digest.hexdigest()
         write_text(_checksum_path(path), f"{sha256}  {path.name}\n")
         os.chmod(tmp, 0o440)
@@ -97,21 +117,14 @@ def pull(settings: Settings, studio: Studio) -> PullReport:
     finally:
         tmp.unlink(missing_ok=True)
 
-    removed = 0
-    if settings.managed:
-        from workbench.server import ManagedServer
-
-        removed = ManagedServer(settings).remove_export_files(project.id, md5s)
-    summary, task_ids, updates = _scan(path)
     report = PullReport(path=path, sha256=sha256, size=size, project_id=project.id,
-                        project_title=project.title, summary=summary, previous=previous,
+                        project_title=project.title, summary=new.summary, previous=previous,
                         export_files_removed=removed)
-    if previous is not None:  # what is new since then
-        _, old_tasks, old_updates = _scan(previous)
-        report.new_tasks = len(task_ids - old_tasks)
-        report.new_annotations = sum(1 for a in updates if a not in old_updates)
-        report.updated_annotations = sum(1 for a, when in updates.items()
-                                         if a in old_updates and old_updates[a] != when)
+    if old is not None:  # what is new since then
+        report.new_tasks = len(new.tasks - old.tasks)
+        report.new_annotations = sum(1 for a in new.updates if a not in old.updates)
+        report.updated_annotations = sum(1 for a, when in new.updates.items()
+                                         if a in old.updates and old.updates[a] != when)
     return report
 
 
@@ -166,29 +179,42 @@ def latest_pull(settings: Settings, *, required: bool = True) -> Path | None:
 
 def summarize(path: Path) -> PullSummary:
     """Counts of an export, read as a stream."""
-    return _scan(path)[0]
+    return _scan(path).summary
 
 
-def _scan(path: Path) -> tuple[PullSummary, set[int], dict[int, str | None]]:
-    """Counts, task ids and each annotation's last update, in one pass."""
+@dataclass
+class _Scan:
+    summary: PullSummary
+    tasks: set[int]
+    updates: dict[int, str | None]  # annotation id -> last update
+    fingerprint: str  # what people did: tasks, annotations, their updates and flags
+
+
+def _scan(path: Path) -> _Scan:
+    """Counts, task ids, each annotation's last update and a fingerprint, in one pass."""
     from workbench.models import annotator_name
 
     summary = PullSummary()
     annotators: set[str] = set()
-    task_ids: set[int] = set()
+    tasks: set[int] = set()
     updates: dict[int, str | None] = {}
+    fingerprint = hashlib.sha256()
     for task in iter_tasks(path):
         summary.tasks += 1
         if isinstance(task, MalformedTask):
             summary.malformed += 1
             continue
-        task_ids.add(task.id)
+        tasks.add(task.id)
         summary.drafts += len(task.drafts)
+        summary.annotated_tasks += any(not a.was_cancelled for a in task.annotations)
+        fingerprint.update(f"t{task.id}:{task.data.get('sha256')}:{len(task.drafts)}".encode())
         for annotation in task.annotations:
             updates[annotation.id] = annotation.updated_at
             annotators.add(annotator_name(annotation.completed_by))
             summary.annotations += 1
             summary.cancelled += annotation.was_cancelled
             summary.ground_truth += annotation.ground_truth
+            fingerprint.update(f"a{annotation.id}:{annotation.updated_at}:"
+                               f"{annotation.was_cancelled}:{annotation.ground_truth}".encode())
     summary.annotators = sorted(annotators)
-    return summary, task_ids, updates
+    return _Scan(summary, tasks, updates, fingerprint.hexdigest())

@@ -1,0 +1,228 @@
+"""The gold export: files, determinism, versions, the card, the loader, downstream readers."""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from workbench import ingest, load_gold
+from workbench.cli import cli
+from workbench.dataset import diff_versions
+from workbench.errors import InputError
+from workbench.export import DATA_FILES, export_gold
+from workbench.goldformat import GoldRecord
+from workbench.settings import Settings
+
+FILES = (*DATA_FILES, "README.md", "manifest.json")
+PEOPLE = ("ana@example.org", "ben@example.org", "cy@example.org")
+
+
+def _annotation(n, who, text, stance="critical", crimes=("human_trafficking",)):
+    start = text.index("human trafficking")
+    police = text.find("police")
+    result = [{"from_name": "crime_types", "to_name": "text", "type": "choices",
+               "value": {"choices": list(crimes)}},
+              {"from_name": "stance", "to_name": "text", "type": "choices",
+               "value": {"choices": [stance]}},
+              {"id": "m", "from_name": "crime_mentions", "to_name": "text", "type": "labels",
+               "value": {"start": start, "end": start + 17, "text": text[start:start + 17],
+                         "labels": ["human_trafficking"]}}]
+    if police >= 0:
+        result += [{"id": "p", "from_name": "actors", "to_name": "text", "type": "labels",
+                    "value": {"start": police, "end": police + 6, "text": "police",
+                              "labels": ["law_enforcement"]}},
+                   {"id": "p", "from_name": "actor_stance", "to_name": "text",
+                    "type": "choices", "value": {"start": police, "end": police + 6,
+                                                 "text": "police", "choices": ["supports"]}},
+                   {"from_id": "p", "to_id": "m", "type": "relation", "direction": "right",
+                    "labels": ["responds_to"]}]
+    return {"id": n, "completed_by": {"id": n % 10, "email": who}, "result": result,
+            "updated_at": "2026-11-20T10:00:00Z"}
+
+
+def write_export(path: Path, articles, disputed: int | None = None) -> Path:
+    """Every article annotated by three people who agree, but article ``disputed``."""
+    tasks = []
+    for i, article in enumerate(articles):
+        stances = ("critical", "neutral", "mixed") if i == disputed else ("critical",) * 3
+        data = {"text": article.text, "article_id": article.article_id,
+                "sha256": article.sha256, "title": article.title, "source": article.source,
+                "published": article.published.isoformat() if article.published else None,
+                "url": article.url}
+        tasks.append({"id": i + 1, "data": data, "annotations": [
+            _annotation(i * 10 + k, who, article.text, stance)
+            for k, (who, stance) in enumerate(zip(PEOPLE, stances, strict=True))]})
+    path.write_text(json.dumps(tasks))
+    return path
+
+
+@pytest.fixture
+def seed_articles(seeds_dir):
+    return [a for a in ingest([seeds_dir]).articles if "human trafficking" in a.text]
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(home=tmp_path / "home", exports=tmp_path / "exports", _env_file=None)
+
+
+def test_export_writes_every_file_and_the_gold_is_right(settings, seed_articles, tmp_path):
+    export = write_export(tmp_path / "pull.json", seed_articles, disputed=0)
+    report = export_gold(settings, export=export)
+    assert report.version == "1.0.1" and report.articles == len(seed_articles) - 1
+    folder = settings.exports / "gold" / "1.0.1"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)
+    assert (settings.exports / "gold" / "LATEST").read_text() == "1.0.1\n"
+    records = [GoldRecord.model_validate_json(line)
+               for line in (folder / "gold.jsonl").read_text().splitlines()]
+    assert [r.article_id for r in records] == sorted(r.article_id for r in records)
+    for record in records:
+        assert record.crime_types == ["human_trafficking"] and record.stance == "critical"
+        for span in [*record.actors, *record.crime_mentions]:
+            assert record.text[span.start:span.end] == span.text
+        assert record.provenance.stance.method == "unanimous"
+        assert record.provenance.stance.annotators == ["annotator-1", "annotator-2",
+                                                       "annotator-3"]
+    assert any(r.relations for r in records)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert [p["article_id"] for p in manifest["pending"]] == [seed_articles[0].article_id]
+    assert manifest["pulls"][0]["file"] == "pull.json"
+
+
+def test_no_email_reaches_the_gold_files(settings, seed_articles, tmp_path):
+    export_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
+    folder = settings.exports / "gold" / "1.0.1"
+    for name in FILES:
+        content = (folder / name).read_bytes()
+        assert b"@example.org" not in content, name
+    mapping = json.loads((settings.exports / "raw" / "pseudonyms.json").read_text())
+    assert mapping == {"ana@example.org": "annotator-1", "ben@example.org": "annotator-2",
+                       "cy@example.org": "annotator-3"}
+
+
+def test_rebuilding_from_the_same_pull_is_byte_identical(settings, seed_articles, tmp_path):
+    export = write_export(tmp_path / "pull.json", seed_articles)
+    export_gold(settings, export=export)
+    export_gold(settings, export=export, out=tmp_path / "rebuild", version="1.0.1")
+    for name in FILES:
+        original = (settings.exports / "gold" / "1.0.1" / name).read_bytes()
+        assert (tmp_path / "rebuild" / "1.0.1" / name).read_bytes() == original, name
+
+
+def test_the_manifest_and_the_card_count_what_the_files_hold(settings, seed_articles, tmp_path):
+    export_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
+    folder = settings.exports / "gold" / "1.0.1"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    gold = pd.read_parquet(folder / "gold.parquet")
+    for name, entry in manifest["files"].items():
+        from workbench.pull import sha256_file
+
+        assert sha256_file(folder / name) == entry["sha256"]
+        if name.endswith(".parquet"):
+            assert pq.ParquetFile(folder / name).metadata.num_rows == entry["rows"]
+    assert manifest["counts"]["articles"] == len(gold)
+    card = (folder / "README.md").read_text()
+    header = card.split("---")[1]
+    for split in ("train", "dev", "test"):
+        expected = int((gold["split"] == split).sum())
+        assert re.search(rf"- name: {split}\n    num_examples: {expected}\n", header)
+    row = re.search(r"\| `human_trafficking` \| [^|]+ \| [^|]+ \| (\d+) \|", card)
+    assert int(row.group(1)) == sum("human_trafficking" in c for c in gold["crime_types"])
+    actors = re.search(r"\| `law_enforcement` \| [^|]+ \| (\d+) \|", card)
+    assert int(actors.group(1)) == sum(len(a) for a in gold["actors"])
+    assert "Span offsets index the Python string (Unicode code points)" in card
+    assert card.startswith("---\npretty_name:") and "license: other" in header
+
+
+def test_load_gold_round_trip_and_plain_readers(settings, seed_articles, tmp_path):
+    export_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
+    root = settings.exports / "gold"
+    frame = load_gold(root)
+    records = load_gold(root, records=True)
+    assert list(frame["article_id"]) == [r.article_id for r in records]
+    assert frame.iloc[0]["crime_types"].tolist() == records[0].crime_types
+    train = load_gold(root, version="1.0.1", split="train")
+    assert set(train["split"]) <= {"train"}
+    assert len(train) == sum(r.split == "train" for r in records)
+    # Without the workbench: pandas/pyarrow, and the datasets library's parquet loader.
+    plain = pd.read_parquet(root / "1.0.1" / "gold.parquet")
+    assert plain["article_id"].tolist() == frame["article_id"].tolist()
+    datasets = pytest.importorskip("datasets", reason="the datasets library is a test extra")
+    loaded = datasets.load_dataset("parquet", data_files=str(root / "1.0.1" / "gold.parquet"),
+                                   cache_dir=str(tmp_path / "hf-cache"))["train"]
+    assert loaded.num_rows == len(frame)
+    assert loaded[0]["actors"][0]["role"] == records[0].actors[0].role
+
+
+def test_the_loader_refuses_a_changed_file(settings, seed_articles, tmp_path):
+    export_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
+    gold = settings.exports / "gold" / "1.0.1" / "gold.parquet"
+    gold.write_bytes(gold.read_bytes() + b"x")
+    with pytest.raises(InputError, match="does not match the sha256 in its manifest"):
+        load_gold(settings.exports / "gold")
+
+
+def test_versions_splits_and_diff(settings, seed_articles, tmp_path):
+    first = write_export(tmp_path / "one.json", seed_articles[:-1])
+    assert export_gold(settings, export=first).version == "1.0.1"
+    again = export_gold(settings, export=first)
+    assert again.unchanged and again.version is None
+    assert sorted(p.name for p in (settings.exports / "gold").iterdir()) == ["1.0.1", "LATEST"]
+    second = write_export(tmp_path / "two.json", seed_articles)
+    assert export_gold(settings, export=second).version == "1.0.2"
+    assert load_gold(settings.exports / "gold").shape[0] == len(seed_articles)
+    old = {r.article_id: r.split for r in load_gold(settings.exports / "gold", version="1.0.1",
+                                                    records=True)}
+    new = {r.article_id: r.split for r in load_gold(settings.exports / "gold", records=True)}
+    assert all(new[a] == split for a, split in old.items())  # splits are stable
+    diff = diff_versions(settings.exports / "gold", "1.0.1", "1.0.2")
+    assert diff.added == [seed_articles[-1].article_id] and diff.removed == []
+    result = CliRunner().invoke(cli, ["diff", "1.0.1", "--root", str(settings.exports / "gold")])
+    assert result.output.startswith("1.0.1 -> 1.0.2: 1 articles added, 0 removed, 0 changed")
+
+
+def test_an_interrupted_export_leaves_no_half_version(settings, seed_articles, tmp_path,
+                                                      monkeypatch):
+    from workbench import export as export_module
+
+    export_gold(settings, export=write_export(tmp_path / "one.json", seed_articles[:-1]))
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export_module, "_write_manifest", disk_full)
+    with pytest.raises(OSError):
+        export_gold(settings, export=write_export(tmp_path / "two.json", seed_articles))
+    root = settings.exports / "gold"
+    assert sorted(p.name for p in root.iterdir()) == ["1.0.1", "LATEST"]
+    assert (root / "LATEST").read_text() == "1.0.1\n"
+    assert load_gold(root).shape[0] == len(seed_articles) - 1
+
+
+def test_without_text(settings, seed_articles, tmp_path):
+    export_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles),
+                with_text=False)
+    records = load_gold(settings.exports / "gold", records=True)
+    assert all(r.text is None and r.sha256 for r in records)
+    assert all(a.text is None for r in records for a in r.actors)
+    card = (settings.exports / "gold" / "1.0.1" / "README.md").read_text()
+    assert "This version carries no article text" in card
+
+
+def test_export_cli_names_the_version(tmp_path, seed_articles, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    export = write_export(tmp_path / "pull.json", seed_articles)
+    result = CliRunner().invoke(cli, ["export", "--export", str(export)],
+                                env={"WORKBENCH_HOME": str(tmp_path / "home")})
+    assert result.exit_code == 0, result.output
+    assert result.output == (f"Wrote gold version 1.0.1: {len(seed_articles)} articles in "
+                             f"exports/gold/1.0.1\n")
+    again = CliRunner().invoke(cli, ["export", "--export", str(export)],
+                               env={"WORKBENCH_HOME": str(tmp_path / "home")})
+    assert again.output.startswith("Gold unchanged since version 1.0.1")
+    shutil.rmtree(tmp_path / "exports")

@@ -1,0 +1,67 @@
+"""`workbench sync`, the main job, end to end on a real Label Studio."""
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from workbench import ingest, load_gold
+from workbench.cli import cli
+
+pytestmark = pytest.mark.server
+
+
+def _result(text, stance):
+    start = text.index("Sar Kheng")
+    return [{"from_name": "crime_types", "to_name": "text", "type": "choices",
+             "value": {"choices": ["human_trafficking"]}},
+            {"from_name": "stance", "to_name": "text", "type": "choices",
+             "value": {"choices": [stance]}},
+            {"id": "k", "from_name": "actors", "to_name": "text", "type": "labels",
+             "value": {"start": start, "end": start + 9, "text": "Sar Kheng",
+                       "labels": ["government"]}}]
+
+
+def test_sync_pushes_then_exports_gold_once_people_agree(settings, cli_env, seeds_dir,
+                                                         annotators, ls_client, monkeypatch,
+                                                         tmp_path):
+    monkeypatch.chdir(seeds_dir.parent)  # sync's default input is ./seeds
+    run = lambda: CliRunner().invoke(cli, ["sync", "--silent"], env=cli_env)
+    first = run()
+    assert first.exit_code == 0, first.output
+    assert "5 created, 0 already there" in first.output
+    assert "Tasks: 5, annotated: 0, agreed: 0" in first.output
+    assert "No gold yet" in first.output
+    assert f"Annotators: http://127.0.0.1:{settings.port}/projects/" in first.output
+
+    from workbench.studio import connect
+
+    project = connect(settings, start=False).find_project(settings.project)
+    tasks = {t.data["article_id"]: t for t in ls_client.tasks.list(project=project.id)}
+    articles = [a for a in ingest([seeds_dir]).articles if "Sar Kheng" in a.text]
+    agreed, disputed = tasks[articles[0].article_id], tasks[articles[1].article_id]
+    for name in ("ana", "ben", "cy"):
+        annotators[name].annotations.create(id=agreed.id,
+                                            result=_result(agreed.data["text"], "critical"))
+    for name, stance in (("ana", "critical"), ("ben", "supportive")):
+        annotators[name].annotations.create(id=disputed.id,
+                                            result=_result(disputed.data["text"], stance))
+
+    second = run()
+    assert second.exit_code == 0, second.output
+    assert "0 created, 5 already there" in second.output
+    assert "Tasks: 5, annotated: 2, agreed: 1, adjudicated: 0, awaiting review: 1" in (
+        second.output)
+    assert "Wrote gold version 1.0.1: 1 articles in" in second.output
+    assert "Reviewer: http://127.0.0.1:" in second.output
+
+    gold = load_gold(settings.exports / "gold")
+    assert gold["article_id"].tolist() == [articles[0].article_id]
+    assert gold.iloc[0]["stance"] == "critical"
+    plain = pd.read_parquet(settings.exports / "gold" / "1.0.1" / "gold.parquet")
+    assert plain["crime_types"].iloc[0].tolist() == ["human_trafficking"]
+
+    third = run()  # nothing changed: nothing new anywhere
+    assert "Gold unchanged since version 1.0.1" in third.output
+    from workbench.pull import pulls
+
+    assert len(pulls(settings, settings.project)) == 2  # the third pull held nothing new
