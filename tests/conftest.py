@@ -34,15 +34,58 @@ def ingest_fixtures() -> Path:
     return FIXTURES / "ingest"
 
 
+class OutboundTrap:
+    """A proxy that answers nothing and remembers every connection made to it.
+
+    The session's Label Studio gets it as HTTP(S)_PROXY: any call it makes to the
+    outside world (telemetry, version checks, error reports) lands here.
+    """
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.connections: list[bytes] = []
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen()
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            with client:
+                client.settimeout(2)
+                try:
+                    self.connections.append(client.recv(200))
+                except OSError:
+                    self.connections.append(b"")
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return {"HTTP_PROXY": self.url, "HTTPS_PROXY": self.url, "http_proxy": self.url,
+                "https_proxy": self.url, "NO_PROXY": "", "no_proxy": ""}
+
+
 @pytest.fixture(scope="session")
-def server_settings(tmp_path_factory) -> Settings:
+def outbound_trap() -> OutboundTrap:
+    return OutboundTrap()
+
+
+@pytest.fixture(scope="session")
+def server_settings(tmp_path_factory, outbound_trap) -> Settings:
     """Settings of a real managed Label Studio, started once for the session."""
     from workbench.server import ManagedServer
 
     settings = Settings(home=tmp_path_factory.mktemp("workbench-home"), port=free_port(),
                         _env_file=None)
-    saved = {key: os.environ.get(key) for key in STRAY_ENVIRONMENT}
-    os.environ.update(STRAY_ENVIRONMENT)
+    started_with = {**STRAY_ENVIRONMENT, **outbound_trap.environment}
+    saved = {key: os.environ.get(key) for key in started_with}
+    os.environ.update(started_with)
     try:
         ManagedServer(settings).start()
     finally:

@@ -36,7 +36,7 @@ def test_a_bad_task_is_reported_and_the_rest_go_on(tmp_path):
     path.write_text(json.dumps([_task(1), {"id": "x", "data": {}}, 7, _task(4)]))
     items = list(iter_tasks(path))
     assert isinstance(items[0], ExportTask) and isinstance(items[3], ExportTask)
-    assert items[1] == MalformedTask(index=1, task_id="x", field="id",
+    assert items[1] == MalformedTask(index=1, task_id=None, field="id",
                                      message="Input should be a valid integer, unable to parse "
                                              "string as an integer")
     assert items[2].message == "expected a task object, got int"

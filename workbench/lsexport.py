@@ -91,7 +91,7 @@ class MalformedTask:
     """A task that does not fit the export format: where, and why."""
 
     index: int  # 0-based position in the file
-    task_id: Any
+    task_id: int | None  # its id, when it has a usable one
     field: str | None
     message: str
 
@@ -108,7 +108,10 @@ def iter_tasks(path: Path) -> Iterator[ExportTask | MalformedTask]:
         except ValidationError as error:
             first = error.errors()[0]
             field = ".".join(str(part) for part in first["loc"]) or None
-            yield MalformedTask(index=index, task_id=raw.get("id"), field=field,
+            task_id = raw.get("id")
+            usable = isinstance(task_id, int) and not isinstance(task_id, bool) and (
+                -2 ** 63 <= task_id < 2 ** 63)
+            yield MalformedTask(index=index, task_id=task_id if usable else None, field=field,
                                 message=first["msg"])
 
 

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from importlib import metadata
@@ -202,8 +203,13 @@ class ManagedServer:
 
 def healthy(url: str, timeout: float = 2.0) -> bool:
     """True when Label Studio answers ``GET /health`` with 200."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    # A proxy from the environment must not stand between us and a local server.
+    handlers = [urllib.request.ProxyHandler({})] if host in ("127.0.0.1", "localhost",
+                                                               "::1") else []
     try:
-        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as response:
+        with urllib.request.build_opener(*handlers).open(f"{url}/health",
+                                                          timeout=timeout) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError, ValueError):
         return False
