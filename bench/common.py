@@ -47,6 +47,14 @@ def managed_server():
             server.stop()
 
 
+def sdk_client(settings: Settings, url: str):
+    """The raw SDK client the baselines use, with the managed server's token."""
+    from label_studio_sdk import LabelStudio
+
+    token = ManagedServer(settings).credentials().token.get_secret_value()
+    return LabelStudio(base_url=url, api_key=token, timeout=3600)
+
+
 def synthetic_jsonl(path: Path, count: int, *, size: int = 3000, prefix: str = "a") -> Path:
     """``count`` distinct articles of about ``size`` characters, one JSON object a line."""
     with path.open("w") as handle:

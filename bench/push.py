@@ -21,47 +21,49 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import managed_server, synthetic_jsonl, table
+from common import managed_server, sdk_client, synthetic_jsonl, table
 
 from workbench.articles import ingest
 from workbench.preannotate import PreAnnotator
 from workbench.push import project_settings, push, task_payload
-from workbench.server import ManagedServer
 from workbench.studio import connect
+
+
+def measure_push(settings, studio, sdk, n: int, scratch: Path) -> dict[str, float]:
+    """Seconds for one raw SDK import of n tasks, for `workbench push` of the same n
+    articles into a new project, and for pushing them again unchanged."""
+    source = synthetic_jsonl(scratch / f"articles-{n}.jsonl", n, prefix=f"n{n}")
+    annotator = PreAnnotator()
+    tasks = [task_payload(a, annotator) for a in ingest([source]).articles]
+    # The same project settings as push's, so only the way of importing differs.
+    raw_project = sdk.projects.create(**{**project_settings(settings), "title": f"raw-{n}"})
+    started = time.perf_counter()
+    sdk.projects.import_tasks(id=raw_project.id, request=tasks)
+    raw = time.perf_counter() - started
+
+    ours = settings.model_copy(update={"project": f"push-{n}"})
+    started = time.perf_counter()
+    report = push([source], settings=ours, studio=studio)
+    pushed = time.perf_counter() - started
+    assert len(report.created) == n, report
+
+    started = time.perf_counter()
+    again = push([source], settings=ours, studio=studio)
+    repush = time.perf_counter() - started
+    assert again.created == [] and again.unchanged == n
+    return {"raw": raw, "push": pushed, "repush": repush}
 
 
 def run(sizes: list[int]) -> list[list[str]]:
     rows = []
     with managed_server() as settings, tempfile.TemporaryDirectory() as scratch:
-        from label_studio_sdk import LabelStudio
-
         studio = connect(settings, start=False)
-        token = ManagedServer(settings).credentials().token.get_secret_value()
-        sdk = LabelStudio(base_url=studio.url, api_key=token, timeout=3600)
+        sdk = sdk_client(settings, studio.url)
         for n in sizes:
-            source = synthetic_jsonl(Path(scratch) / f"articles-{n}.jsonl", n, prefix=f"n{n}")
-            annotator = PreAnnotator()
-            tasks = [task_payload(a, annotator) for a in ingest([source]).articles]
-            # The same project settings as push's, so only the way of importing differs.
-            raw_project = sdk.projects.create(**{**project_settings(settings), "title": f"raw-{n}"})
-            started = time.perf_counter()
-            sdk.projects.import_tasks(id=raw_project.id, request=tasks)
-            raw = time.perf_counter() - started
-
-            ours = settings.model_copy(update={"project": f"push-{n}"})
-            started = time.perf_counter()
-            report = push([source], settings=ours, studio=studio)
-            pushed = time.perf_counter() - started
-            assert len(report.created) == n, report
-
-            started = time.perf_counter()
-            again = push([source], settings=ours, studio=studio)
-            repush = time.perf_counter() - started
-            assert again.created == [] and again.unchanged == n
-
-            rows.append([f"{n:,}", f"{n / raw:,.0f}/s", f"{n / pushed:,.0f}/s",
-                         f"{raw / pushed:.2f}x", f"{repush:.2f} s",
-                         f"{repush / pushed:.1%}"])
+            t = measure_push(settings, studio, sdk, n, Path(scratch))
+            rows.append([f"{n:,}", f"{n / t['raw']:,.0f}/s", f"{n / t['push']:,.0f}/s",
+                         f"{t['raw'] / t['push']:.2f}x", f"{t['repush']:.2f} s",
+                         f"{t['repush'] / t['push']:.1%}"])
             print(table(rows[-1:], HEADER), flush=True)
     return rows
 

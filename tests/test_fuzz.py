@@ -6,7 +6,7 @@ import json
 import random
 
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from workbench.agreement import agreement_export
@@ -45,6 +45,7 @@ def test_ingest_survives_any_bytes(tmp_path, data, suffix):
 @given(text=st.text(max_size=500), suffix=st.sampled_from(SUFFIXES),
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-be", "latin-1",
                                  "cp1252", "shift_jis"]))
+@example(text='"', suffix=".csv", encoding="utf-8")  # an unclosed quote in the header row
 def test_ingest_survives_any_text_in_any_encoding(tmp_path, text, suffix, encoding):
     try:
         data = codecs.encode(text, encoding)

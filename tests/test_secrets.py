@@ -4,6 +4,8 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 import pytest
 from click.testing import CliRunner
@@ -19,7 +21,7 @@ FAKE_KEY = "fake-api-key-7f3a9c0e5b1d4e2f8a6c"
 def _every_command(seeds_dir, password_file):
     return [["schema"], ["ingest", str(seeds_dir)], ["push", str(seeds_dir), "--silent"],
             ["pull"], ["validate"], ["agreement"], ["adjudicate"], ["review", "push"],
-            ["export"], ["server", "status"], ["annotators", "list"],
+            ["export"], ["report"], ["server", "status"], ["annotators", "list"],
             ["annotators", "add", "sec@example.org", "--password-file", str(password_file)],
             ["sync", str(seeds_dir), "--silent"]]
 
@@ -68,8 +70,18 @@ def test_credentials_and_raw_pulls_are_private_to_their_owner(settings, studio, 
 
 
 def test_label_studio_called_nobody_outside(outbound_trap, server_settings):
-    """Its proxy settings point at a trap that records every attempt; there is none."""
-    assert ManagedServer(server_settings).running() is not None
+    """Its proxy settings point at a trap that records every attempt; there is none.
+
+    The login page and the tips it asks for are visited first: Label Studio
+    itself fetches those tips from GitHub unless the workbench stops it.
+    """
+    url = ManagedServer(server_settings).running().url
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"{url}/user/login/") as page:
+        assert b"heidi-tips" in page.read()
+    with pytest.raises(urllib.error.HTTPError) as tips:
+        opener.open(f"{url}/heidi-tips/")
+    assert tips.value.code == 404
     assert outbound_trap.connections == []
 
 

@@ -53,6 +53,9 @@ def test_sync_pushes_then_exports_gold_once_people_agree(settings, cli_env, seed
         second.output)
     assert "Wrote gold version 1.0.1: 1 articles in" in second.output
     assert "Reviewer: http://127.0.0.1:" in second.output
+    report = settings.exports / "reports" / "report.html"
+    assert f"Quality report: {report}" in second.output
+    assert report.read_text().count('<img class="chart"') >= 5
 
     gold = load_gold(settings.exports / "gold")
     assert gold["article_id"].tolist() == [articles[0].article_id]

@@ -63,6 +63,8 @@ class Disagreement(BaseModel):
     field: str
     item: str  # what is disputed: a value, a span, a relation
     votes: dict[str, list[str]]  # option -> annotators
+    # The schema values at stake, for reports; derived, so kept out of the decisions log.
+    labels: list[str] = Field(default_factory=list, exclude=True)
 
 
 class Excluded(BaseModel):
@@ -225,10 +227,12 @@ class _Vote:
             return "rejected"
         return "open"
 
-    def dispute(self, field: str, item: str, votes: dict[str, Iterable[str]]) -> None:
+    def dispute(self, field: str, item: str, votes: dict[str, Iterable[str]],
+                labels: Iterable[str]) -> None:
         self.decision.disagreements.append(Disagreement(
             field=field, item=item, votes={option: sorted(names)
-                                           for option, names in votes.items()}))
+                                           for option, names in votes.items()},
+            labels=sorted(labels)))
 
     def run(self) -> None:
         self.crime_types()
@@ -249,15 +253,16 @@ class _Vote:
                 self.decision.crime_types.append(value)
                 self.decision.crime_types_provenance[value] = self.provenance(names)
             elif outcome == "open":
-                self.dispute(CRIME_TYPES, value, {"chosen": names, "not chosen": everyone - names})
+                self.dispute(CRIME_TYPES, value, {"chosen": names, "not chosen": everyone - names},
+                             [value])
         chosen = self.decision.crime_types
         if not chosen and not any(d.field == CRIME_TYPES for d in self.decision.disagreements):
             self.dispute(CRIME_TYPES, "(none agreed)",
                          {", ".join(sorted(a.choices.get(CRIME_TYPES, ()))) or "(none)":
-                          [a.annotator] for a in self.kept})
+                          [a.annotator] for a in self.kept}, support)
         if NO_CRIME in chosen and len(chosen) > 1:
             self.dispute(CRIME_TYPES, NO_CRIME, {v: self.decision.crime_types_provenance[
-                v].annotators for v in chosen})
+                v].annotators for v in chosen}, chosen)
 
     def stance(self) -> None:
         votes: dict[str, set[str]] = defaultdict(set)
@@ -269,7 +274,7 @@ class _Vote:
             self.decision.stance = winners[0]
             self.decision.stance_provenance = self.provenance(votes[winners[0]])
         elif votes:
-            self.dispute(STANCE, "the article", votes)
+            self.dispute(STANCE, "the article", votes, votes)
 
     def spans(self, control: str) -> dict[SpanKey, int]:
         """Vote on the spans of ``control``; the accepted ones' index in the gold list."""
@@ -291,7 +296,8 @@ class _Vote:
             where = f"{_quote(self.task, key)} {key[1]}-{key[2]} as {'/'.join(key[3])}"
             outcome = self.outcome(names)
             if outcome == "open":
-                self.dispute(control, where, {"marked": names, "not marked": everyone - names})
+                self.dispute(control, where, {"marked": names, "not marked": everyone - names},
+                             key[3])
                 continue
             if outcome == "rejected":
                 continue
@@ -312,7 +318,8 @@ class _Vote:
             return winners[0]
         if len(votes) > 1 or not winners:
             self.dispute(ACTOR_STANCE, where, {str(v) if v else "(none)": names
-                                               for v, names in votes.items()})
+                                               for v, names in votes.items()},
+                         [v for v in votes if v])
         return None
 
     def relations(self, spans: dict[str, dict[SpanKey, int]]) -> None:
@@ -330,12 +337,13 @@ class _Vote:
             outcome = self.outcome(names)
             where = (f"{_quote(self.task, source)} {label} {_quote(self.task, target)}")
             if outcome == "open":
-                self.dispute("relations", where, {"linked": names, "not linked": everyone - names})
+                self.dispute("relations", where,
+                             {"linked": names, "not linked": everyone - names}, [label])
             elif outcome == "accepted":
                 s, t = spans[ACTORS].get(source), spans[CRIME_MENTIONS].get(target)
                 if s is None or t is None:  # an end was not agreed on
                     self.dispute("relations", where, {"linked": names,
-                                                      "not linked": everyone - names})
+                                                      "not linked": everyone - names}, [label])
                 else:
                     self.decision.relations.append(GoldRelation(
                         source=s, target=t, type=label, provenance=self.provenance(names)))

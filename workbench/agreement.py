@@ -29,8 +29,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from workbench.bootstrap import (
+    AlphaReplicates, BinaryReplicates, F1Replicates, Interval, Weights,
+)
 from workbench.coefficients import (
-    Alpha, BinaryAgreement, Fleiss, PairwiseCohen, PercentAgreement, masi,
+    Alpha, BinaryAgreement, Fleiss, PairwiseCohen, PercentAgreement, masi, nominal,
 )
 from workbench.lsexport import MalformedTask, iter_tasks
 from workbench.models import Annotation, Task, parse_task
@@ -110,7 +113,7 @@ class _ChoiceField:
     measured until the data shows several values in one rating.
     """
 
-    def __init__(self, multi: bool | None):
+    def __init__(self, multi: bool | None, weights: Weights | None):
         self.known = multi is not None
         self.multi = bool(multi)
         self.nominal = Alpha()
@@ -121,6 +124,9 @@ class _ChoiceField:
         self.binary = BinaryAgreement()
         self.raters: set[str] = set()
         self.values: set[str] = set()
+        self.replicates = None if weights is None else (
+            AlphaReplicates(nominal, weights), AlphaReplicates(masi, weights),
+            BinaryReplicates(weights))
 
     def add(self, ratings: dict[str, frozenset[str]]) -> None:
         self.raters.update(ratings)
@@ -131,14 +137,26 @@ class _ChoiceField:
         if len(ratings) < 2:
             return
         counts = Counter(ratings.values())
+        chosen = Counter(v for values in ratings.values() for v in values)
         self.percent.add_counts(counts)
-        self.binary.add(len(ratings), Counter(v for chosen in ratings.values() for v in chosen))
+        self.binary.add(len(ratings), chosen)
         if self.multi or not self.known:
             self.masi.add_counts(counts)
         if not self.multi or not self.known:
             self.nominal.add_counts(counts)
             self.fleiss.add_counts(counts)
             self.cohen.add(ratings)
+        if self.replicates is not None:
+            nominal_alpha, masi_alpha, binary = self.replicates
+            nominal_alpha.add_counts(counts)
+            masi_alpha.add_counts(counts)
+            binary.add(len(ratings), chosen)
+
+    def intervals(self) -> dict[str | None, Interval | None]:
+        """95% intervals of the field's alpha (key None) and of each value's binary alpha."""
+        nominal_alpha, masi_alpha, binary = self.replicates
+        overall = (masi_alpha if self.multi else nominal_alpha).interval()
+        return {None: overall, **{value: binary.interval(value) for value in self.values}}
 
     def result(self, order: list[str]) -> FieldAgreement:
         labels = sorted(self.values, key=lambda v: (order.index(v) if v in order else len(order),
@@ -190,7 +208,7 @@ def overlap_matches(a: set[Unit], b: set[Unit]) -> int:
 
 
 class _SpanField:
-    def __init__(self):
+    def __init__(self, weights: Weights | None):
         self.exact, self.overlap = _F1(), _F1()
         self.exact_by_label: dict[str, _F1] = defaultdict(_F1)
         self.overlap_by_label: dict[str, _F1] = defaultdict(_F1)
@@ -198,6 +216,7 @@ class _SpanField:
         self.items = 0
         self.raters: set[str] = set()
         self.labels: set[str] = set()
+        self.replicates = None if weights is None else F1Replicates(weights)
 
     def add(self, length: int, units: dict[str, set[Unit]]) -> None:
         self.raters.update(units)
@@ -223,6 +242,12 @@ class _SpanField:
             self.overlap_by_label[label].add(overlap, total)
             self.exact.add(exact, total)
             self.overlap.add(overlap, total)
+            if self.replicates is not None:
+                self.replicates.add(label, exact, total)
+
+    def intervals(self) -> dict[str | None, Interval | None]:
+        """95% intervals of the exact-match F1, of the field (key None) and per label."""
+        return {key: self.replicates.interval(key) for key in [None, *self.labels]}
 
     def result(self, order: list[str]) -> FieldAgreement:
         labels = sorted(self.labels, key=lambda v: (order.index(v) if v in order else len(order),
@@ -247,7 +272,9 @@ class _Annotators:
 class AgreementMeter:
     """Accumulates agreement task by task; ``report()`` at the end."""
 
-    def __init__(self, schema: Schema = SCHEMA):
+    def __init__(self, schema: Schema = SCHEMA, *, replicates: int = 0, seed: int = 0):
+        """``replicates`` > 0 also builds that many bootstrap resamples for ``intervals()``."""
+        self.weights = Weights(replicates, seed) if replicates else None
         self.multi = {spec.name for spec in schema.fields if spec.kind == "multi"}
         self.known = {spec.name for spec in schema.fields}
         self.order = {spec.name: [v.id for v in spec.values] for spec in schema.fields}
@@ -258,12 +285,21 @@ class AgreementMeter:
 
     def add(self, task: Task) -> None:
         self.tasks += 1
+        if self.weights is not None:
+            self.weights.next_article()
         latest = latest_by_annotator(task)
         for name in latest:
             self.people.items[name] += 1
-        _measure_choices(latest, self.choices, self.multi, self.known, self.people)
-        _measure_region_choices(latest, self.choices, self.known)
-        _measure_spans(task, latest, self.spans, self.people)
+        _measure_choices(latest, self.choices, self.multi, self.known, self.people, self.weights)
+        _measure_region_choices(latest, self.choices, self.known, self.weights)
+        _measure_spans(task, latest, self.spans, self.people, self.weights)
+
+    def intervals(self) -> dict[str, dict[str | None, Interval | None]]:
+        """Bootstrap 95% intervals per field: alpha for choices, exact F1 for spans; the
+        field's own under None, then per value or label. Needs ``replicates``."""
+        if self.weights is None:
+            raise ValueError("intervals need an AgreementMeter built with replicates > 0")
+        return {name: field.intervals() for name, field in {**self.choices, **self.spans}.items()}
 
     def report(self) -> AgreementReport:
         report = AgreementReport(tasks=self.tasks)
@@ -290,13 +326,16 @@ def measure(tasks: Iterable[Task], schema: Schema = SCHEMA) -> AgreementReport:
 
 
 def _measure_choices(latest: dict[str, Annotation], fields: dict[str, _ChoiceField],
-                     multi: set[str], known: set[str], people: _Annotators) -> None:
+                     multi: set[str], known: set[str], people: _Annotators,
+                     weights: Weights | None) -> None:
     controls = {c for a in latest.values() for c in a.choices}
     for control in controls:
         ratings = {name: frozenset(a.choices[control]) for name, a in latest.items()
                    if a.choices.get(control)}
-        field = fields.setdefault(control, _ChoiceField(
-            (control in multi) if control in known else None))
+        if control not in fields:
+            fields[control] = _ChoiceField((control in multi) if control in known else None,
+                                           weights)
+        field = fields[control]
         field.add(ratings)
         for a, b in combinations(sorted(ratings), 2):
             agree = ratings[a] == ratings[b]
@@ -306,7 +345,8 @@ def _measure_choices(latest: dict[str, Annotation], fields: dict[str, _ChoiceFie
 
 
 def _measure_region_choices(latest: dict[str, Annotation],
-                            fields: dict[str, _ChoiceField], known: set[str]) -> None:
+                            fields: dict[str, _ChoiceField], known: set[str],
+                            weights: Weights | None) -> None:
     """Per-region choices, an item per region offsets that two or more annotators share."""
     by_item: dict[tuple[str, int, int], dict[str, frozenset[str]]] = defaultdict(dict)
     for name, annotation in latest.items():
@@ -316,12 +356,13 @@ def _measure_region_choices(latest: dict[str, Annotation],
                 start, end = where[choice.region]
                 by_item[choice.control, start, end][name] = frozenset(choice.values)
     for (control, _, _), ratings in by_item.items():
-        fields.setdefault(control, _ChoiceField(False if control in known else None)).add(
-            ratings)
+        if control not in fields:
+            fields[control] = _ChoiceField(False if control in known else None, weights)
+        fields[control].add(ratings)
 
 
 def _measure_spans(task: Task, latest: dict[str, Annotation], fields: dict[str, _SpanField],
-                   people: _Annotators) -> None:
+                   people: _Annotators, weights: Weights | None) -> None:
     controls = {s.control for a in latest.values() for s in a.spans}
     length = len(task.text) if task.text is not None else None
     for control in controls:
@@ -329,7 +370,9 @@ def _measure_spans(task: Task, latest: dict[str, Annotation], fields: dict[str, 
                         for label in s.labels if 0 <= s.start < s.end}
                  for name, a in latest.items()}
         end = max((u[1] for spans in units.values() for u in spans), default=0)
-        fields.setdefault(control, _SpanField()).add(max(length or 0, end), units)
+        if control not in fields:
+            fields[control] = _SpanField(weights)
+        fields[control].add(max(length or 0, end), units)
         for a, b in combinations(sorted(units), 2):
             matched, total = len(units[a] & units[b]), len(units[a]) + len(units[b])
             people.f1[a].add(matched, total)

@@ -280,7 +280,11 @@ def _read_csv(path: Path, fields: FieldMap, max_bytes: int) -> Iterator[Article 
         raise _Rejected("empty file")
     csv.field_size_limit(max(max_bytes * 4, csv.field_size_limit()))
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    if not reader.fieldnames or not any(name in reader.fieldnames for name in fields.text):
+    try:
+        header = reader.fieldnames
+    except csv.Error as error:
+        raise _Rejected(f"not valid CSV in its header row: {error}") from None
+    if not header or not any(name in header for name in fields.text):
         raise _Rejected(f"no text column; expected one of {', '.join(fields.text)} "
                         f"(or set --text-field)", field=None)
     number = 0

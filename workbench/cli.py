@@ -626,6 +626,30 @@ def review_pull_command() -> None:
 # -- gold --------------------------------------------------------------------------------
 
 
+@cli.command("report")
+@_export_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for report.html (default: exports/reports).")
+def report_command(export: Path | None, out: Path | None) -> None:
+    """Write the maintainer's quality report: one self-contained HTML page.
+
+    Progress (tasks by state, per annotator), label distributions, agreement
+    per field and per label with bootstrap confidence intervals, confusion
+    matrices between annotators for stance and crime types, where
+    disagreements cluster, and the validation findings. Charts are embedded;
+    the page opens offline in any browser.
+
+    \b
+    Examples:
+        workbench report
+        workbench report --export project-7.json --out /tmp/report
+    """
+    from workbench.reportpage import write_report
+
+    path = write_report(_settings(), export=export, out=out)
+    click.echo(f"Report: {_shown(path)}")
+
+
 @cli.command("export")
 @_export_option
 @click.option("--version", "version", metavar="V",
@@ -806,6 +830,10 @@ def sync_command(paths: tuple[Path, ...], silent: bool) -> None:
     if status.invalid:
         click.echo(f"{status.invalid} annotations have validation errors: workbench validate")
     _print_export(status.export)
+    if status.report is not None:
+        click.echo(f"Quality report: {_shown(status.report)}")
+    elif status.report_skipped:
+        click.echo(f"No quality report: {status.report_skipped}")
     click.echo(f"Annotators: {status.annotate_url}")
     if status.review_url:
         click.echo(f"Reviewer: {status.review_url}")

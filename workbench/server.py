@@ -8,10 +8,10 @@ Everything lives under ``$WORKBENCH_HOME``::
     label-studio.log    the server's output
 
 The server binds 127.0.0.1 by default, sends no telemetry, checks for no new
-version and reports no errors anywhere. Label Studio reads plain ``HOST``,
-``PORT``, ``USERNAME`` and ``PASSWORD`` and its own ``LABEL_STUDIO_*``
-variables from the environment; those are set here and nowhere else, so a
-user's shell cannot leak into it. Its database settings (``DJANGO_DB``,
+version, reports no errors anywhere and fetches nothing (``offline_studio``).
+Label Studio reads plain ``HOST``, ``PORT``, ``USERNAME`` and ``PASSWORD`` and
+its own ``LABEL_STUDIO_*`` variables from the environment; those are set here
+and nowhere else, so a user's shell cannot leak into it. Its database settings (``DJANGO_DB``,
 ``POSTGRE_*``) pass through: that is how the managed server runs on PostgreSQL.
 """
 
@@ -48,6 +48,7 @@ _QUIET = {
     "FRONTEND_SENTRY_DSN": "",
     "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
     "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+    "DJANGO_SETTINGS_MODULE": "workbench.offline_studio.settings",
 }
 
 

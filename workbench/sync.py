@@ -2,7 +2,8 @@
 
 Push what is new, pull what changed, take in the review round's decisions,
 validate, adjudicate, send what is disputed to review, export a gold version
-when the gold changed, and count what is left for people to do.
+when the gold changed, write the quality report, and count what is left for
+people to do.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from workbench.errors import ConfigError
 from workbench.export import ExportReport, export_gold
 from workbench.pull import pull
 from workbench.push import Progress, PushReport, push
+from workbench.reportpage import write_report
 from workbench.review import review_pull, review_push, review_settings
 from workbench.settings import Settings
 from workbench.studio import Studio
@@ -33,6 +36,8 @@ class SyncReport(BaseModel):
     export: ExportReport
     annotate_url: str
     review_url: str | None
+    report: Path | None = None
+    report_skipped: str | None = None  # why no report was written
 
 
 def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
@@ -53,6 +58,12 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
     if counts.get("disputed") or has_review:
         sent = review_push(settings, studio)
         review_url = sent.project_url
+    say("Writing the quality report ...")
+    report, skipped = None, None
+    try:
+        report = write_report(settings)
+    except ConfigError as error:  # the report extra is not installed
+        skipped = str(error)
     return SyncReport(
         push=pushed, tasks=pulled.summary.tasks, annotated=pulled.summary.annotated_tasks,
         invalid=validation.summary.annotations_with_errors, agreed=counts.get("agreed", 0)
@@ -61,4 +72,4 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
         awaiting_annotations=counts.get("awaiting", 0),
         export=exported,
         annotate_url=f"{studio.url}/projects/{pushed.project_id}/",
-        review_url=review_url)
+        review_url=review_url, report=report, report_skipped=skipped)

@@ -88,30 +88,43 @@ class ValidationReport(BaseModel):
 
 def validate_export(path: Path, schema: Schema = SCHEMA) -> ValidationReport:
     """Validate a Label Studio JSON export file, streaming it task by task."""
-    report = validate_tasks(_parsed(path), schema)
+    report = validate_tasks(parsed_tasks(path), schema)
     report.source = str(path)
     return report
 
 
-def _parsed(path: Path) -> Iterator[Task | MalformedTask]:
+def parsed_tasks(path: Path) -> Iterator[Task | MalformedTask]:
     for item in iter_tasks(path):
         yield item if isinstance(item, MalformedTask) else parse_task(item)
 
 
 def validate_tasks(tasks: Iterable[Task | MalformedTask], schema: Schema = SCHEMA
                    ) -> ValidationReport:
-    report = ValidationReport()
-    summary = report.summary
-    rules: Counter[str] = Counter()
-    annotators: dict[str, AnnotatorSummary] = defaultdict(AnnotatorSummary)
+    validator = Validator(schema)
     for task in tasks:
+        validator.add(task)
+    return validator.report()
+
+
+class Validator:
+    """Checks tasks one at a time and keeps the findings and their summary."""
+
+    def __init__(self, schema: Schema = SCHEMA):
+        self.schema = schema
+        self._report = ValidationReport()
+        self._rules: Counter[str] = Counter()
+        self._annotators: dict[str, AnnotatorSummary] = defaultdict(AnnotatorSummary)
+
+    def add(self, task: Task | MalformedTask) -> list[Finding]:
+        """The task's findings, also kept for the report."""
+        summary = self._report.summary
         summary.tasks += 1
-        findings = check_task(task, schema)
-        report.findings.extend(findings)
+        findings = check_task(task, self.schema)
+        self._report.findings.extend(findings)
         for finding in findings:
-            rules[finding.rule] += 1
+            self._rules[finding.rule] += 1
         if isinstance(task, MalformedTask):
-            continue
+            return findings
         by_annotation: dict[int, list[Finding]] = defaultdict(list)
         for finding in findings:
             if finding.annotation_id is not None:
@@ -120,7 +133,7 @@ def validate_tasks(tasks: Iterable[Task | MalformedTask], schema: Schema = SCHEM
         for annotation in task.annotations:
             own = by_annotation.get(annotation.id, [])
             errors = sum(f.severity == "error" for f in own)
-            person = annotators[annotation.annotator]
+            person = self._annotators[annotation.annotator]
             person.annotations += 1
             person.errors += errors
             person.warnings += sum(f.severity == "warning" for f in own)
@@ -133,16 +146,21 @@ def validate_tasks(tasks: Iterable[Task | MalformedTask], schema: Schema = SCHEM
                 summary.annotations_with_errors += 1
             else:
                 summary.valid_annotations += 1
-    for finding in report.findings:
-        if finding.severity == "error":
-            summary.errors += 1
-        elif finding.severity == "warning":
-            summary.warnings += 1
-        else:
-            summary.info += 1
-    summary.by_rule = dict(sorted(rules.items()))
-    summary.by_annotator = dict(sorted(annotators.items()))
-    return report
+        return findings
+
+    def report(self) -> ValidationReport:
+        report, summary = self._report, self._report.summary
+        summary.errors = summary.warnings = summary.info = 0
+        for finding in report.findings:
+            if finding.severity == "error":
+                summary.errors += 1
+            elif finding.severity == "warning":
+                summary.warnings += 1
+            else:
+                summary.info += 1
+        summary.by_rule = dict(sorted(self._rules.items()))
+        summary.by_annotator = dict(sorted(self._annotators.items()))
+        return report
 
 
 def check_task(task: Task | MalformedTask, schema: Schema = SCHEMA) -> list[Finding]:
