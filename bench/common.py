@@ -47,6 +47,16 @@ def managed_server():
             server.stop()
 
 
+@contextmanager
+def fresh_server():
+    """(settings, studio, raw SDK client, scratch folder) on a fresh managed server."""
+    from workbench.studio import connect
+
+    with managed_server() as settings, tempfile.TemporaryDirectory() as scratch:
+        studio = connect(settings, start=False)
+        yield settings, studio, sdk_client(settings, studio.url), Path(scratch)
+
+
 def sdk_client(settings: Settings, url: str):
     """The raw SDK client the baselines use, with the managed server's token."""
     from label_studio_sdk import LabelStudio
@@ -103,6 +113,7 @@ def synthetic_export(folder: Path, tasks: int) -> Path:
     """A synthetic pull of ``tasks`` x 3 annotations (see synthetic.py), cached in ``folder``."""
     from synthetic import write_export
 
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"export-{tasks}.json"
     if not path.exists():
         started = time.perf_counter()

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import managed_server, sdk_client, table
+from common import fresh_server, table
 from synthetic import task
 
 from workbench.pull import pull
 from workbench.push import project_settings
-from workbench.studio import connect
 
 ANNOTATORS = 3
 BATCH = 1_000
@@ -89,11 +87,9 @@ HEADER = ["N", "file", "Label Studio snapshot export", "workbench pull", "pull /
 
 def run(sizes: list[int]) -> list[list[str]]:
     rows = []
-    with managed_server() as settings, tempfile.TemporaryDirectory() as scratch:
-        studio = connect(settings, start=False)
-        sdk = sdk_client(settings, studio.url)
+    with fresh_server() as (settings, studio, sdk, scratch):
         for n in sizes:
-            t = measure_pull(settings, studio, sdk, n, Path(scratch))
+            t = measure_pull(settings, studio, sdk, n, scratch)
             rows.append([f"{n:,}", f"{t['mb']:,.0f} MB", f"{t['snapshot']:.1f} s",
                          f"{t['pull']:.1f} s", f"{t['pull'] / t['snapshot']:.2f}x"])
             print(table(rows[-1:], HEADER), flush=True)

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import managed_server, sdk_client, synthetic_jsonl, table
+from common import fresh_server, synthetic_jsonl, table
 
 from workbench.articles import ingest
 from workbench.preannotate import PreAnnotator
 from workbench.push import project_settings, push, task_payload
-from workbench.studio import connect
 
 
 def measure_push(settings, studio, sdk, n: int, scratch: Path) -> dict[str, float]:
@@ -56,11 +54,9 @@ def measure_push(settings, studio, sdk, n: int, scratch: Path) -> dict[str, floa
 
 def run(sizes: list[int]) -> list[list[str]]:
     rows = []
-    with managed_server() as settings, tempfile.TemporaryDirectory() as scratch:
-        studio = connect(settings, start=False)
-        sdk = sdk_client(settings, studio.url)
+    with fresh_server() as (settings, studio, sdk, scratch):
         for n in sizes:
-            t = measure_push(settings, studio, sdk, n, Path(scratch))
+            t = measure_push(settings, studio, sdk, n, scratch)
             rows.append([f"{n:,}", f"{n / t['raw']:,.0f}/s", f"{n / t['push']:,.0f}/s",
                          f"{t['raw'] / t['push']:.2f}x", f"{t['repush']:.2f} s",
                          f"{t['repush'] / t['push']:.1%}"])

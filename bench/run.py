@@ -4,13 +4,13 @@
   (bench/push.py), then the unchanged N pushed again;
 - pull: `workbench pull` of N annotated tasks vs Label Studio's own snapshot export of
   them (bench/pull.py);
-- offline chain: `workbench validate --export F` then `workbench export --export F`
-  (which measures agreement, adjudicates and writes the gold version), each in its own
-  process, vs `json.load` of F, on synthetic pulls of 10,000 and 100,000 tasks x 3
-  annotations (bench/synthetic.py); time is the sum of both commands, memory the larger
-  peak; growth is the 100,000 figure over the 10,000 one (10x for linear).
+- offline chain: `workbench export --export F`, which validates every annotation,
+  measures agreement, adjudicates and writes the gold version in one streaming pass,
+  vs `json.load` of F, each in its own process, on synthetic pulls of 10,000 and
+  100,000 tasks x 3 annotations (bench/synthetic.py); growth is the 100,000 figure
+  over the 10,000 one (10x for linear).
 
-    python bench/run.py                  # about 15 minutes on 2 cores
+    python bench/run.py                  # about 25 minutes on 2 cores
     python bench/run.py --server-n 1000 --offline-n 1000 10000 --data /tmp/bench
 """
 
@@ -18,26 +18,22 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (json_load_command, managed_server, measure, sdk_client, synthetic_export,
-                    table)
+from common import fresh_server, json_load_command, measure, synthetic_export, table
 from pull import measure_pull
 from push import measure_push
-
-from workbench.studio import connect
 
 HEADER = ["measure", "N", "baseline", "workbench", "ratio"]
 
 
-def server_rows(n: int, scratch: Path) -> list[list[str]]:
-    with managed_server() as settings:
-        studio = connect(settings, start=False)
-        sdk = sdk_client(settings, studio.url)
+def server_rows(n: int) -> list[list[str]]:
+    with fresh_server() as (settings, studio, sdk, scratch):
         pushed = measure_push(settings, studio, sdk, n, scratch)
         rows = [["push vs one raw SDK import (time)", f"{n:,}", f"{pushed['raw']:.1f} s",
                  f"{pushed['push']:.1f} s", f"{pushed['push'] / pushed['raw']:.2f}x"],
@@ -53,17 +49,15 @@ def server_rows(n: int, scratch: Path) -> list[list[str]]:
 
 
 def offline(n: int, folder: Path) -> dict[str, float]:
-    """json.load of a synthetic pull vs validate + export of it, each in its own process."""
+    """json.load of a synthetic pull vs the export of it, each in its own process."""
     path = synthetic_export(folder, n)
     exports = folder / f"exports-{n}"
+    shutil.rmtree(exports, ignore_errors=True)  # a cached run's gold would be "unchanged"
     os.environ["WORKBENCH_EXPORTS"] = str(exports)  # decisions log and pseudonyms
-    workbench = [sys.executable, "-m", "workbench"]
     load_s, load_mb = measure(json_load_command(path))
-    validate_s, validate_mb = measure([*workbench, "validate", "--export", str(path), "--json"])
-    export_s, export_mb = measure([*workbench, "export", "--export", str(path),
-                                   "--out", str(exports / "gold")])
-    return {"load_s": load_s, "load_mb": load_mb, "s": validate_s + export_s,
-            "mb": max(validate_mb, export_mb)}
+    export_s, export_mb = measure([sys.executable, "-m", "workbench", "export", "--export",
+                                   str(path), "--out", str(exports / "gold")])
+    return {"load_s": load_s, "load_mb": load_mb, "s": export_s, "mb": export_mb}
 
 
 def offline_rows(sizes: list[int], folder: Path) -> list[list[str]]:
@@ -89,12 +83,12 @@ def offline_rows(sizes: list[int], folder: Path) -> list[list[str]]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server-n", type=int, default=10_000,
-                        help="tasks pushed and pulled (default 10,000)")
+                        help="tasks pushed and pulled (default 10,000; 0: skip the server)")
     parser.add_argument("--offline-n", type=int, nargs="+", default=[10_000, 100_000],
                         help="synthetic tasks for the offline chain (default 10,000 100,000)")
     parser.add_argument("--data", type=Path, help="keep the synthetic pulls here for re-runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="workbench-bench-") as scratch:
-        rows = server_rows(args.server_n, Path(scratch))
+        rows = server_rows(args.server_n) if args.server_n else []
         rows += offline_rows(args.offline_n, args.data or Path(scratch))
     print("\n" + table(rows, HEADER))
