@@ -5,7 +5,6 @@ need only ``load_gold`` (and the ``GoldRecord`` model it can return).
 """
 
 from workbench.articles import Article, FieldMap, IngestReport, ingest
-from workbench.dataset import diff_versions, load_gold
 from workbench.errors import (
     ConfigError,
     InputError,
@@ -27,3 +26,13 @@ __all__ = [
     "StaleFilesError", "StudioError", "WorkbenchError", "diff_versions", "guidelines_html",
     "guidelines_markdown", "ingest", "label_config", "load_gold",
 ]
+
+
+def __getattr__(name: str):
+    """``load_gold`` and ``diff_versions`` on first use: they bring pandas and pyarrow, which
+    the commands that never touch a gold version should not pay for at start."""
+    if name in ("load_gold", "diff_versions"):
+        from workbench import dataset
+
+        return getattr(dataset, name)
+    raise AttributeError(f"module 'workbench' has no attribute {name!r}")

@@ -293,23 +293,26 @@ class _Vote:
         everyone = {a.annotator for a in self.kept}
         for key in sorted(support, key=lambda k: (k[1], k[2], k[3])):
             names = support[key]
-            where = f"{_quote(self.task, key)} {key[1]}-{key[2]} as {'/'.join(key[3])}"
             outcome = self.outcome(names)
             if outcome == "open":
-                self.dispute(control, where, {"marked": names, "not marked": everyone - names},
-                             key[3])
+                self.dispute(control, self.where(key),
+                             {"marked": names, "not marked": everyone - names}, key[3])
                 continue
             if outcome == "rejected":
                 continue
             stance = None
             if control == ACTORS:
-                stance = self.actor_stance(where, stances[key])
+                stance = self.actor_stance(key, stances[key])
             accepted[key] = len(target)
             target.append(_gold_span(self.task, key[1], key[2], key[3], stance,
                                      self.provenance(names)))
         return accepted
 
-    def actor_stance(self, where: str, given: dict[str, str | None]) -> str | None:
+    def where(self, key: SpanKey) -> str:
+        """A span as disputes name it: its text, offsets and labels."""
+        return f"{_quote(self.task, key)} {key[1]}-{key[2]} as {'/'.join(key[3])}"
+
+    def actor_stance(self, key: SpanKey, given: dict[str, str | None]) -> str | None:
         votes: dict[str | None, set[str]] = defaultdict(set)
         for annotator, value in given.items():
             votes[value].add(annotator)
@@ -317,7 +320,7 @@ class _Vote:
         if len(winners) == 1:
             return winners[0]
         if len(votes) > 1 or not winners:
-            self.dispute(ACTOR_STANCE, where, {str(v) if v else "(none)": names
+            self.dispute(ACTOR_STANCE, self.where(key), {str(v) if v else "(none)": names
                                                for v, names in votes.items()},
                          [v for v in votes if v])
         return None

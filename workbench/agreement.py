@@ -237,7 +237,11 @@ class _SpanField:
         for unit in b:
             by_label[unit[2]][1].add(unit)
         for label, (la, lb) in by_label.items():
-            exact, overlap, total = len(la & lb), overlap_matches(la, lb), len(la) + len(lb)
+            total = len(la) + len(lb)
+            if la == lb:  # the common case; every span matches itself, exactly
+                exact = overlap = len(la)
+            else:
+                exact, overlap = len(la & lb), overlap_matches(la, lb)
             self.exact_by_label[label].add(exact, total)
             self.overlap_by_label[label].add(overlap, total)
             self.exact.add(exact, total)

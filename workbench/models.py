@@ -108,7 +108,7 @@ def _text(task: ExportTask) -> str | None:
         return text
     for annotation in task.annotations:
         for item in annotation.result:
-            value = task.data.get(item.to_name or "")
+            value = task.data.get(item.get("to_name") or "")
             if isinstance(value, str):
                 return value
     return None
@@ -117,33 +117,35 @@ def _text(task: ExportTask) -> str | None:
 def _annotation(raw: ExportAnnotation, task_id: int, offsets: Offsets | None) -> Annotation:
     spans, region_choices, relations, others = [], [], [], []
     choices: dict[str, tuple[str, ...]] = {}
-    regions = {item.id for item in raw.result
-               if item.value is not None and item.value.labels is not None}
+    regions = {item.get("id") for item in raw.result
+               if (item.get("value") or {}).get("labels") is not None}
     for item in raw.result:
-        value = item.value
-        if item.type == "relation":
-            forward = item.direction != "left"
-            source, target = (item.from_id, item.to_id) if forward else (item.to_id, item.from_id)
+        value = item.get("value") or {}
+        control = item.get("from_name")
+        if item["type"] == "relation":
+            forward = item.get("direction") != "left"
+            ends = (item.get("from_id"), item.get("to_id"))
+            source, target = ends if forward else ends[::-1]
             relations.append(Relation(source=source, target=target,
-                                      labels=tuple(item.labels or ()),
-                                      direction=item.direction or "right"))
-        elif value is not None and value.labels is not None and value.start is not None:
-            start, end = value.start, value.end if value.end is not None else value.start
+                                      labels=tuple(item.get("labels") or ()),
+                                      direction=item.get("direction") or "right"))
+        elif value.get("labels") is not None and value.get("start") is not None:
+            start = value["start"]
+            end = value["end"] if value.get("end") is not None else start
             if offsets is not None:
-                start, end = offsets.resolve(start, end, value.text)
-            spans.append(Span(region=item.id, control=item.from_name or "",
-                              labels=tuple(value.labels), start=start, end=end,
-                              text=value.text))
-        elif value is not None and value.choices is not None:
+                start, end = offsets.resolve(start, end, value.get("text"))
+            spans.append(Span(region=item.get("id"), control=control or "",
+                              labels=tuple(value["labels"]), start=start, end=end,
+                              text=value.get("text")))
+        elif value.get("choices") is not None:
             # Per-region choices carry the region's id (and, on text, its offsets).
-            if value.start is not None or item.id in regions:
-                region_choices.append(RegionChoice(region=item.id, control=item.from_name or "",
-                                                   values=tuple(value.choices)))
+            if value.get("start") is not None or item.get("id") in regions:
+                region_choices.append(RegionChoice(region=item.get("id"), control=control or "",
+                                                   values=tuple(value["choices"])))
             else:
-                control = item.from_name or ""
-                choices[control] = choices.get(control, ()) + tuple(value.choices)
+                choices[control or ""] = choices.get(control or "", ()) + tuple(value["choices"])
         else:
-            others.append(Other(control=item.from_name, type=item.type))
+            others.append(Other(control=control, type=item["type"]))
     return Annotation(
         id=raw.id, task_id=task_id, annotator=annotator_name(raw.completed_by),
         created_at=raw.created_at, updated_at=raw.updated_at, lead_time=raw.lead_time,

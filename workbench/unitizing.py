@@ -115,10 +115,12 @@ class UnitizingAlpha:
     def add(self, length: int, units: dict[Hashable, Sequence[tuple[int, int, Hashable]]],
             begin: int = 0) -> None:
         """One continuum; ``units`` maps every rater to their (begin, end, category) units."""
-        categories = {c for spans in units.values() for *_, c in spans}
-        for category in categories:
-            by_rater = {r: [(b, e) for b, e, c in spans if c == category]
-                        for r, spans in units.items()}
+        by_category: dict[Hashable, dict[Hashable, list[Span]]] = defaultdict(
+            lambda: {r: [] for r in units})  # every rater, empty where they marked none
+        for rater, spans in units.items():
+            for b, e, c in spans:
+                by_category[c][rater].append((b, e))
+        for category, by_rater in by_category.items():
             observed, expected = category_disagreement(begin, length, by_rater)
             self.observed[category] += length * observed
             self.expected[category] += length * expected

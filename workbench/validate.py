@@ -259,21 +259,21 @@ class _Checker:
             regions[span.region] = control
             if text is None:
                 continue
-            where = f"span {span.start}-{span.end}"
+            covered = text[span.start:span.end]
             if span.start < 0 or span.end > len(text) or span.start > span.end:
-                self.add("span_out_of_bounds", control,
-                         f"{where} lies outside the text, which has {len(text)} characters")
-            elif not text[span.start:span.end].strip():
-                self.add("empty_span", control, f"{where} covers no text")
-            elif span.text is not None and not same_text(text[span.start:span.end], span.text):
+                self.add("span_out_of_bounds", control, f"span {span.start}-{span.end} lies "
+                         f"outside the text, which has {len(text)} characters")
+            elif not covered.strip():
+                self.add("empty_span", control, f"span {span.start}-{span.end} covers no text")
+            elif span.text is not None and not same_text(covered, span.text):
                 self.add("offset_mismatch", control,
-                         f"{where} covers {_quote(text[span.start:span.end])} but records "
+                         f"span {span.start}-{span.end} covers {_quote(covered)} but records "
                          f"{_quote(span.text)}")
             elif control == CRIME_MENTIONS and crime_types is not None:
                 for label in span.labels:
                     if label not in crime_types:
                         self.add("crime_mention_not_in_crime_types", control,
-                                 f"{_quote(span.text or text[span.start:span.end])} is marked "
+                                 f"{_quote(span.text or covered)} is marked "
                                  f"as {label!r}, which is not among the chosen crime types")
         return regions
 
