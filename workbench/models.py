@@ -1,9 +1,11 @@
 """Tasks and annotations as the offline steps see them, parsed from an export.
 
 Validation, agreement and adjudication read these, never the export's raw
-dicts. They are frozen dataclasses, not pydantic models: the export format is
-guarded once, at the edge (``lsexport``); these are built millions of times on
-a big export. Span offsets here are Python string indexes into ``Task.text``.
+dicts. They are dataclasses, not pydantic models: the export format is guarded
+once, at the edge (``lsexport``); these are built millions of times on a big
+export, which is also why only tasks and annotations are frozen (a frozen
+dataclass takes twice as long to build). Nothing modifies them after parsing.
+Span offsets here are Python string indexes into ``Task.text``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from workbench.lsexport import ExportAnnotation, ExportTask
 from workbench.offsets import Offsets
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Span:
     region: str | None
     control: str
@@ -24,7 +26,7 @@ class Span:
     text: str | None  # the text Label Studio recorded for the span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RegionChoice:
     """A per-region choice: ``values`` chosen for the region ``region``."""
 
@@ -33,7 +35,7 @@ class RegionChoice:
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Relation:
     source: str | None  # region ids, already in the direction the arrow points
     target: str | None
@@ -41,7 +43,7 @@ class Relation:
     direction: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Other:
     """A result item of a kind the workbench does not read (kept, counted)."""
 
