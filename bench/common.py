@@ -88,18 +88,29 @@ def table(rows: list[list[str]], header: list[str]) -> str:
                       *map(line, rows)])
 
 
+# Linux starts a forked child's peak-memory count at its parent's size, so a bench
+# process grown big (a server session's tasks) would inflate every figure: a small
+# middle process starts the command and reports the command's own time and peak.
+_MIDDLE = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(process.pid, 0)
+print(time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def measure(command: list[str]) -> tuple[float, float]:
     """Wall time (s) and peak resident memory (MiB) of one child process."""
-    import os
     import subprocess
+    import sys
 
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) not in (0, 1):  # validate exits 1 on findings
-        raise RuntimeError(f"{command} failed with status {status}")
-    return elapsed, usage.ru_maxrss / 1024
+    out = subprocess.run([sys.executable, "-c", _MIDDLE, *command], capture_output=True,
+                         text=True, check=True).stdout.split()
+    elapsed, peak_kib, code = float(out[0]), int(out[1]), int(out[2])
+    if code not in (0, 1):  # validate exits 1 on findings
+        raise RuntimeError(f"{command} failed with exit code {code}")
+    return elapsed, peak_kib / 1024
 
 
 def json_load_command(path: Path) -> list[str]:

@@ -344,10 +344,12 @@ def _print_pull_report(report) -> None:
                    f"{report.sha256[:12]}...)")
     click.echo(f"{summary.tasks} tasks, {summary.annotations} annotations "
                f"({summary.cancelled} cancelled/skipped) by {len(summary.annotators)} "
-               f"annotators, {summary.drafts} drafts, {summary.ground_truth} ground truth")
+               f"annotator{'' if len(summary.annotators) == 1 else 's'}, {summary.drafts} "
+               f"drafts, {summary.ground_truth} ground truth")
     if report.previous and not report.unchanged:
-        click.echo(f"Since the last pull ({_shown(report.previous).name}): "
-                   f"{report.new_annotations} new annotations, {report.updated_annotations} "
+        new = report.new_annotations
+        click.echo(f"Since the last pull ({_shown(report.previous).name}): {new} new "
+                   f"annotation{'' if new == 1 else 's'}, {report.updated_annotations} "
                    f"updated, {report.new_tasks} new tasks")
     elif not report.previous:
         click.echo("This is the first pull.")

@@ -35,7 +35,7 @@ from workbench.decisions import adjudicate_export
 from workbench.errors import InputError
 from workbench.goldformat import (
     DOCUMENTS_SCHEMA, GOLD_SCHEMA, RELATIONS_SCHEMA, SPANS_SCHEMA, Actor, CrimeMention,
-    FieldProvenance, GoldRecord, Provenance, Relation,
+    FieldProvenance, GoldRecord, Provenance, Relation, ValueProvenance,
 )
 from workbench.models import Task
 from workbench.pseudonyms import Pseudonyms
@@ -235,9 +235,10 @@ class _Stage:
 def gold_record(decision: ArticleDecision, task: Task, name: Callable[[str], str],
                 with_text: bool = True) -> dict[str, Any]:
     """The gold record of a decided article, as a JSON-ready dict (split added later)."""
-    def provenance(p) -> dict[str, Any]:
-        return FieldProvenance(method=p.method, annotators=[name(a) for a in p.annotators],
-                               agreement=round(p.agreement, 6)).model_dump()
+    # Models in, one dump out: pydantic takes model instances as they are.
+    def provenance(p, model=FieldProvenance, **extra) -> FieldProvenance:
+        return model(method=p.method, annotators=[name(a) for a in p.annotators],
+                     agreement=round(p.agreement, 6), **extra)
 
     text = task.text if with_text else None
     actors, mentions, old_index = [], [], {}
@@ -251,16 +252,16 @@ def gold_record(decision: ArticleDecision, task: Task, name: Callable[[str], str
                 shown = span.text if with_text else None
                 if field == "actors":
                     target.append(Actor(start=span.start, end=span.end, text=shown, role=label,
-                                        stance=span.stance).model_dump())
+                                        stance=span.stance))
                 else:
                     target.append(CrimeMention(start=span.start, end=span.end, text=shown,
-                                               crime_type=label).model_dump())
+                                               crime_type=label))
                 where.append(provenance(span.provenance))
     relations, relation_provenance = [], []
     for relation in decision.relations:
         relations.append(Relation(actor=old_index["actors", relation.source],
                                   crime_mention=old_index["crime_mentions", relation.target],
-                                  type=relation.type).model_dump())
+                                  type=relation.type))
         relation_provenance.append(provenance(relation.provenance))
     data = task.data
     record = GoldRecord(
@@ -270,7 +271,7 @@ def gold_record(decision: ArticleDecision, task: Task, name: Callable[[str], str
         crime_types=_schema_order(decision.crime_types), stance=decision.stance,
         actors=actors, crime_mentions=mentions, relations=relations,
         provenance=Provenance(
-            crime_types=[{"value": v, **provenance(decision.crime_types_provenance[v])}
+            crime_types=[provenance(decision.crime_types_provenance[v], ValueProvenance, value=v)
                          for v in _schema_order(decision.crime_types)],
             stance=provenance(decision.stance_provenance) if decision.stance_provenance
             else None,

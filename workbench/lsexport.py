@@ -14,10 +14,10 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Required
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, with_config
-from typing_extensions import Required, TypedDict  # pydantic needs these on 3.11
+from typing_extensions import TypedDict  # pydantic needs this one on Python 3.11
 
 from workbench.errors import InputError
 

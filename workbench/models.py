@@ -119,33 +119,32 @@ def _text(task: ExportTask) -> str | None:
 def _annotation(raw: ExportAnnotation, task_id: int, offsets: Offsets | None) -> Annotation:
     spans, region_choices, relations, others = [], [], [], []
     choices: dict[str, tuple[str, ...]] = {}
-    regions = {item.get("id") for item in raw.result
-               if (item.get("value") or {}).get("labels") is not None}
-    for item in raw.result:
-        value = item.get("value") or {}
-        control = item.get("from_name")
+    items = [(item, item.get("value") or {}) for item in raw.result]  # each looked up once
+    regions = {item.get("id") for item, value in items if value.get("labels") is not None}
+    for item, value in items:
+        control, labels = item.get("from_name"), value.get("labels")
         if item["type"] == "relation":
-            forward = item.get("direction") != "left"
+            direction = item.get("direction")
             ends = (item.get("from_id"), item.get("to_id"))
-            source, target = ends if forward else ends[::-1]
+            source, target = ends[::-1] if direction == "left" else ends
             relations.append(Relation(source=source, target=target,
                                       labels=tuple(item.get("labels") or ()),
-                                      direction=item.get("direction") or "right"))
-        elif value.get("labels") is not None and value.get("start") is not None:
-            start = value["start"]
-            end = value["end"] if value.get("end") is not None else start
+                                      direction=direction or "right"))
+        elif labels is not None and (start := value.get("start")) is not None:
+            end, text = value.get("end"), value.get("text")
+            end = start if end is None else end
             if offsets is not None:
-                start, end = offsets.resolve(start, end, value.get("text"))
+                start, end = offsets.resolve(start, end, text)
             spans.append(Span(region=item.get("id"), control=control or "",
-                              labels=tuple(value["labels"]), start=start, end=end,
-                              text=value.get("text")))
-        elif value.get("choices") is not None:
+                              labels=tuple(labels), start=start, end=end, text=text))
+        elif (chosen := value.get("choices")) is not None:
             # Per-region choices carry the region's id (and, on text, its offsets).
-            if value.get("start") is not None or item.get("id") in regions:
-                region_choices.append(RegionChoice(region=item.get("id"), control=control or "",
-                                                   values=tuple(value["choices"])))
+            region = item.get("id")
+            if value.get("start") is not None or region in regions:
+                region_choices.append(RegionChoice(region=region, control=control or "",
+                                                   values=tuple(chosen)))
             else:
-                choices[control or ""] = choices.get(control or "", ()) + tuple(value["choices"])
+                choices[control or ""] = choices.get(control or "", ()) + tuple(chosen)
         else:
             others.append(Other(control=control, type=item["type"]))
     return Annotation(
