@@ -77,14 +77,20 @@ def category_disagreement(begin: int, length: int, units: dict[Hashable, Sequenc
     end = begin + length
     clean = {r: _merged([(max(b, begin), min(e, end)) for b, e in spans if b < end and e > begin
                          and e > b]) for r, spans in units.items()}
-    gaps = {r: _gaps(spans, begin, end) for r, spans in clean.items()}
-
-    observed = sum(_pair_distance(clean[a], gaps[a], clean[b], gaps[b])
-                   for a, b in combinations(list(clean), 2))
-    observed = 2 * observed / (raters * (raters - 1) * length * length)
-
-    lengths = [e - b for spans in clean.values() for b, e in spans]
-    gap_lengths = sorted((e - b for spans in gaps.values() for b, e in spans), reverse=True)
+    first, *others = clean.values()
+    if all(spans == first for spans in others):  # the common case: nothing to disagree on
+        observed = 0.0
+        lengths = [e - b for b, e in first] * raters
+        gap_lengths = sorted([e - b for b, e in _gaps(first, begin, end)] * raters,
+                             reverse=True)
+    else:
+        gaps = {r: _gaps(spans, begin, end) for r, spans in clean.items()}
+        observed = sum(_pair_distance(clean[a], gaps[a], clean[b], gaps[b])
+                       for a, b in combinations(list(clean), 2))
+        observed = 2 * observed / (raters * (raters - 1) * length * length)
+        lengths = [e - b for spans in clean.values() for b, e in spans]
+        gap_lengths = sorted((e - b for spans in gaps.values() for b, e in spans),
+                             reverse=True)
     n = len(lengths)
     expected = 0.0
     for unit in lengths:
