@@ -4,7 +4,7 @@ Synthetic pulls of 10,000 and 100,000 tasks x 3 annotations (bench/synthetic.py)
 each command in its own process, measured for wall time and peak memory; the
 chain's time is the sum of both, its memory the larger peak.
 
-    python bench/agreement.py                # about 12 minutes
+    python bench/agreement.py                # about 8 minutes
     python bench/agreement.py --sizes 10000
 """
 

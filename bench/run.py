@@ -10,7 +10,7 @@
   100,000 tasks x 3 annotations (bench/synthetic.py); growth is the 100,000 figure
   over the 10,000 one (10x for linear).
 
-    python bench/run.py                  # about 25 minutes on 2 cores
+    python bench/run.py                  # about 13 minutes on 2 cores
     python bench/run.py --server-n 1000 --offline-n 1000 10000 --data /tmp/bench
 """
 

@@ -4,7 +4,7 @@ Synthetic pulls of 10,000 and 100,000 tasks x 3 annotations (bench/synthetic.py)
 Each command runs in its own process, one after the other, and is measured for
 wall time and peak resident memory.
 
-    python bench/validate.py                 # 10,000 and 100,000 tasks (about 6 minutes)
+    python bench/validate.py                 # 10,000 and 100,000 tasks (about 5 minutes)
     python bench/validate.py --sizes 10000
 """
 
