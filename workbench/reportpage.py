@@ -19,11 +19,12 @@ COLORS = {"not started": "#c9ced6", "in progress": "#f2b134", "complete": "#3a9d
 ACCENT = "#2b6cb0"
 
 
-def write_report(settings: Settings, *, export: Path | None = None,
-                 out: Path | None = None) -> Path:
-    """Collect, draw and write ``report.html`` (atomically) under ``out``."""
+def write_report(settings: Settings, *, export: Path | None = None, out: Path | None = None,
+                 data: ReportData | None = None) -> Path:
+    """Draw and write ``report.html`` (atomically) under ``out``, from ``data`` when the
+    caller collected it already, else from ``export`` or the latest pull."""
     folder = out or settings.exports / "reports"
-    page = render(collect(settings, export=export))
+    page = render(data or collect(settings, export=export))
     path = folder / "report.html"
     write_text(path, page)
     return path

@@ -11,8 +11,9 @@ The server binds 127.0.0.1 by default, sends no telemetry, checks for no new
 version, reports no errors anywhere and fetches nothing (``offline_studio``).
 Label Studio reads plain ``HOST``, ``PORT``, ``USERNAME`` and ``PASSWORD`` and
 its own ``LABEL_STUDIO_*`` variables from the environment; those are set here
-and nowhere else, so a user's shell cannot leak into it. Its database settings (``DJANGO_DB``,
-``POSTGRE_*``) pass through: that is how the managed server runs on PostgreSQL.
+and nowhere else, so a user's shell cannot leak into it. Its database settings
+(``DJANGO_DB``, ``POSTGRE_*``) pass through: that is how the managed server
+runs on PostgreSQL.
 """
 
 from __future__ import annotations

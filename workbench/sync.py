@@ -17,11 +17,11 @@ from workbench.errors import ConfigError
 from workbench.export import ExportReport, export_gold
 from workbench.pull import pull
 from workbench.push import Progress, PushReport, push
+from workbench.report import collect
 from workbench.reportpage import write_report
 from workbench.review import review_pull, review_push, review_settings
 from workbench.settings import Settings
 from workbench.studio import Studio
-from workbench.validate import validate_export
 
 
 class SyncReport(BaseModel):
@@ -50,7 +50,6 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
     has_review = studio.find_project(review_settings(settings).project) is not None
     if has_review:
         review_pull(settings, studio)
-    validation = validate_export(pulled.path)
     say("Adjudicating and exporting ...")
     exported = export_gold(settings)
     counts = exported.counts
@@ -59,14 +58,15 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
         sent = review_push(settings, studio)
         review_url = sent.project_url
     say("Writing the quality report ...")
+    data = collect(settings)  # of the latest pull; its validation summary serves the status
     report, skipped = None, None
     try:
-        report = write_report(settings)
+        report = write_report(settings, data=data)
     except ConfigError as error:  # the report extra is not installed
         skipped = str(error)
     return SyncReport(
         push=pushed, tasks=pulled.summary.tasks, annotated=pulled.summary.annotated_tasks,
-        invalid=validation.summary.annotations_with_errors, agreed=counts.get("agreed", 0)
+        invalid=data.validation.annotations_with_errors, agreed=counts.get("agreed", 0)
         + counts.get("ground_truth", 0), adjudicated=counts.get("adjudicated", 0),
         awaiting_review=counts.get("disputed", 0),
         awaiting_annotations=counts.get("awaiting", 0),
