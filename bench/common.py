@@ -9,8 +9,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from workbench.server import ManagedServer
 from workbench.settings import Settings
+from workbench.studio.server import ManagedServer
 
 # About as many cue phrases per kilobyte as the seed articles (a dozen), so the
 # pre-annotations, which Label Studio stores item by item, weigh what real ones do.
@@ -50,7 +50,7 @@ def managed_server():
 @contextmanager
 def fresh_server():
     """(settings, studio, raw SDK client, scratch folder) on a fresh managed server."""
-    from workbench.studio import connect
+    from workbench.studio.client import connect
 
     with managed_server() as settings, tempfile.TemporaryDirectory() as scratch:
         studio = connect(settings, start=False)

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import fresh_server, table
 from synthetic import task
 
-from workbench.pull import pull
-from workbench.push import project_settings
+from workbench.studio.pull import pull
+from workbench.studio.push import project_settings
 
 ANNOTATORS = 3
 BATCH = 1_000

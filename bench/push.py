@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import fresh_server, synthetic_jsonl, table
 
-from workbench.articles import ingest
-from workbench.preannotate import PreAnnotator
-from workbench.push import project_settings, push, task_payload
+from workbench.ingest.articles import ingest
+from workbench.ingest.preannotate import PreAnnotator
+from workbench.studio.push import project_settings, push, task_payload
 
 
 def measure_push(settings, studio, sdk, n: int, scratch: Path) -> dict[str, float]:

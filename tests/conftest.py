@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from pathlib import Path
 
 import pytest
 
+from helpers import free_port
 from workbench.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,12 +16,6 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # What Label Studio would read from a careless shell; the managed server must ignore it.
 STRAY_ENVIRONMENT = {"HOST": "0.0.0.0", "PORT": "9", "USERNAME": "intruder@example.com",
                      "PASSWORD": "intruder-password", "LABEL_STUDIO_USERNAME": "intruder@x.org"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -79,7 +73,7 @@ def outbound_trap() -> OutboundTrap:
 @pytest.fixture(scope="session")
 def server_settings(tmp_path_factory, outbound_trap) -> Settings:
     """Settings of a real managed Label Studio, started once for the session."""
-    from workbench.server import ManagedServer
+    from workbench.studio.server import ManagedServer
 
     settings = Settings(home=tmp_path_factory.mktemp("workbench-home"), port=free_port(),
                         _env_file=None)
@@ -107,7 +101,7 @@ def settings(server_settings, tmp_path) -> Settings:
 
 @pytest.fixture
 def studio(settings):
-    from workbench.studio import connect
+    from workbench.studio.client import connect
 
     return connect(settings, start=False)
 
@@ -120,29 +114,12 @@ def cli_env(settings) -> dict[str, str]:
             "WORKBENCH_LABEL_STUDIO_URL": None, "WORKBENCH_LABEL_STUDIO_API_KEY": None}
 
 
-def synthetic_articles(directory: Path, count: int, *, size: int = 3000, prefix: str = "syn"
-                       ) -> Path:
-    """``count`` ~``size``-byte articles in one JSON Lines file, with ids."""
-    import json
-
-    sentence = ("Police in Sihanoukville said {n} victims of human trafficking were rescued "
-                "from a scam compound, and the court charged suspects with kidnapping. ")
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{prefix}.jsonl"
-    with path.open("w") as handle:
-        for n in range(count):
-            text = (sentence.format(n=n) * (size // len(sentence) + 1))[:size]
-            handle.write(json.dumps({"id": f"{prefix}-{n}", "title": f"Article {n}",
-                                     "text": text}) + "\n")
-    return path
-
-
 @pytest.fixture
 def ls_client(settings):
     """label-studio-sdk's own client on the session server, to read back and annotate."""
     from label_studio_sdk import LabelStudio
 
-    from workbench.server import ManagedServer
+    from workbench.studio.server import ManagedServer
 
     token = ManagedServer(settings).credentials().token.get_secret_value()
     return LabelStudio(base_url=f"http://127.0.0.1:{settings.port}", api_key=token)
@@ -174,8 +151,8 @@ def annotators(server_settings, tmp_path_factory):
 
     Accounts are server-wide, so they are made once; each test works in its own project.
     """
-    from workbench.annotators import add_annotator
-    from workbench.studio import connect
+    from workbench.studio.annotators import add_annotator
+    from workbench.studio.client import connect
 
     studio = connect(server_settings, start=False)
     folder = tmp_path_factory.mktemp("passwords")
@@ -187,3 +164,11 @@ def annotators(server_settings, tmp_path_factory):
         clients[name] = annotator_client(server_settings, f"{name}@example.org",
                                          f"{name}-secret-password")
     return clients
+
+
+def pytest_collection_modifyitems(items):
+    """A test is marked ``server`` exactly when it uses the session's Label Studio, so
+    ``-m "not server"`` runs every offline test and nothing else."""
+    for item in items:
+        if "server_settings" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.server)

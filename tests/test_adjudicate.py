@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from workbench.adjudicate import decide
-from workbench.decisions import adjudicate_export, read_log
-from workbench.models import Annotation, RegionChoice, Relation, Span, Task
+from workbench.lsformat.records import Annotation, RegionChoice, RegionRelation, Span, Task
+from workbench.quality.adjudicate import decide
+from workbench.quality.decisions import adjudicate, read_log
+from workbench.quality.validate import check_task
 from workbench.settings import Settings
-from workbench.validate import check_task
 
 TEXT = "Police arrested traffickers in Phnom Penh for human trafficking."
 POLICE = (0, 6)
@@ -32,7 +32,7 @@ def annotation(aid: int, who: str, *, crimes=("human_trafficking",), stance="neu
         choices["stance"] = (stance,)
     region_choices = (RegionChoice(region="a0", control="actor_stance",
                                    values=(stance_of_police,)),) if stance_of_police else ()
-    relations = (Relation(source="a0", target="m", labels=("responds_to",),
+    relations = (RegionRelation(source="a0", target="m", labels=("responds_to",),
                           direction="right"),) if relate else ()
     return Annotation(id=aid, task_id=1, annotator=who, created_at=updated, updated_at=updated,
                       lead_time=10.0, cancelled=cancelled, ground_truth=ground_truth,
@@ -170,15 +170,15 @@ def _raw_task(tid, votes):
 
 
 def test_decisions_log_is_append_only_and_idempotent(tmp_path):
-    settings = Settings(exports=tmp_path / "exports", _env_file=None)
+    settings = Settings(home=tmp_path / "home", exports=tmp_path / "exports", _env_file=None)
     first = _export(tmp_path, [_raw_task(1, [("ana", "critical"), ("ben", "critical")]),
                                _raw_task(2, [("ana", "critical"), ("ben", "neutral")])])
-    report = adjudicate_export(first, settings)
+    report = adjudicate(settings, export=first)
     assert (report.logged, report.counts) == (2, {"agreed": 1, "disputed": 1})
-    assert adjudicate_export(first, settings).logged == 0  # nothing changed
+    assert adjudicate(settings, export=first).logged == 0  # nothing changed
     changed = _export(tmp_path, [_raw_task(1, [("ana", "critical"), ("ben", "critical")]),
                                  _raw_task(2, [("ana", "critical"), ("ben", "critical")])])
-    assert adjudicate_export(changed, settings).logged == 1  # article a2 now agreed
+    assert adjudicate(settings, export=changed).logged == 1  # article a2 now agreed
     records = list(read_log(settings.exports / "decisions.jsonl"))
     assert [(r["article_id"], r["status"]) for r in records] == [
         ("a1", "agreed"), ("a2", "disputed"), ("a2", "agreed")]
@@ -188,13 +188,13 @@ def test_decisions_log_is_append_only_and_idempotent(tmp_path):
 
 
 def test_a_log_line_cut_short_is_skipped_and_the_next_append_starts_fresh(tmp_path):
-    settings = Settings(exports=tmp_path / "exports", _env_file=None)
+    settings = Settings(home=tmp_path / "home", exports=tmp_path / "exports", _env_file=None)
     export = _export(tmp_path, [_raw_task(1, [("ana", "critical"), ("ben", "critical")])])
-    adjudicate_export(export, settings)
+    adjudicate(settings, export=export)
     log = settings.exports / "decisions.jsonl"
     with log.open("a") as handle:
         handle.write('{"article_id": "a1", "dig')  # a crash mid-line
-    assert adjudicate_export(export, settings).logged == 0
+    assert adjudicate(settings, export=export).logged == 0
     export = _export(tmp_path, [_raw_task(1, [("ana", "mixed"), ("ben", "mixed")])])
-    assert adjudicate_export(export, settings).logged == 1
+    assert adjudicate(settings, export=export).logged == 1
     assert [r["decision"]["stance"] for r in read_log(log)] == ["critical", "mixed"]

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from workbench.agreement import agreement_export
 from workbench.cli import cli
+from workbench.quality.agreement import agreement_export
 
 RULES_EXPORT = Path(__file__).parent / "fixtures" / "exports" / "rules.json"
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.agreement import AgreementMeter, agreement_export
-from workbench.bootstrap import AlphaReplicates, BinaryReplicates, F1Replicates, Weights
-from workbench.coefficients import Alpha, BinaryAgreement, masi, nominal
-from workbench.lsexport import iter_tasks
-from workbench.models import parse_task
+from workbench.lsformat.reader import iter_tasks
+from workbench.lsformat.records import parse_task
+from workbench.quality.agreement import AgreementMeter, agreement_export
+from workbench.quality.bootstrap import AlphaReplicates, BinaryReplicates, F1Replicates, Weights
+from workbench.quality.coefficients import Alpha, BinaryAgreement, masi, nominal
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
 from synthetic import write_export

@@ -11,15 +11,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import missing
 
-from workbench.lsexport import iter_tasks
-from workbench.models import parse_task
-from workbench.pull import pull
-from workbench.push import push
-from workbench.reportpage import write_report
+from workbench.lsformat.reader import iter_tasks
+from workbench.lsformat.records import parse_task
+from workbench.report.page import write_report
 from workbench.schema import SCHEMA
+from workbench.studio.pull import pull
+from workbench.studio.push import push
 
-pytestmark = pytest.mark.server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
@@ -34,12 +34,12 @@ TRICKY = ("Breaking 🚨🇰🇭 news\r\n\r\nPolice  in   Phnom Penh 😀 said t
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium chromium-driver); "
+        missing("Chromium is not installed (apt-get install chromium chromium-driver); "
                     "the browser tests need it")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("playwright is not installed (pip install 'workbench[test]')")
+        missing("playwright is not installed (pip install 'workbench[test]')")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM,

@@ -12,10 +12,11 @@ from click.testing import CliRunner
 
 from workbench import ingest, load_gold
 from workbench.cli import cli
-from workbench.dataset import diff_versions
 from workbench.errors import InputError
-from workbench.export import DATA_FILES, export_gold
-from workbench.goldformat import GoldRecord
+from workbench.gold.diff import diff_versions
+from workbench.gold.files import DATA_FILES
+from workbench.gold.format import GoldRecord
+from workbench.gold.write import write_gold
 from workbench.settings import Settings
 
 FILES = (*DATA_FILES, "README.md", "manifest.json")
@@ -73,7 +74,7 @@ def settings(tmp_path) -> Settings:
 
 def test_export_writes_every_file_and_the_gold_is_right(settings, seed_articles, tmp_path):
     export = write_export(tmp_path / "pull.json", seed_articles, disputed=0)
-    report = export_gold(settings, export=export)
+    report = write_gold(settings, export=export)
     assert report.version == "1.0.1" and report.articles == len(seed_articles) - 1
     folder = settings.exports / "gold" / "1.0.1"
     assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)
@@ -95,7 +96,7 @@ def test_export_writes_every_file_and_the_gold_is_right(settings, seed_articles,
 
 
 def test_no_email_reaches_the_gold_files(settings, seed_articles, tmp_path):
-    export_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
+    write_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
     folder = settings.exports / "gold" / "1.0.1"
     for name in FILES:
         content = (folder / name).read_bytes()
@@ -107,20 +108,20 @@ def test_no_email_reaches_the_gold_files(settings, seed_articles, tmp_path):
 
 def test_rebuilding_from_the_same_pull_is_byte_identical(settings, seed_articles, tmp_path):
     export = write_export(tmp_path / "pull.json", seed_articles)
-    export_gold(settings, export=export)
-    export_gold(settings, export=export, out=tmp_path / "rebuild", version="1.0.1")
+    write_gold(settings, export=export)
+    write_gold(settings, export=export, out=tmp_path / "rebuild", version="1.0.1")
     for name in FILES:
         original = (settings.exports / "gold" / "1.0.1" / name).read_bytes()
         assert (tmp_path / "rebuild" / "1.0.1" / name).read_bytes() == original, name
 
 
 def test_the_manifest_and_the_card_count_what_the_files_hold(settings, seed_articles, tmp_path):
-    export_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
+    write_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
     folder = settings.exports / "gold" / "1.0.1"
     manifest = json.loads((folder / "manifest.json").read_text())
     gold = pd.read_parquet(folder / "gold.parquet")
     for name, entry in manifest["files"].items():
-        from workbench.pull import sha256_file
+        from workbench.store.rawpulls import sha256_file
 
         assert sha256_file(folder / name) == entry["sha256"]
         if name.endswith(".parquet"):
@@ -128,7 +129,7 @@ def test_the_manifest_and_the_card_count_what_the_files_hold(settings, seed_arti
     assert manifest["counts"]["articles"] == len(gold)
     card = (folder / "README.md").read_text()
     header = card.split("---")[1]
-    for split in ("train", "dev", "test"):
+    for split in ("train", "validation", "test"):
         expected = int((gold["split"] == split).sum())
         assert re.search(rf"- name: {split}\n    num_examples: {expected}\n", header)
     row = re.search(r"\| `human_trafficking` \| [^|]+ \| [^|]+ \| (\d+) \|", card)
@@ -140,7 +141,7 @@ def test_the_manifest_and_the_card_count_what_the_files_hold(settings, seed_arti
 
 
 def test_load_gold_round_trip_and_plain_readers(settings, seed_articles, tmp_path):
-    export_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
+    write_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
     root = settings.exports / "gold"
     frame = load_gold(root)
     records = load_gold(root, records=True)
@@ -152,7 +153,7 @@ def test_load_gold_round_trip_and_plain_readers(settings, seed_articles, tmp_pat
     # Without the workbench: pandas/pyarrow, and the datasets library's parquet loader.
     plain = pd.read_parquet(root / "1.0.1" / "gold.parquet")
     assert plain["article_id"].tolist() == frame["article_id"].tolist()
-    datasets = pytest.importorskip("datasets", reason="the datasets library is a test extra")
+    import datasets  # a test extra
     loaded = datasets.load_dataset("parquet", data_files=str(root / "1.0.1" / "gold.parquet"),
                                    cache_dir=str(tmp_path / "hf-cache"))["train"]
     assert loaded.num_rows == len(frame)
@@ -160,7 +161,7 @@ def test_load_gold_round_trip_and_plain_readers(settings, seed_articles, tmp_pat
 
 
 def test_the_loader_refuses_a_changed_file(settings, seed_articles, tmp_path):
-    export_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
+    write_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
     gold = settings.exports / "gold" / "1.0.1" / "gold.parquet"
     gold.write_bytes(gold.read_bytes() + b"x")
     with pytest.raises(InputError, match="does not match the sha256 in its manifest"):
@@ -169,12 +170,12 @@ def test_the_loader_refuses_a_changed_file(settings, seed_articles, tmp_path):
 
 def test_versions_splits_and_diff(settings, seed_articles, tmp_path):
     first = write_export(tmp_path / "one.json", seed_articles[:-1])
-    assert export_gold(settings, export=first).version == "1.0.1"
-    again = export_gold(settings, export=first)
+    assert write_gold(settings, export=first).version == "1.0.1"
+    again = write_gold(settings, export=first)
     assert again.unchanged and again.version is None
     assert sorted(p.name for p in (settings.exports / "gold").iterdir()) == ["1.0.1", "LATEST"]
     second = write_export(tmp_path / "two.json", seed_articles)
-    assert export_gold(settings, export=second).version == "1.0.2"
+    assert write_gold(settings, export=second).version == "1.0.2"
     assert load_gold(settings.exports / "gold").shape[0] == len(seed_articles)
     old = {r.article_id: r.split for r in load_gold(settings.exports / "gold", version="1.0.1",
                                                     records=True)}
@@ -188,16 +189,16 @@ def test_versions_splits_and_diff(settings, seed_articles, tmp_path):
 
 def test_an_interrupted_export_leaves_no_half_version(settings, seed_articles, tmp_path,
                                                       monkeypatch):
-    from workbench import export as export_module
+    from workbench.gold import write as write_module
 
-    export_gold(settings, export=write_export(tmp_path / "one.json", seed_articles[:-1]))
+    write_gold(settings, export=write_export(tmp_path / "one.json", seed_articles[:-1]))
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export_module, "_write_manifest", disk_full)
+    monkeypatch.setattr(write_module, "write_manifest", disk_full)
     with pytest.raises(OSError):
-        export_gold(settings, export=write_export(tmp_path / "two.json", seed_articles))
+        write_gold(settings, export=write_export(tmp_path / "two.json", seed_articles))
     root = settings.exports / "gold"
     assert sorted(p.name for p in root.iterdir()) == ["1.0.1", "LATEST"]
     assert (root / "LATEST").read_text() == "1.0.1\n"
@@ -205,7 +206,7 @@ def test_an_interrupted_export_leaves_no_half_version(settings, seed_articles, t
 
 
 def test_without_text(settings, seed_articles, tmp_path):
-    export_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles),
+    write_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles),
                 with_text=False)
     records = load_gold(settings.exports / "gold", records=True)
     assert all(r.text is None and r.sha256 for r in records)
@@ -226,3 +227,23 @@ def test_export_cli_names_the_version(tmp_path, seed_articles, monkeypatch):
                                env={"WORKBENCH_HOME": str(tmp_path / "home")})
     assert again.output.startswith("Gold unchanged since version 1.0.1")
     shutil.rmtree(tmp_path / "exports")
+
+
+def test_versions_written_with_a_dev_split_still_load(settings, seed_articles, tmp_path):
+    """Gold written before workbench 0.2 named the validation split "dev"."""
+    write_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles * 1))
+    folder = settings.exports / "gold" / "1.0.1"
+    records = [json.loads(line) for line in (folder / "gold.jsonl").read_text().splitlines()]
+    records[0]["split"] = "dev"  # as an old version would have it
+    (folder / "gold.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    table = pq.read_table(folder / "gold.parquet").to_pandas()
+    table.loc[0, "split"] = "dev"
+    table.to_parquet(folder / "gold.parquet")
+    old = load_gold(settings.exports / "gold", verify=False)
+    assert old.loc[0, "split"] == "validation"
+    assert load_gold(settings.exports / "gold", split="dev", verify=False)[
+        "article_id"].tolist() == load_gold(settings.exports / "gold", split="validation",
+                                            verify=False)["article_id"].tolist()
+    (first,) = [r for r in load_gold(settings.exports / "gold", records=True, verify=False)
+                if r.article_id == records[0]["article_id"]]
+    assert first.split == "validation"

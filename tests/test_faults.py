@@ -8,20 +8,20 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import free_port, synthetic_articles
+from helpers import free_port, synthetic_articles
 
 from workbench.cli import cli
 from workbench.errors import ServerUnreachable, StudioError
-from workbench.lock import job_lock
-from workbench.push import push
-from workbench.server import ManagedServer
-from workbench.studio import Studio
+from workbench.store.lock import job_lock
+from workbench.studio.client import Studio
+from workbench.studio.push import push
+from workbench.studio.server import ManagedServer
 
-pytestmark = pytest.mark.server
 
 
 class Faulty(httpx.HTTPTransport):
@@ -155,7 +155,8 @@ def test_pull_killed_midway_leaves_nothing_a_later_step_reads(settings, studio, 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not list(raw.glob(".*.part")):
         time.sleep(0.01)
-    os.kill(process.pid, signal.SIGKILL)
+    assert process.poll() is None and list(raw.glob(".*.part")), "the kill came too late"
+    os.kill(process.pid, signal.SIGKILL)  # mid-download: the partial file is there
     process.wait()
     assert list(raw.glob("*.json")) == []  # no pull a later step would read
     result = CliRunner().invoke(cli, ["validate"], env=cli_env)
@@ -183,7 +184,9 @@ def test_export_killed_midway_keeps_earlier_versions_whole(tmp_path, cli_env):
     while time.monotonic() < deadline and not any(
             (p / "version").exists() for p in gold.glob(".staging-*")):
         time.sleep(0.01)
-    os.kill(process.pid, signal.SIGKILL)
+    assert process.poll() is None and any(
+        (p / "version").exists() for p in gold.glob(".staging-*")), "the kill came too late"
+    os.kill(process.pid, signal.SIGKILL)  # mid-write: the new version is half staged
     process.wait()
     assert sorted(p.name for p in gold.iterdir() if not p.name.startswith(".")) == [
         "1.0.1", "LATEST"]
@@ -194,22 +197,34 @@ def test_export_killed_midway_keeps_earlier_versions_whole(tmp_path, cli_env):
     assert sorted(p.name for p in gold.iterdir()) == ["1.0.1", "1.0.2", "LATEST"]
 
 
-def test_two_jobs_at_once_the_second_says_who_holds_the_lock(settings, cli_env):
-    with job_lock(settings.home, "sync"):
-        result = CliRunner().invoke(cli, ["sync", "--silent"], env=cli_env)
-    assert result.exit_code == 1
-    assert result.output.startswith("Error: another workbench job is running (`workbench "
-                                    f"sync`, pid {os.getpid()}, since ")
-    assert result.output.rstrip().endswith("wait for it to finish")
-
-
-def test_a_lock_left_by_a_killed_job_does_not_block(settings, cli_env):
+def _holding_the_lock(home: Path) -> subprocess.Popen:
+    """Another process that holds the job lock, as a running `workbench sync` would."""
     holder = subprocess.Popen([sys.executable, "-c", "import time\nfrom pathlib import Path\n"
-                               "from workbench.lock import job_lock\n"
-                               f"with job_lock(Path({str(settings.home)!r}), 'sync'):\n"
+                               "from workbench.store.lock import job_lock\n"
+                               f"with job_lock(Path({str(home)!r}), 'sync'):\n"
                                "    print('held', flush=True); time.sleep(60)"],
                               stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_two_jobs_at_once_the_second_says_who_holds_the_lock(settings, cli_env):
+    holder = _holding_the_lock(settings.home)
+    try:
+        for command in (["sync", "--silent"], ["export"], ["adjudicate"], ["pull"]):
+            result = CliRunner().invoke(cli, command, env=cli_env)
+            assert result.exit_code == 1, command
+            last = result.output.rstrip().splitlines()[-1]
+            assert last.startswith("Error: another workbench job is running (`workbench sync`, "
+                                   f"pid {holder.pid}, since "), (command, result.output)
+            assert last.endswith("wait for it to finish")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_lock_left_by_a_killed_job_does_not_block(settings, cli_env):
+    holder = _holding_the_lock(settings.home)
     holder.kill()
     holder.wait()
     with job_lock(settings.home, "test"):

@@ -9,13 +9,13 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from workbench.agreement import agreement_export
-from workbench.articles import ingest, sha256_text
+from helpers import offline_settings
 from workbench.cli import cli
-from workbench.decisions import adjudicate_export
 from workbench.errors import InputError
-from workbench.settings import Settings
-from workbench.validate import validate_export
+from workbench.ingest.articles import ingest, sha256_text
+from workbench.quality.agreement import agreement_export
+from workbench.quality.decisions import adjudicate
+from workbench.quality.validate import validate_export
 
 SUFFIXES = [".txt", ".md", ".jsonl", ".json", ".csv"]
 FUZZ = settings(max_examples=120, deadline=None,
@@ -90,7 +90,7 @@ def _check_offline_chain(path, tmp_path):
         except InputError as error:
             assert str(error).startswith(str(path))
     try:
-        adjudicate_export(path, Settings(exports=tmp_path / "exports", _env_file=None))
+        adjudicate(offline_settings(tmp_path), export=path)
     except InputError as error:
         assert str(error).startswith(str(path))
     for command in ("validate", "agreement", "adjudicate", "export"):

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from workbench import FieldMap, ingest
-from workbench.articles import parse_date, sha256_text
 from workbench.cli import cli
+from workbench.ingest.articles import parse_date, sha256_text
 
 SEED_TITLES = {
     "000_9319521ce0b1dd67.txt": "Interior Minister Urges Crackdown on Sihanoukville Crime",

@@ -7,7 +7,7 @@ real browser); older front ends and JavaScript tools store UTF-16 code units.
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workbench.offsets import Offsets, same_text
+from workbench.lsformat.offsets import Offsets, same_text
 
 
 def _utf16(text: str) -> int:

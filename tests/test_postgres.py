@@ -8,14 +8,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from helpers import free_port, missing
 
-from workbench.push import push
-from workbench.server import ManagedServer
 from workbench.settings import Settings
-from workbench.studio import connect
+from workbench.studio.client import connect
+from workbench.studio.push import push
+from workbench.studio.server import ManagedServer
 
-pytestmark = pytest.mark.server
 
 
 def _postgres_bin() -> Path | None:
@@ -33,13 +32,13 @@ BIN = _postgres_bin()
 def postgres():
     """A throwaway PostgreSQL cluster on 127.0.0.1, trust auth, owned by a non-root user."""
     if BIN is None:
-        pytest.skip("no PostgreSQL server binary (pg_ctl) on this machine")
+        missing("no PostgreSQL server binary (pg_ctl) on this machine")
     run_as: list[str] = []
     if os.geteuid() == 0:  # initdb refuses root
         try:
             pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("running as root and there is no 'postgres' user to run initdb as")
+            missing("running as root and there is no 'postgres' user to run initdb as")
         run_as = ["runuser", "-u", "postgres", "--"]
     # Not under pytest's tmp dir: that one is 0700 to root, closed to the postgres user.
     top = Path(tempfile.mkdtemp(prefix="workbench-pg-"))
@@ -60,6 +59,7 @@ def postgres():
     shutil.rmtree(top, ignore_errors=True)
 
 
+@pytest.mark.server  # starts a Label Studio of its own
 def test_managed_server_on_postgres(postgres, tmp_path, monkeypatch, seeds_dir):
     for key, value in {"DJANGO_DB": "default", "POSTGRE_NAME": "postgres",
                        "POSTGRE_USER": "workbench", "POSTGRE_PASSWORD": "",

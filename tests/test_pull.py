@@ -11,12 +11,13 @@ from click.testing import CliRunner
 from workbench import ingest
 from workbench.cli import cli
 from workbench.errors import StudioError
-from workbench.pull import IntegrityError, latest_pull, pull, pulls, verify
-from workbench.push import push
-from workbench.server import ManagedServer
-from workbench.studio import connect
+from workbench.errors import IntegrityError
+from workbench.store.rawpulls import latest_pull, pulls, verify
+from workbench.studio.client import connect
+from workbench.studio.pull import pull
+from workbench.studio.push import push
+from workbench.studio.server import ManagedServer
 
-pytestmark = pytest.mark.server
 
 
 def _choice(control, *values):

@@ -12,15 +12,14 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from pydantic import SecretStr
-from conftest import synthetic_articles
+from helpers import synthetic_articles
 
 from workbench import SCHEMA, SCHEMA_VERSION, ingest
 from workbench.cli import cli
 from workbench.errors import StudioError
-from workbench.push import ensure_project, project_settings, push
-from workbench.studio import Studio, connect
+from workbench.studio.client import Studio, connect
+from workbench.studio.push import ensure_project, project_settings, push
 
-pytestmark = pytest.mark.server
 
 
 def _article_ids_on_server(studio, project_id) -> Counter:
@@ -110,8 +109,8 @@ def test_state_deleted_then_rerun_creates_no_duplicates(settings, studio, seeds_
 
 
 def test_duplicates_already_on_the_server_are_removed(settings, studio, seeds_dir):
-    from workbench.preannotate import PreAnnotator
-    from workbench.push import task_payload
+    from workbench.ingest.preannotate import PreAnnotator
+    from workbench.studio.push import task_payload
 
     report = push([seeds_dir], settings=settings, studio=studio)
     article = ingest([seeds_dir]).articles[0]
@@ -202,7 +201,7 @@ def test_schema_change_that_drops_used_labels_says_what_to_do(settings, studio, 
 
 
 def test_server_down_is_an_error_line_not_a_traceback(seeds_dir, tmp_path):
-    from conftest import free_port
+    from helpers import free_port
 
     result = CliRunner().invoke(cli, ["push", str(seeds_dir)], env={
         "WORKBENCH_HOME": str(tmp_path), "WORKBENCH_LABEL_STUDIO_URL":
@@ -222,7 +221,7 @@ def test_remote_url_without_a_key_is_a_config_error(seeds_dir, tmp_path):
 
 def test_direct_studio_client_works_with_the_remote_settings(settings, seeds_dir):
     """The same server, addressed as a remote one: URL and key instead of the managed home."""
-    from workbench.server import ManagedServer
+    from workbench.studio.server import ManagedServer
 
     token = ManagedServer(settings).credentials().token.get_secret_value()
     remote = settings.model_copy(update={"label_studio_url": f"http://127.0.0.1:{settings.port}",

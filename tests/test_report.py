@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from helpers import offline_settings
 from workbench.cli import cli
-from workbench.decisions import adjudicate_export
-from workbench.report import NONE, collect, confusion_cells
-from workbench.reportpage import render
-from workbench.settings import Settings
-from workbench.validate import validate_export
+from workbench.quality.decisions import adjudicate
+from workbench.quality.validate import validate_export
+from workbench.report.collect import NONE, collect, confusion_cells
+from workbench.report.page import render
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
 from synthetic import write_export
@@ -36,16 +36,15 @@ def export(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def data(export, tmp_path_factory):
-    return collect(Settings(exports=tmp_path_factory.mktemp("exports"), _env_file=None),
-                   export=export, replicates=100)
+    return collect(offline_settings(tmp_path_factory.mktemp("report")), export=export,
+                   replicates=100)
 
 
 def test_counts_agree_with_validate_and_adjudicate(data, export, tmp_path):
     assert sum(data.states.values()) == data.tasks == 120
     assert data.validation == validate_export(export).summary
     assert data.validation.by_rule["unknown_label"] == 1
-    decided = adjudicate_export(export, Settings(exports=tmp_path, _env_file=None),
-                                write_log=False)
+    decided = adjudicate(offline_settings(tmp_path), export=export)
     assert data.decisions == {k: v for k, v in sorted(decided.counts.items()) if v}
     disputed = sum(len(d.disagreements) for d in decided.disputed)
     top = sorted((len(d.disagreements) for d in decided.disputed), reverse=True)[:20]

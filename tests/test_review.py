@@ -2,15 +2,15 @@
 
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from workbench import ingest
+from helpers import decisions
 from workbench.cli import cli
-from workbench.push import push
-from workbench.review import AGREED, review_settings
+from workbench.quality.chain import Voting
+from workbench.quality.review import AGREED
+from workbench.studio.push import push
 
-pytestmark = pytest.mark.server
 
 
 def _choice(control, *values):
@@ -72,7 +72,7 @@ def test_disagreements_go_to_review_and_the_adjudicator_decides(
 
     output = _run(["review", "push", "--min-agree", "3"], cli_env)
     assert output.startswith("1 disputed articles: 1 sent to review, 0 already there")
-    review = studio.find_project(review_settings(settings).project)
+    review = studio.find_project(settings.for_review().project)
     (task,) = list(ls_client.tasks.list(project=review.id, fields="all"))
     assert task.data["text"] == text
     versions = {p.model_version: p.result for p in task.predictions}
@@ -93,14 +93,9 @@ def test_disagreements_go_to_review_and_the_adjudicator_decides(
     result = CliRunner().invoke(cli, ["adjudicate", "--min-agree", "3", "--json"], env=cli_env)
     assert json.loads(result.stdout)["counts"] == {"adjudicated": 1, "agreed": 1, "awaiting": 3}
 
-    from workbench.decisions import adjudicate_export, read_log
-    from workbench.pull import latest_pull
-    from workbench.review import load_review
+    from workbench.quality.decisions import read_log
 
-    gold = {}
-    adjudicate_export(latest_pull(settings), settings, min_agree=3,
-                      review=load_review(settings), write_log=False,
-                      on_decision=lambda d, t: gold.setdefault(d.article_id, d))
+    gold = decisions(settings, voting=Voting(min_agree=3))
     decision = gold[articles[1].article_id]
     assert (decision.status, decision.decided_by) == ("adjudicated", "dee@example.org")
     assert decision.crime_types == ["human_trafficking", "corruption_collusion"]
@@ -131,12 +126,6 @@ def test_ground_truth_marked_in_label_studio_wins(settings, studio, seeds_dir, a
             _choice("crime_types", "human_trafficking"), _choice("stance", stance)]).id
     ls_client.annotations.update(id=ids["cy"], ground_truth=True)
     _run(["pull"], cli_env)
-    from workbench.decisions import adjudicate_export
-    from workbench.pull import latest_pull
-
-    decisions = []
-    adjudicate_export(latest_pull(settings), settings, write_log=False,
-                      on_decision=lambda d, t: decisions.append(d))
-    decision = next(d for d in decisions if d.task_id == task.id)
+    decision = next(d for d in decisions(settings).values() if d.task_id == task.id)
     assert (decision.status, decision.stance, decision.decided_by) == (
         "ground_truth", "mixed", "cy@example.org")

@@ -6,8 +6,9 @@ import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
 
-from workbench import SCHEMA, Schema, generated, label_config
+from workbench import SCHEMA, Schema, label_config
 from workbench.cli import cli
+from workbench.schema import generated
 from workbench.schema import ICCS_SECTIONS, NO_CRIME
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,9 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from workbench.cli import cli
-from workbench.server import ManagedServer
+from workbench.studio.server import ManagedServer
 
-pytestmark = pytest.mark.server
 
 FAKE_KEY = "fake-api-key-7f3a9c0e5b1d4e2f8a6c"
 
@@ -60,8 +59,8 @@ def test_a_remote_key_is_never_echoed(seeds_dir, tmp_path, settings):
 
 
 def test_credentials_and_raw_pulls_are_private_to_their_owner(settings, studio, seeds_dir):
-    from workbench.pull import pull
-    from workbench.push import push
+    from workbench.studio.pull import pull
+    from workbench.studio.push import push
 
     push([seeds_dir], settings=settings, studio=studio)
     report = pull(settings, studio)

@@ -11,10 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from workbench.cli import cli
-from workbench.server import ADMIN_EMAIL, ManagedServer, healthy
-from workbench.studio import connect
+from workbench.studio.client import connect
+from workbench.studio.server import ADMIN_EMAIL, ManagedServer, healthy
 
-pytestmark = pytest.mark.server
 
 
 def test_server_answers_on_loopback_only(server_settings):
@@ -54,7 +53,7 @@ def test_start_is_a_no_op_when_running(server_settings):
 
 
 def test_status_lists_projects(server_settings, cli_env, seeds_dir, settings, studio):
-    from workbench.push import push
+    from workbench.studio.push import push
 
     push([seeds_dir], settings=settings, studio=studio)
     result = CliRunner().invoke(cli, ["server", "status"], env=cli_env)
@@ -64,9 +63,10 @@ def test_status_lists_projects(server_settings, cli_env, seeds_dir, settings, st
     assert f"{settings.project!r}: 5 tasks, 0 annotations" in result.output
 
 
+@pytest.mark.server  # starts a Label Studio of its own
 def test_restart_keeps_data_and_token(tmp_path):
     """A server of its own: stopping the session's would disturb other tests."""
-    from conftest import free_port
+    from helpers import free_port
 
     from workbench.settings import Settings
 

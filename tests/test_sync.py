@@ -1,13 +1,11 @@
 """`workbench sync`, the main job, end to end on a real Label Studio."""
 
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 
 from workbench import ingest, load_gold
 from workbench.cli import cli
 
-pytestmark = pytest.mark.server
 
 
 def _result(text, stance):
@@ -33,7 +31,7 @@ def test_sync_pushes_then_exports_gold_once_people_agree(settings, cli_env, seed
     assert "No gold yet" in first.output
     assert f"Annotators: http://127.0.0.1:{settings.port}/projects/" in first.output
 
-    from workbench.studio import connect
+    from workbench.studio.client import connect
 
     project = connect(settings, start=False).find_project(settings.project)
     tasks = {t.data["article_id"]: t for t in ls_client.tasks.list(project=project.id)}
@@ -65,6 +63,6 @@ def test_sync_pushes_then_exports_gold_once_people_agree(settings, cli_env, seed
 
     third = run()  # nothing changed: nothing new anywhere
     assert "Gold unchanged since version 1.0.1" in third.output
-    from workbench.pull import pulls
+    from workbench.store.rawpulls import pulls
 
     assert len(pulls(settings, settings.project)) == 2  # the third pull held nothing new

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from workbench.cli import cli
-from workbench.validate import RULES, validate_export
+from workbench.quality.validate import RULES, validate_export
 
 RULES_EXPORT = Path(__file__).parent / "fixtures" / "exports" / "rules.json"
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from workbench import generated
-from workbench.articles import FieldMap, IngestReport, ingest
 from workbench.errors import WorkbenchError
-from workbench.labelconfig import label_config
-from workbench.schema import SCHEMA
+from workbench.ingest import FieldMap, IngestReport, ingest
+from workbench.quality.chain import Voting
+from workbench.schema import SCHEMA, generated
+from workbench.schema.labelconfig import label_config
 from workbench.settings import Settings
 
 
@@ -171,7 +172,7 @@ def server_start() -> None:
     Example:
         workbench server start
     """
-    from workbench.server import ManagedServer
+    from workbench.studio.server import ManagedServer
 
     managed = ManagedServer(_settings())
     if managed.running() is None:
@@ -190,7 +191,7 @@ def server_stop() -> None:
     Example:
         workbench server stop
     """
-    from workbench.server import ManagedServer
+    from workbench.studio.server import ManagedServer
 
     stopped = ManagedServer(_settings()).stop()
     click.echo("Label Studio stopped" if stopped else "Label Studio was not running")
@@ -206,7 +207,7 @@ def server_status() -> None:
     Example:
         workbench server status
     """
-    from workbench.status import server_status as status
+    from workbench.studio.status import server_status as status
 
     report = status(_settings())
     where = "managed" if report.managed else "remote"
@@ -269,17 +270,14 @@ def push_command(paths: tuple[Path, ...], dry_run: bool, reconcile: bool, projec
         workbench push more/ --dry-run
         WORKBENCH_OVERLAP=2 workbench push articles.jsonl --text-field body
     """
-    from workbench.lock import job_lock
-    from workbench.push import push
-    from workbench.studio import connect
+    from workbench.studio.client import connect
+    from workbench.studio.push import push
 
     settings = _settings(project=project)
-    with job_lock(settings.home, "push"):
-        studio = connect(settings, start=True)
-        with _Progress("Pushing", silent=silent) as progress:
-            report = push(paths or (Path("seeds"),), settings=settings, studio=studio,
-                          fields=_field_map(fields), dry_run=dry_run, reconcile=reconcile,
-                          batch_size=batch_size, progress=progress)
+    with _Progress("Pushing", silent=silent) as progress:
+        report = push(paths or (Path("seeds"),), settings=settings, studio=connect(settings),
+                      fields=_field_map(fields), dry_run=dry_run, reconcile=reconcile,
+                      batch_size=batch_size, progress=progress)
     _print_push_summary(report)
 
 
@@ -322,15 +320,12 @@ def pull_command() -> None:
     Example:
         workbench pull && workbench validate
     """
-    from workbench.lock import job_lock
-    from workbench.pull import pull
-    from workbench.studio import connect
+    from workbench.studio.client import connect
+    from workbench.studio.pull import pull
 
     settings = _settings()
-    with job_lock(settings.home, "pull"):
-        click.echo(f"Exporting project {settings.project!r} ...", err=True)
-        report = pull(settings, connect(settings))
-    _print_pull_report(report)
+    click.echo(f"Exporting project {settings.project!r} ...", err=True)
+    _print_pull_report(pull(settings, connect(settings)))
 
 
 def _print_pull_report(report) -> None:
@@ -361,12 +356,6 @@ def _export_option(function):
         help="A Label Studio JSON export to read (default: the latest pull).")(function)
 
 
-def _export_path(settings: Settings, export: Path | None) -> Path:
-    from workbench.pull import latest_pull
-
-    return export if export is not None else latest_pull(settings)
-
-
 @cli.command("validate")
 @_export_option
 @click.option("--json", "as_json", is_flag=True,
@@ -385,12 +374,12 @@ def validate_command(export: Path | None, as_json: bool, as_csv: bool) -> None:
         workbench validate --export project-7-at-2026-11-01.json --json | jq .summary
         workbench validate --csv > findings.csv
     """
-    from workbench.validate import validate_export
+    from workbench.quality.validate import validate_export
+    from workbench.store.rawpulls import open_export
 
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
-    path = _export_path(_settings(), export)
-    report = validate_export(path)
+    report = validate_export(open_export(_settings(), export))
     if as_json:
         click.echo(json.dumps({"findings": [f.model_dump() for f in report.findings],
                                "summary": report.summary.model_dump()}, indent=2,
@@ -398,23 +387,23 @@ def validate_command(export: Path | None, as_json: bool, as_csv: bool) -> None:
     elif as_csv:
         import csv
 
-        from workbench.validate import Finding
+        from workbench.quality.validate import Finding
 
         writer = csv.DictWriter(sys.stdout, fieldnames=list(Finding.model_fields))
         writer.writeheader()
         for finding in report.findings:
             writer.writerow(finding.model_dump())
     else:
-        _print_validation(path, report)
+        _print_validation(report)
     if not report.ok:
         sys.exit(1)
 
 
-def _print_validation(path: Path, report) -> None:
-    from workbench.validate import RULES
+def _print_validation(report) -> None:
+    from workbench.quality.validate import RULES
 
     s = report.summary
-    click.echo(f"{_shown(path)}: {s.tasks} tasks, {s.annotations} annotations "
+    click.echo(f"{_shown(Path(report.source))}: {s.tasks} tasks, {s.annotations} annotations "
                f"({s.cancelled} cancelled): {s.valid_annotations} valid, "
                f"{s.annotations_with_errors} with errors")
     if s.by_rule:
@@ -475,14 +464,15 @@ def agreement_command(export: Path | None, as_json: bool) -> None:
         workbench agreement
         workbench agreement --export project-7.json --json | jq '.fields.stance'
     """
-    from workbench.agreement import agreement_export, as_json as report_json
+    from workbench.quality.agreement import agreement_export
+    from workbench.quality.agreement import as_json as report_json
+    from workbench.store.rawpulls import open_export
 
-    path = _export_path(_settings(), export)
-    report = agreement_export(path)
+    report = agreement_export(open_export(_settings(), export))
     if as_json:
         click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
         return
-    click.echo(f"{_shown(path)}: {report.tasks} tasks")
+    click.echo(f"{_shown(Path(report.source))}: {report.tasks} tasks")
     rows = []
     for name, f in report.fields.items():
         rows.append([name, f.kind, str(f.items), str(f.raters), _number(f.krippendorff_alpha),
@@ -505,24 +495,29 @@ def agreement_command(export: Path | None, as_json: bool) -> None:
                "F1 / F1~: spans matched exactly / by overlap")
 
 
-def _adjudication_options(function):
-    function = click.option("--min-annotators", type=click.IntRange(1), default=2,
-                            show_default=True,
-                            help="Usable annotations an article needs before it is voted on.")(
-        function)
+def _voting_options(function):
+    """--min-agree and --min-annotators, given to the command as one ``voting``."""
+    @functools.wraps(function)
+    def wrapper(*args, min_agree: int | None, min_annotators: int, **kwargs):
+        return function(*args, voting=Voting(min_agree=min_agree,
+                                             min_annotators=min_annotators), **kwargs)
+
+    wrapper = click.option("--min-annotators", type=click.IntRange(1), default=2,
+                           show_default=True,
+                           help="Usable annotations an article needs before it is voted on.")(
+        wrapper)
     return click.option("--min-agree", type=click.IntRange(1), default=None, metavar="K",
                         help="Annotators who must agree for a value to be accepted "
                              "(default: a strict majority of the article's annotators).")(
-        function)
+        wrapper)
 
 
 @cli.command("adjudicate")
 @_export_option
-@_adjudication_options
+@_voting_options
 @click.option("--json", "as_json", is_flag=True,
               help="Print the counts and every disputed article's disagreements as JSON.")
-def adjudicate_command(export: Path | None, min_agree: int | None, min_annotators: int,
-                       as_json: bool) -> None:
+def adjudicate_command(export: Path | None, voting: Voting, as_json: bool) -> None:
     """Build a gold candidate per article and list what annotators disagree on.
 
     A value, span or relation is accepted when at least K annotators chose it;
@@ -534,15 +529,9 @@ def adjudicate_command(export: Path | None, min_agree: int | None, min_annotator
         workbench adjudicate
         workbench adjudicate --min-agree 3 --export project-7.json
     """
-    from workbench.decisions import adjudicate_export
-    from workbench.pull import verify
-    from workbench.review import load_review
+    from workbench.quality.decisions import adjudicate
 
-    settings = _settings()
-    path = _export_path(settings, export)
-    sha256 = verify(path) if export is None else None
-    report = adjudicate_export(path, settings, min_agree=min_agree, min_annotators=min_annotators,
-                               review=load_review(settings), source_sha256=sha256)
+    report = adjudicate(_settings(), export=export, voting=voting)
     if as_json:
         click.echo(json.dumps({"counts": report.counts, "logged": report.logged,
                                "disputed": [{"article_id": d.article_id, "task_id": d.task_id,
@@ -551,7 +540,7 @@ def adjudicate_command(export: Path | None, min_agree: int | None, min_annotator
                                             for d in report.disputed]}, indent=2))
         return
     counts = ", ".join(f"{n} {status}" for status, n in report.counts.items()) or "none"
-    click.echo(f"{_shown(path)}: {report.articles} articles: {counts}")
+    click.echo(f"{_shown(Path(report.source))}: {report.articles} articles: {counts}")
     for decision in report.disputed:
         click.echo(f"\narticle {decision.article_id} (task {decision.task_id}), "
                    f"{decision.n} annotators, K={decision.k}:")
@@ -576,8 +565,8 @@ def review() -> None:
 
 @review.command("push")
 @_export_option
-@_adjudication_options
-def review_push_command(export: Path | None, min_agree: int | None, min_annotators: int) -> None:
+@_voting_options
+def review_push_command(export: Path | None, voting: Voting) -> None:
     """Send every article with open disagreements to the review project.
 
     Each task shows the agreed parts, ready to complete, and each annotator's
@@ -587,14 +576,11 @@ def review_push_command(export: Path | None, min_agree: int | None, min_annotato
     Example:
         workbench review push
     """
-    from workbench.lock import job_lock
-    from workbench.review import review_push
-    from workbench.studio import connect
+    from workbench.studio.client import connect
+    from workbench.studio.review import review_push
 
     settings = _settings()
-    with job_lock(settings.home, "review push"):
-        report = review_push(settings, connect(settings), export=export, min_agree=min_agree,
-                             min_annotators=min_annotators)
+    report = review_push(settings, connect(settings), export=export, voting=voting)
     sync = report.sync
     click.echo(f"{report.disputed} disputed articles: {len(sync.created)} sent to review, "
                f"{sync.unchanged} already there, {len(sync.replaced)} updated, "
@@ -614,15 +600,13 @@ def review_pull_command() -> None:
     Example:
         workbench review pull && workbench adjudicate
     """
-    from workbench.lock import job_lock
-    from workbench.review import load_review, review_pull
-    from workbench.studio import connect
+    from workbench.studio.client import connect
+    from workbench.studio.review import review_pull
 
     settings = _settings()
-    with job_lock(settings.home, "review pull"):
-        report = review_pull(settings, connect(settings))
+    report = review_pull(settings, connect(settings))
     _print_pull_report(report)
-    click.echo(f"{len(load_review(settings))} articles adjudicated")
+    click.echo(f"{report.decisions} articles adjudicated")
 
 
 # -- gold --------------------------------------------------------------------------------
@@ -646,7 +630,7 @@ def report_command(export: Path | None, out: Path | None) -> None:
         workbench report
         workbench report --export project-7.json --out /tmp/report
     """
-    from workbench.reportpage import write_report
+    from workbench.report.page import write_report
 
     path = write_report(_settings(), export=export, out=out)
     click.echo(f"Report: {_shown(path)}")
@@ -658,11 +642,11 @@ def report_command(export: Path | None, out: Path | None) -> None:
               help="Name the version (default: <schema version>.<next revision>).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="The gold folder (default: exports/gold).")
-@_adjudication_options
+@_voting_options
 @click.option("--without-text", is_flag=True,
               help="Leave the article text out (ids, URLs, sha256 and offsets only).")
 def export_command(export: Path | None, version: str | None, out: Path | None,
-                   min_agree: int | None, min_annotators: int, without_text: bool) -> None:
+                   voting: Voting, without_text: bool) -> None:
     """Write a gold dataset version: jsonl, parquet, spans, a dataset card and a manifest.
 
     Decides every article of the latest pull (or --export FILE), with the review
@@ -675,15 +659,10 @@ def export_command(export: Path | None, version: str | None, out: Path | None,
         workbench export --version 1.0.7 --out /tmp/rebuild
         workbench export --without-text --out shareable/
     """
-    from workbench.export import export_gold
-    from workbench.lock import job_lock
+    from workbench.gold.write import write_gold
 
-    settings = _settings()
-    with job_lock(settings.home, "export"):
-        report = export_gold(settings, export=export, version=version, out=out,
-                             min_agree=min_agree, min_annotators=min_annotators,
-                             with_text=not without_text)
-    _print_export(report)
+    _print_export(write_gold(_settings(), export=export, version=version, out=out,
+                              voting=voting, with_text=not without_text))
 
 
 def _print_export(report) -> None:
@@ -715,7 +694,7 @@ def diff_command(old: str, new: str, root: Path, as_json: bool) -> None:
         workbench diff 1.0.1 1.0.2
         workbench diff 1.0.1 --json | jq '.changed | length'
     """
-    from workbench.dataset import diff_versions
+    from workbench.gold.diff import diff_versions
 
     result = diff_versions(root, old, new)
     if as_json:
@@ -764,8 +743,8 @@ def annotators_add(email: str, password_file: Path | None) -> None:
         workbench annotators add ana@example.org
         workbench annotators add ana@example.org --password-file ana.txt
     """
-    from workbench.annotators import add_annotator
-    from workbench.studio import connect
+    from workbench.studio.annotators import add_annotator
+    from workbench.studio.client import connect
 
     settings = _settings()
     annotator = add_annotator(settings, connect(settings), email, password_file=password_file)
@@ -784,8 +763,8 @@ def annotators_list() -> None:
     Example:
         workbench annotators list
     """
-    from workbench.annotators import list_annotators
-    from workbench.studio import connect
+    from workbench.studio.annotators import list_annotators
+    from workbench.studio.client import connect
 
     settings = _settings()
     for user in list_annotators(connect(settings)):
@@ -811,19 +790,17 @@ def sync_command(paths: tuple[Path, ...], silent: bool) -> None:
     Example:
         workbench sync
     """
-    from workbench.lock import job_lock
-    from workbench.server import ManagedServer
-    from workbench.studio import connect
+    from workbench.studio.client import connect
+    from workbench.studio.server import ManagedServer
     from workbench.sync import sync
 
     settings = _settings()
-    with job_lock(settings.home, "sync"):
-        if settings.managed and ManagedServer(settings).running() is None:
-            click.echo("Starting Label Studio (the first start takes about 30 s) ...", err=True)
-        studio = connect(settings, start=True)
-        with _Progress("Pushing", silent=silent) as progress:
-            report = sync(settings, studio, paths or (Path("seeds"),), progress=progress,
-                          say=lambda line: click.echo(line, err=True))
+    if settings.managed and ManagedServer(settings).running() is None:
+        click.echo("Starting Label Studio (the first start takes about 30 s) ...", err=True)
+    studio = connect(settings, start=True)
+    with _Progress("Pushing", silent=silent) as progress:
+        report = sync(settings, studio, paths or (Path("seeds"),), progress=progress,
+                      say=lambda line: click.echo(line, err=True))
     _print_push_summary(report.push)
     status = report
     click.echo(f"Tasks: {status.tasks}, annotated: {status.annotated}, agreed: "
@@ -831,7 +808,7 @@ def sync_command(paths: tuple[Path, ...], silent: bool) -> None:
                f"{status.awaiting_review}, awaiting annotations: {status.awaiting_annotations}")
     if status.invalid:
         click.echo(f"{status.invalid} annotations have validation errors: workbench validate")
-    _print_export(status.export)
+    _print_export(status.gold)
     if status.report is not None:
         click.echo(f"Quality report: {_shown(status.report)}")
     elif status.report_skipped:

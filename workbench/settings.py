@@ -33,3 +33,8 @@ class Settings(BaseSettings):
     def managed(self) -> bool:
         """True when the workbench runs its own Label Studio."""
         return self.label_studio_url is None
+
+    def for_review(self) -> Settings:
+        """The review project's settings: its own title, one adjudicator per task."""
+        title = f"{self.project} (review)"
+        return self.model_copy(update={"project": title[:50], "overlap": 1})

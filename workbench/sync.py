@@ -1,9 +1,10 @@
 """The main job, end to end: what `workbench sync` (and cron) runs.
 
 Push what is new, pull what changed, take in the review round's decisions,
-validate, adjudicate, send what is disputed to review, export a gold version
-when the gold changed, write the quality report, and count what is left for
-people to do.
+then one pass over the pull validates, adjudicates, logs the decisions,
+stages the gold version, the review tasks and the quality report's counts;
+send what is disputed to review, write the gold version when the gold changed
+and the report, and count what is left for people to do.
 """
 
 from __future__ import annotations
@@ -13,15 +14,19 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from workbench.errors import ConfigError
-from workbench.export import ExportReport, export_gold
-from workbench.pull import pull
-from workbench.push import Progress, PushReport, push
-from workbench.report import collect
-from workbench.reportpage import write_report
-from workbench.review import review_pull, review_push, review_settings
+from workbench.errors import MissingExtra
+from workbench.gold.write import GoldReport, GoldWriter
+from workbench.quality.chain import run_chain
+from workbench.quality.decisions import DecisionLog
+from workbench.quality.review import ReviewStage, load_review
+from workbench.report.collect import Gatherer, ReportData
+from workbench.report.page import write_report
 from workbench.settings import Settings
-from workbench.studio import Studio
+from workbench.store.lock import job_lock
+from workbench.studio.client import Studio
+from workbench.studio.pull import pull
+from workbench.studio.push import Progress, PushReport, push
+from workbench.studio.review import review_pull, send_to_review
 
 
 class SyncReport(BaseModel):
@@ -33,7 +38,7 @@ class SyncReport(BaseModel):
     adjudicated: int
     awaiting_review: int
     awaiting_annotations: int
-    export: ExportReport
+    gold: GoldReport
     annotate_url: str
     review_url: str | None
     report: Path | None = None
@@ -44,32 +49,39 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
          progress: Progress | None = None, say: Callable[[str], None] = lambda _: None
          ) -> SyncReport:
     """Run the whole chain once; every step is idempotent."""
-    pushed = push(paths, settings=settings, studio=studio, progress=progress)
-    say("Pulling annotations ...")
-    pulled = pull(settings, studio)
-    has_review = studio.find_project(review_settings(settings).project) is not None
-    if has_review:
-        review_pull(settings, studio)
-    say("Adjudicating and exporting ...")
-    exported = export_gold(settings)
+    with job_lock(settings.home, "sync"):
+        pushed = push(paths, settings=settings, studio=studio, progress=progress)
+        say("Pulling annotations ...")
+        pulled = pull(settings, studio)
+        has_review = studio.find_project(settings.for_review().project) is not None
+        review = review_pull(settings, studio).source if has_review else None
+        say("Validating, adjudicating, exporting ...")
+        source = pulled.source
+        gatherer = Gatherer(settings)
+        with GoldWriter(settings) as gold, DecisionLog(settings, source) as log, \
+                ReviewStage() as staged:
+            result = run_chain(source, log.add, gold.add, staged.add, gatherer.add,
+                               review=load_review(review), meter=gatherer.meter())
+            exported = gold.write(result, review)
+            review_url = None
+            if len(staged) or has_review:
+                review_url = send_to_review(settings, studio, staged).project_url
+        say("Writing the quality report ...")
+        data = gatherer.finish(result)
+        report, skipped = _report(settings, data)
     counts = exported.counts
-    review_url = None
-    if counts.get("disputed") or has_review:
-        sent = review_push(settings, studio)
-        review_url = sent.project_url
-    say("Writing the quality report ...")
-    data = collect(settings)  # of the latest pull; its validation summary serves the status
-    report, skipped = None, None
-    try:
-        report = write_report(settings, data=data)
-    except ConfigError as error:  # the report extra is not installed
-        skipped = str(error)
     return SyncReport(
         push=pushed, tasks=pulled.summary.tasks, annotated=pulled.summary.annotated_tasks,
-        invalid=data.validation.annotations_with_errors, agreed=counts.get("agreed", 0)
-        + counts.get("ground_truth", 0), adjudicated=counts.get("adjudicated", 0),
-        awaiting_review=counts.get("disputed", 0),
-        awaiting_annotations=counts.get("awaiting", 0),
-        export=exported,
+        invalid=data.validation.annotations_with_errors,
+        agreed=counts.get("agreed", 0) + counts.get("ground_truth", 0),
+        adjudicated=counts.get("adjudicated", 0), awaiting_review=counts.get("disputed", 0),
+        awaiting_annotations=counts.get("awaiting", 0), gold=exported,
         annotate_url=f"{studio.url}/projects/{pushed.project_id}/",
         review_url=review_url, report=report, report_skipped=skipped)
+
+
+def _report(settings: Settings, data: ReportData) -> tuple[Path | None, str | None]:
+    try:
+        return write_report(settings, data=data), None
+    except MissingExtra as error:  # the report extra is not installed
+        return None, str(error)

@@ -1,0 +1,64 @@
+"""Helpers the tests share that are not fixtures (tests import this module, never conftest)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+from workbench.quality.adjudicate import ArticleDecision
+from workbench.quality.chain import MAJORITY, Voting, run_chain
+from workbench.quality.review import load_review
+from workbench.settings import Settings
+from workbench.store.rawpulls import Source, latest_pull
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def offline_settings(folder: Path) -> Settings:
+    """Settings for offline steps: a home and an exports folder of the test's own."""
+    return Settings(home=folder / "home", exports=folder / "exports", _env_file=None)
+
+
+def decisions(settings: Settings, source: Source | Path | None = None, *,
+              voting: Voting = MAJORITY) -> dict[str, ArticleDecision]:
+    """Every article's decision (with the review round's), without logging anything."""
+    if isinstance(source, Path):
+        source = Source(source)
+    found: dict[str, ArticleDecision] = {}
+    run_chain(source or latest_pull(settings),
+              lambda checked: found.setdefault(checked.decision.article_id, checked.decision),
+              review=load_review(latest_pull(settings.for_review(), required=False)),
+              voting=voting)
+    return found
+
+
+def synthetic_articles(directory: Path, count: int, *, size: int = 3000, prefix: str = "syn"
+                       ) -> Path:
+    """``count`` ~``size``-byte articles in one JSON Lines file, with ids."""
+    sentence = ("Police in Sihanoukville said {n} victims of human trafficking were rescued "
+                "from a scam compound, and the court charged suspects with kidnapping. ")
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{prefix}.jsonl"
+    with path.open("w") as handle:
+        for n in range(count):
+            text = (sentence.format(n=n) * (size // len(sentence) + 1))[:size]
+            handle.write(json.dumps({"id": f"{prefix}-{n}", "title": f"Article {n}",
+                                     "text": text}) + "\n")
+    return path
+
+
+def missing(reason: str) -> None:
+    """A system package a test needs is not here: skip it, saying why; in CI (CI=true), fail,
+    so that a green CI run means the test really ran."""
+    import os
+
+    import pytest
+
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: a test that cannot run fails the run)")
+    pytest.skip(reason)

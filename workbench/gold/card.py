@@ -1,0 +1,161 @@
+"""The dataset card (README.md) of a gold version: a YAML header dataset hubs read, then prose.
+
+Every number in it comes from the files it describes (a test checks that).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workbench.gold.format import SPLITS
+from workbench.quality.agreement import AgreementReport
+from workbench.schema import ICCS_SECTIONS, SCHEMA, SCHEMA_VERSION
+
+_SPAN = [("start", "int64"), ("end", "int64"), ("text", "string")]
+_FEATURES = [
+    ("article_id", "string"), ("text", "string"), ("title", "string"), ("source", "string"),
+    ("published", "date32"), ("url", "string"), ("sha256", "string"), ("split", "string"),
+    ("crime_types", ["string"]), ("stance", "string"),
+    ("actors", [*_SPAN, ("role", "string"), ("stance", "string")]),
+    ("crime_mentions", [*_SPAN, ("crime_type", "string")]),
+    ("relations", [("actor", "int64"), ("crime_mention", "int64"), ("type", "string")]),
+]
+
+
+def _size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                        (1_000_000, "100K<n<1M")):
+        if n < limit:
+            return name
+    return "n>1M"
+
+
+def _yaml_features() -> list[str]:
+    lines = ["  features:"]
+    for name, kind in _FEATURES:
+        lines.append(f"  - name: {name}")
+        if isinstance(kind, str):
+            lines.append(f"    dtype: {kind}")
+        elif kind == ["string"]:
+            lines.append("    sequence: string")
+        else:
+            lines.append("    list:")
+            for sub, dtype in kind:
+                lines += [f"    - name: {sub}", f"      dtype: {dtype}"]
+    lines.append("  - name: provenance")
+    lines.append("    dtype: string  # a struct: per field, method, annotators, agreement")
+    return lines
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def dataset_card(*, version: str, counts: dict[str, Any], agreement: AgreementReport,
+                 decisions: dict[str, int], pending: int, with_text: bool,
+                 settings: dict[str, Any]) -> str:
+    n = counts["articles"]
+    splits = counts["splits"]
+    lines = ["---", "pretty_name: Crime news gold (workbench)", "license: other",
+             "license_name: news-articles-publishers-copyright", "language:", "- en",
+             "task_categories:", "- text-classification", "- token-classification",
+             "task_ids:", "- multi-label-classification", "- named-entity-recognition",
+             "size_categories:", f"- {_size_category(n)}",
+             "tags:", "- crime", "- human-trafficking", "- scam-compounds", "- stance",
+             "- cambodia", "dataset_info:", *_yaml_features(), "  splits:"]
+    for split in SPLITS:
+        lines += [f"  - name: {split}", f"    num_examples: {splits.get(split, 0)}"]
+    lines += ["---", "", f"# Crime news gold dataset, version {version}", "",
+              f"{n} news articles about crime (human trafficking, scam compounds, kidnapping, "
+              f"illegal gambling, corruption, ...) labeled with the crime types they report, "
+              f"their stance toward the authorities' response, the actors they name and the "
+              f"crimes they mention, each label with who decided it and how. Schema "
+              f"{SCHEMA_VERSION}.", ""]
+    lines += ["## Loading", "", "```python", "from workbench import load_gold",
+              f'df = load_gold("exports/gold", version="{version}", split="train")', "```", "",
+              "Without the workbench: `pandas.read_parquet(\"gold.parquet\")`, or "
+              "`datasets.load_dataset(\"parquet\", data_files=\"gold.parquet\")`.", ""]
+    lines += ["## Files", ""]
+    lines += _table(["file", "content"], [
+        ["gold.jsonl", "one article per line: text, metadata, labels, provenance"],
+        ["gold.parquet", "the same, nested"],
+        ["documents.parquet", "one row per article, flat"],
+        ["spans.parquet", "one row per actor or crime mention span"],
+        ["relations.parquet", "one row per relation"],
+        ["spans.jsonl", "spaCy/Prodigy shape: text and spans with start, end, label"],
+        ["manifest.json", "versions, raw pulls used (sha256), file checksums and counts, "
+                          "articles still pending"]])
+    lines += ["Span offsets index the Python string (Unicode code points) of `text`: "
+              "`text[start:end]` is the span. `relations` point into `actors` and "
+              "`crime_mentions` by index.", ""]
+    if not with_text:
+        lines += ["This version carries no article text (`text` is null): re-hydrate it from "
+                  "your own copies, matched by `sha256` of the text.", ""]
+    lines += ["## Schema", "", "**Crime types** (multi-label, per article; ICCS is the UNODC "
+              "International Classification of Crime for Statistical Purposes, Level 1):", ""]
+    lines += _table(["id", "definition", "ICCS", "articles"], [
+        [f"`{c.id}`", c.definition, f"{c.iccs} {ICCS_SECTIONS[c.iccs]}" if c.iccs else "-",
+         counts["crime_types"].get(c.id, 0)] for c in SCHEMA.crime_types])
+    lines += ["**Stance** toward the authorities' response (one per article):", ""]
+    lines += _table(["id", "definition", "articles"], [
+        [f"`{v.id}`", v.definition, counts["stance"].get(v.id, 0)] for v in SCHEMA.stances])
+    lines += ["**Actor roles** (spans) and their stance toward the crackdown:", ""]
+    lines += _table(["id", "definition", "spans"], [
+        [f"`{v.id}`", v.definition, counts["actor_roles"].get(v.id, 0)]
+        for v in SCHEMA.actor_roles])
+    lines += _table(["actor stance", "definition", "spans"], [
+        [f"`{v.id}`", v.definition, counts["actor_stances"].get(v.id, 0)]
+        for v in SCHEMA.actor_stances] + [["(none given)", "", counts["actor_stances"].get(
+            "(none)", 0)]])
+    lines += ["**Crime mentions** (spans, labeled with a crime type) and **relations** "
+              "(actor to crime mention):", ""]
+    lines += _table(["crime mention type", "spans"], [
+        [f"`{c.id}`", counts["crime_mentions"].get(c.id, 0)] for c in SCHEMA.mention_types])
+    lines += _table(["relation", "definition", "relations"], [
+        [f"`{v.id}`", v.definition, counts["relation_types"].get(v.id, 0)]
+        for v in SCHEMA.relation_types])
+    lines += ["## Splits", ""]
+    lines += _table(["split", "articles"], [[s, splits.get(s, 0)] for s in SPLITS])
+    lines += ["By article, from a seeded hash, stratified by primary crime type where a type "
+              "has at least 10 articles; an article keeps its split in later versions.", ""]
+    lines += ["## Agreement", "", f"Measured on all annotations of the pull ({agreement.tasks} "
+              "tasks), before adjudication; cancelled annotations left out. alpha: "
+              "Krippendorff's alpha (nominal; MASI distance for multi-label fields); F1: "
+              "pairwise exact-match F1 of spans; alpha_U: Krippendorff's unitizing alpha over "
+              "character offsets.", ""]
+    lines += _table(["field", "kind", "items", "alpha", "F1", "alpha_U"], [
+        [name, f.kind, f.items, _number(f.krippendorff_alpha), _number(f.f1_exact),
+         _number(f.unitizing_alpha)] for name, f in agreement.fields.items()])
+    k = settings.get("min_agree") or "a strict majority"
+    lines += ["## How it was made", "",
+              "Articles were ingested (page furniture removed and kept aside), pushed to Label "
+              "Studio with rule-based pre-annotations (suggestions only; stances never "
+              "suggested), and annotated by several people each. Annotations with validation "
+              f"errors were set aside. A value was accepted when {k} of an article's "
+              "annotators chose it and rejected when as many did not; the rest went to a review "
+              "round in Label Studio where an adjudicator decided. An annotation marked as "
+              "ground truth in Label Studio decided its article. Every decision is in the "
+              "provenance of each field (method, annotators by pseudonym, agreement).", ""]
+    lines += _table(["articles", "count"], [[status, count]
+                                            for status, count in sorted(decisions.items())])
+    lines += [f"{pending} articles are not in this version yet (disputed or awaiting "
+              "annotations); `manifest.json` lists them.", ""]
+    lines += ["## Known limitations", "",
+              "- Small and English-only; the seed articles come from a handful of outlets "
+              "and concern Cambodia in 2022-2023.",
+              "- Pre-annotations may anchor annotators toward the cue words they mark.",
+              "- Stance is a judgement about framing; agreement on it is lower than on crime "
+              "types (see above).",
+              "- Span boundaries follow the annotation tool's word granularity.", "",
+              "## Copyright and people", "",
+              "The article texts belong to their publishers; some forbid reproduction. Share "
+              "this dataset only where you may share the texts, or export it without text "
+              "(`workbench export --without-text`). Annotators are named by stable pseudonyms; "
+              "the mapping stays with the raw pulls, which are not part of a release.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,84 @@
+"""The gold dataset's record format: one record per article, as pydantic models.
+
+Span offsets index the Python string (code points) of ``text``; ``relations``
+point into ``actors`` and ``crime_mentions`` by index. In a gold version
+annotators appear under stable pseudonyms (``annotator-3``), never by email;
+the same models carry emails inside the workbench, before pseudonymisation.
+The parquet files' schemas are in ``gold.arrow``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+SPLITS = ("train", "validation", "test")  # as the datasets library names them
+Split = Literal["train", "validation", "test"]
+Method = Literal["unanimous", "majority", "adjudicated", "ground_truth"]
+
+
+class Provenance(BaseModel):
+    """How one value was decided, and by whom."""
+
+    method: Method
+    annotators: list[str]  # those who support the value
+    agreement: float  # share of the article's usable annotations that support the value
+
+
+class ValueProvenance(Provenance):
+    value: str  # the crime type
+
+
+class RecordProvenance(BaseModel):
+    """The provenance of every value of a record, field by field, in the fields' order."""
+
+    crime_types: list[ValueProvenance] = Field(default_factory=list)  # in crime_types order
+    stance: Provenance | None = None
+    actors: list[Provenance] = Field(default_factory=list)
+    crime_mentions: list[Provenance] = Field(default_factory=list)
+    relations: list[Provenance] = Field(default_factory=list)
+
+
+class Actor(BaseModel):
+    start: int
+    end: int
+    text: str | None  # None in an export without text
+    role: str
+    stance: str | None = None
+
+
+class CrimeMention(BaseModel):
+    start: int
+    end: int
+    text: str | None
+    crime_type: str
+
+
+class Relation(BaseModel):
+    actor: int  # index into actors
+    crime_mention: int  # index into crime_mentions
+    type: str
+
+
+class GoldRecord(BaseModel):
+    article_id: str
+    text: str | None  # None in an export without text: re-hydrate from your copies by sha256
+    title: str | None = None
+    source: str | None = None
+    published: date | None = None
+    url: str | None = None
+    sha256: str | None = None
+    split: Split
+    crime_types: list[str]
+    stance: str | None
+    actors: list[Actor] = Field(default_factory=list)
+    crime_mentions: list[CrimeMention] = Field(default_factory=list)
+    relations: list[Relation] = Field(default_factory=list)
+    provenance: RecordProvenance
+
+    @field_validator("split", mode="before")
+    @classmethod
+    def _old_split_name(cls, value: str) -> str:
+        return "validation" if value == "dev" else value  # written before workbench 0.2: dev

@@ -1,0 +1,63 @@
+"""What an export holds, counted in one streaming pass: tasks, annotations, people, drafts.
+
+``pull`` uses it to say what a new pull brings and to tell a pull that holds
+nothing new (same fingerprint) from one that does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from workbench.lsformat.reader import MalformedTask, iter_tasks
+from workbench.lsformat.records import annotator_name
+
+
+class ExportSummary(BaseModel):
+    tasks: int = 0
+    annotated_tasks: int = 0  # with at least one submitted annotation
+    annotations: int = 0  # all, cancelled ones included
+    cancelled: int = 0
+    drafts: int = 0
+    ground_truth: int = 0
+    annotators: list[str] = Field(default_factory=list)
+    malformed: int = 0
+
+
+@dataclass
+class Scan:
+    summary: ExportSummary
+    tasks: set[int]
+    updates: dict[int, str | None]  # annotation id -> last update
+    fingerprint: str  # what people did: tasks, annotations, their updates and flags
+
+
+def scan_export(path: Path) -> Scan:
+    """Counts, task ids, each annotation's last update and a fingerprint, in one pass."""
+    summary = ExportSummary()
+    annotators: set[str] = set()
+    tasks: set[int] = set()
+    updates: dict[int, str | None] = {}
+    fingerprint = hashlib.sha256()
+    for task in iter_tasks(path):
+        summary.tasks += 1
+        if isinstance(task, MalformedTask):
+            summary.malformed += 1
+            continue
+        tasks.add(task.id)
+        summary.drafts += len(task.drafts)
+        summary.annotated_tasks += any(not a.was_cancelled for a in task.annotations)
+        fingerprint.update(f"t{task.id}:{task.data.get('sha256')}:{len(task.drafts)}".encode())
+        for annotation in task.annotations:
+            updates[annotation.id] = annotation.updated_at
+            annotators.add(annotator_name(annotation.completed_by))
+            summary.annotations += 1
+            summary.cancelled += annotation.was_cancelled
+            summary.ground_truth += annotation.ground_truth
+            fingerprint.update(f"a{annotation.id}:{annotation.updated_at}:"
+                               f"{annotation.was_cancelled}:{annotation.ground_truth}".encode())
+    summary.annotators = sorted(annotators)
+    return Scan(summary, tasks, updates, fingerprint.hexdigest())

@@ -1,0 +1,2 @@
+"""From annotations to decisions: validation rules, agreement coefficients,
+adjudication by vote or review, and the append-only decisions log."""

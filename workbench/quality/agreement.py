@@ -1,0 +1,389 @@
+"""Inter-annotator agreement on any Label Studio export, field by field.
+
+Schema-agnostic: every control found in the results is measured; the schema
+only says which fields are multi-choice when a project never shows it. Kinds:
+
+- single choice: Krippendorff's alpha (nominal), Fleiss' kappa (when every
+  item has the same number of raters), pairwise Cohen's kappa, percent
+  agreement; per value, a binary (chosen / not chosen) alpha.
+- multi choice: alpha with the MASI set distance over the whole field; per
+  value, a binary alpha.
+- per-region choices (e.g. ``actor_stance``): single choice, where an item is
+  one region that several annotators marked with the same offsets.
+- spans: pairwise F1 with exact and with overlap matching, and Krippendorff's
+  unitizing alpha over character offsets (each task's text one continuum),
+  overall and per label.
+
+An item is a task (or region); items with fewer than two ratings drop out, as
+Krippendorff defines missing values. Cancelled annotations do not count; of
+several annotations one annotator made on a task, the latest counts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from itertools import combinations
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from workbench.lsformat.reader import MalformedTask, iter_tasks
+from workbench.lsformat.records import Annotation, Task, parse_task
+from workbench.quality.bootstrap import (
+    AlphaReplicates, BinaryReplicates, F1Replicates, Interval, Weights,
+)
+from workbench.quality.coefficients import (
+    Alpha, BinaryAgreement, Fleiss, PairwiseCohen, PercentAgreement, masi, nominal,
+)
+from workbench.quality.unitizing import UnitizingAlpha
+from workbench.schema import SCHEMA, Schema
+from workbench.store.rawpulls import Source, as_source
+
+Kind = Literal["single", "multi", "spans"]
+
+
+class LabelAgreement(BaseModel):
+    items: int | None = None
+    krippendorff_alpha: float | None = None
+    percent_agreement: float | None = None
+    f1_exact: float | None = None
+    f1_overlap: float | None = None
+    unitizing_alpha: float | None = None
+
+
+class FieldAgreement(BaseModel):
+    kind: Kind
+    items: int
+    raters: int
+    krippendorff_alpha: float | None = None
+    fleiss_kappa: float | None = None
+    cohen_kappa_mean: float | None = None
+    cohen_kappa_pairwise: dict[str, dict[str, float | None]] | None = None
+    percent_agreement: float | None = None
+    f1_exact: float | None = None
+    f1_overlap: float | None = None
+    unitizing_alpha: float | None = None
+    per_label: dict[str, LabelAgreement] = Field(default_factory=dict)
+
+
+class AnnotatorAgreement(BaseModel):
+    items: int = 0  # tasks annotated (not cancelled)
+    mean_pairwise_agreement: float | None = None  # identical choices, over shared items
+    f1_exact: float | None = None  # spans, against each other annotator
+
+
+class AgreementReport(BaseModel):
+    source: str | None = None
+    tasks: int = 0
+    fields: dict[str, FieldAgreement] = Field(default_factory=dict)
+    annotators: dict[str, AnnotatorAgreement] = Field(default_factory=dict)
+
+
+def agreement_export(source: Source | Path, schema: Schema = SCHEMA) -> AgreementReport:
+    """Agreement of a Label Studio JSON export, read as a stream."""
+    source = as_source(source)
+    meter = AgreementMeter(schema)
+    for item in iter_tasks(source.path):
+        if not isinstance(item, MalformedTask):
+            meter.add(parse_task(item))
+    report = meter.report()
+    report.source = str(source.path)
+    return report
+
+
+def latest_by_annotator(task: Task) -> dict[str, Annotation]:
+    """Each annotator's latest submitted (not cancelled) annotation of the task."""
+    latest: dict[str, Annotation] = {}
+    for annotation in task.annotations:
+        if annotation.cancelled:
+            continue
+        current = latest.get(annotation.annotator)
+        if current is None or (annotation.updated_at or "", annotation.id) > (
+                current.updated_at or "", current.id):
+            latest[annotation.annotator] = annotation
+    return latest
+
+
+class _ChoiceField:
+    """Accumulators of one choice field (document-level or per region).
+
+    ``multi`` is None for a field the schema does not know: both kinds are
+    measured until the data shows several values in one rating.
+    """
+
+    def __init__(self, multi: bool | None, weights: Weights | None):
+        self.known = multi is not None
+        self.multi = bool(multi)
+        self.nominal = Alpha()
+        self.masi = Alpha(masi)
+        self.fleiss = Fleiss()
+        self.cohen = PairwiseCohen()
+        self.percent = PercentAgreement()
+        self.binary = BinaryAgreement()
+        self.raters: set[str] = set()
+        self.values: set[str] = set()
+        self.replicates = None if weights is None else (
+            AlphaReplicates(nominal, weights), AlphaReplicates(masi, weights),
+            BinaryReplicates(weights))
+
+    def add(self, ratings: dict[str, frozenset[str]]) -> None:
+        self.raters.update(ratings)
+        for chosen in ratings.values():
+            self.values.update(chosen)
+            if len(chosen) > 1:
+                self.multi = True
+        if len(ratings) < 2:
+            return
+        counts = Counter(ratings.values())
+        chosen = Counter(v for values in ratings.values() for v in values)
+        self.percent.add_counts(counts)
+        self.binary.add(len(ratings), chosen)
+        if self.multi or not self.known:
+            self.masi.add_counts(counts)
+        if not self.multi or not self.known:
+            self.nominal.add_counts(counts)
+            self.fleiss.add_counts(counts)
+            self.cohen.add(ratings)
+        if self.replicates is not None:
+            nominal_alpha, masi_alpha, binary = self.replicates
+            nominal_alpha.add_counts(counts)
+            masi_alpha.add_counts(counts)
+            binary.add(len(ratings), chosen)
+
+    def intervals(self) -> dict[str | None, Interval | None]:
+        """95% intervals of the field's alpha (key None) and of each value's binary alpha."""
+        nominal_alpha, masi_alpha, binary = self.replicates
+        overall = (masi_alpha if self.multi else nominal_alpha).interval()
+        return {None: overall, **{value: binary.interval(value) for value in self.values}}
+
+    def result(self, order: list[str]) -> FieldAgreement:
+        labels = sorted(self.values, key=lambda v: (order.index(v) if v in order else len(order),
+                                                     v))
+        per_label = {label: LabelAgreement(items=self.binary.items,
+                                           krippendorff_alpha=self.binary.alpha(label),
+                                           percent_agreement=self.binary.percent(label))
+                     for label in labels}
+        if self.multi:
+            return FieldAgreement(kind="multi", items=self.masi.items, raters=len(self.raters),
+                                  krippendorff_alpha=self.masi.value(),
+                                  percent_agreement=self.percent.value(), per_label=per_label)
+        return FieldAgreement(
+            kind="single", items=self.nominal.items, raters=len(self.raters),
+            krippendorff_alpha=self.nominal.value(), fleiss_kappa=self.fleiss.value(),
+            cohen_kappa_mean=self.cohen.mean(), cohen_kappa_pairwise=self.cohen.matrix(),
+            percent_agreement=self.percent.value(), per_label=per_label)
+
+
+class _F1:
+    """Micro-averaged pairwise F1: 2 * matches / (spans of A + spans of B), over all pairs."""
+
+    def __init__(self):
+        self.matched = 0
+        self.total = 0
+
+    def add(self, matched: int, total: int) -> None:
+        self.matched += matched
+        self.total += total
+
+    def value(self) -> float | None:
+        return 2 * self.matched / self.total if self.total else None
+
+
+Unit = tuple[int, int, str]  # start, end, label
+
+
+def overlap_matches(a: set[Unit], b: set[Unit]) -> int:
+    """One-to-one matches of same-label spans that overlap, largest overlaps first."""
+    candidates = sorted(((min(x[1], y[1]) - max(x[0], y[0]), x, y) for x in a for y in b
+                         if x[2] == y[2] and x[0] < y[1] and y[0] < x[1]), reverse=True)
+    used_a, used_b, matched = set(), set(), 0
+    for _, x, y in candidates:
+        if x not in used_a and y not in used_b:
+            used_a.add(x)
+            used_b.add(y)
+            matched += 1
+    return matched
+
+
+class _SpanField:
+    def __init__(self, weights: Weights | None):
+        self.exact, self.overlap = _F1(), _F1()
+        self.exact_by_label: dict[str, _F1] = defaultdict(_F1)
+        self.overlap_by_label: dict[str, _F1] = defaultdict(_F1)
+        self.unitizing = UnitizingAlpha()
+        self.items = 0
+        self.raters: set[str] = set()
+        self.labels: set[str] = set()
+        self.replicates = None if weights is None else F1Replicates(weights)
+
+    def add(self, length: int, units: dict[str, set[Unit]]) -> None:
+        self.raters.update(units)
+        for spans in units.values():
+            self.labels.update(label for *_, label in spans)
+        if len(units) < 2:
+            return
+        self.items += 1
+        self.unitizing.add(length, {r: sorted(s) for r, s in units.items()})
+        for a, b in combinations(sorted(units), 2):
+            self._pair(units[a], units[b])
+
+    def _pair(self, a: set[Unit], b: set[Unit]) -> None:
+        """Matches only ever pair spans of one label: count per label, sum for the field."""
+        by_label: dict[str, tuple[set[Unit], set[Unit]]] = defaultdict(lambda: (set(), set()))
+        for unit in a:
+            by_label[unit[2]][0].add(unit)
+        for unit in b:
+            by_label[unit[2]][1].add(unit)
+        for label, (la, lb) in by_label.items():
+            total = len(la) + len(lb)
+            if la == lb:  # the common case; every span matches itself, exactly
+                exact = overlap = len(la)
+            else:
+                exact, overlap = len(la & lb), overlap_matches(la, lb)
+            self.exact_by_label[label].add(exact, total)
+            self.overlap_by_label[label].add(overlap, total)
+            self.exact.add(exact, total)
+            self.overlap.add(overlap, total)
+            if self.replicates is not None:
+                self.replicates.add(label, exact, total)
+
+    def intervals(self) -> dict[str | None, Interval | None]:
+        """95% intervals of the exact-match F1, of the field (key None) and per label."""
+        return {key: self.replicates.interval(key) for key in [None, *self.labels]}
+
+    def result(self, order: list[str]) -> FieldAgreement:
+        labels = sorted(self.labels, key=lambda v: (order.index(v) if v in order else len(order),
+                                                     v))
+        per_label = {label: LabelAgreement(
+            items=self.items, f1_exact=self.exact_by_label[label].value(),
+            f1_overlap=self.overlap_by_label[label].value(),
+            unitizing_alpha=self.unitizing.value(label)) for label in labels}
+        return FieldAgreement(kind="spans", items=self.items, raters=len(self.raters),
+                              f1_exact=self.exact.value(), f1_overlap=self.overlap.value(),
+                              unitizing_alpha=self.unitizing.value(), per_label=per_label)
+
+
+class _Annotators:
+    def __init__(self):
+        self.items: Counter = Counter()
+        self.same: Counter = Counter()
+        self.compared: Counter = Counter()
+        self.f1: dict[str, _F1] = defaultdict(_F1)
+
+
+class AgreementMeter:
+    """Accumulates agreement task by task; ``report()`` at the end."""
+
+    def __init__(self, schema: Schema = SCHEMA, *, replicates: int = 0, seed: int = 0):
+        """``replicates`` > 0 also builds that many bootstrap resamples for ``intervals()``."""
+        self.weights = Weights(replicates, seed) if replicates else None
+        self.multi = {spec.name for spec in schema.fields if spec.kind == "multi"}
+        self.known = {spec.name for spec in schema.fields}
+        self.order = {spec.name: [v.id for v in spec.values] for spec in schema.fields}
+        self.choices: dict[str, _ChoiceField] = {}
+        self.spans: dict[str, _SpanField] = {}
+        self.people = _Annotators()
+        self.tasks = 0
+
+    def add(self, task: Task) -> None:
+        self.tasks += 1
+        if self.weights is not None:
+            self.weights.next_article()
+        latest = latest_by_annotator(task)
+        for name in latest:
+            self.people.items[name] += 1
+        _measure_choices(latest, self.choices, self.multi, self.known, self.people, self.weights)
+        _measure_region_choices(latest, self.choices, self.known, self.weights)
+        _measure_spans(task, latest, self.spans, self.people, self.weights)
+
+    def intervals(self) -> dict[str, dict[str | None, Interval | None]]:
+        """Bootstrap 95% intervals per field: alpha for choices, exact F1 for spans; the
+        field's own under None, then per value or label. Needs ``replicates``."""
+        if self.weights is None:
+            raise ValueError("intervals need an AgreementMeter built with replicates > 0")
+        return {name: field.intervals() for name, field in {**self.choices, **self.spans}.items()}
+
+    def report(self) -> AgreementReport:
+        report = AgreementReport(tasks=self.tasks)
+        for name, field in sorted(self.choices.items()):
+            report.fields[name] = field.result(self.order.get(name, []))
+        for name, field in sorted(self.spans.items()):
+            report.fields[name] = field.result(self.order.get(name, []))
+        people = self.people
+        for name in sorted(people.items):
+            compared = people.compared[name]
+            report.annotators[name] = AnnotatorAgreement(
+                items=people.items[name],
+                mean_pairwise_agreement=people.same[name] / compared if compared else None,
+                f1_exact=people.f1[name].value())
+        return report
+
+
+def measure(tasks: Iterable[Task], schema: Schema = SCHEMA) -> AgreementReport:
+    """Agreement over parsed tasks, one pass, accumulators only."""
+    meter = AgreementMeter(schema)
+    for task in tasks:
+        meter.add(task)
+    return meter.report()
+
+
+def _measure_choices(latest: dict[str, Annotation], fields: dict[str, _ChoiceField],
+                     multi: set[str], known: set[str], people: _Annotators,
+                     weights: Weights | None) -> None:
+    controls = {c for a in latest.values() for c in a.choices}
+    for control in controls:
+        ratings = {name: frozenset(a.choices[control]) for name, a in latest.items()
+                   if a.choices.get(control)}
+        if control not in fields:
+            fields[control] = _ChoiceField((control in multi) if control in known else None,
+                                           weights)
+        field = fields[control]
+        field.add(ratings)
+        for a, b in combinations(sorted(ratings), 2):
+            agree = ratings[a] == ratings[b]
+            for name in (a, b):
+                people.compared[name] += 1
+                people.same[name] += agree
+
+
+def _measure_region_choices(latest: dict[str, Annotation],
+                            fields: dict[str, _ChoiceField], known: set[str],
+                            weights: Weights | None) -> None:
+    """Per-region choices, an item per region offsets that two or more annotators share."""
+    by_item: dict[tuple[str, int, int], dict[str, frozenset[str]]] = defaultdict(dict)
+    for name, annotation in latest.items():
+        where = {s.region: (s.start, s.end) for s in annotation.spans}
+        for choice in annotation.region_choices:
+            if choice.region in where and choice.values:
+                start, end = where[choice.region]
+                by_item[choice.control, start, end][name] = frozenset(choice.values)
+    for (control, _, _), ratings in by_item.items():
+        if control not in fields:
+            fields[control] = _ChoiceField(False if control in known else None, weights)
+        fields[control].add(ratings)
+
+
+def _measure_spans(task: Task, latest: dict[str, Annotation], fields: dict[str, _SpanField],
+                   people: _Annotators, weights: Weights | None) -> None:
+    controls = {s.control for a in latest.values() for s in a.spans}
+    length = len(task.text) if task.text is not None else None
+    for control in controls:
+        units = {name: {(s.start, s.end, label) for s in a.spans if s.control == control
+                        for label in s.labels if 0 <= s.start < s.end}
+                 for name, a in latest.items()}
+        end = max((u[1] for spans in units.values() for u in spans), default=0)
+        if control not in fields:
+            fields[control] = _SpanField(weights)
+        fields[control].add(max(length or 0, end), units)
+        for a, b in combinations(sorted(units), 2):
+            matched, total = len(units[a] & units[b]), len(units[a]) + len(units[b])
+            people.f1[a].add(matched, total)
+            people.f1[b].add(matched, total)
+
+
+def as_json(report: AgreementReport) -> dict[str, Any]:
+    """``{"fields": {...}, "annotators": {...}}``, null where a key does not apply."""
+    return {"fields": {name: field.model_dump() for name, field in report.fields.items()},
+            "annotators": {name: a.model_dump() for name, a in report.annotators.items()}}

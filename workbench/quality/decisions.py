@@ -1,0 +1,134 @@
+"""Adjudicate an export, and keep the decisions log.
+
+The log, ``exports/decisions.jsonl``, is append-only: one line per article
+each time its outcome or its inputs change, with the decision, the
+annotations it was made from and the pull it came from. Running again on the
+same data appends nothing. A line cut short by a crash is skipped when read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from workbench.quality.adjudicate import ArticleDecision, digest
+from workbench.quality.chain import MAJORITY, Checked, Voting, run_chain
+from workbench.quality.review import load_review
+from workbench.settings import Settings
+from workbench.store.lock import job_lock
+from workbench.store.rawpulls import Source, latest_pull, open_export
+
+LOG_NAME = "decisions.jsonl"
+
+
+class AdjudicationReport(BaseModel):
+    source: str
+    articles: int = 0
+    counts: dict[str, int] = Field(default_factory=dict)  # by status
+    disputed: list[ArticleDecision] = Field(default_factory=list)
+    log: Path
+    logged: int = 0  # lines appended this run
+    malformed: int = 0
+
+
+def log_path(settings: Settings) -> Path:
+    return settings.exports / LOG_NAME
+
+
+def adjudicate(settings: Settings, *, export: Path | None = None,
+               voting: Voting = MAJORITY) -> AdjudicationReport:
+    """Decide every article of the latest pull (or ``export``), with the review round's
+    decisions; log what changed; report what is disputed."""
+    with job_lock(settings.home, "adjudicate"):
+        source = open_export(settings, export)
+        disputed: list[ArticleDecision] = []
+
+        def keep_disputed(checked: Checked) -> None:
+            if checked.decision.status == "disputed":
+                disputed.append(checked.decision)
+
+        with DecisionLog(settings, source) as log:
+            review = load_review(latest_pull(settings.for_review(), required=False))
+            result = run_chain(source, log.add, keep_disputed, review=review,
+                               voting=voting)
+    return AdjudicationReport(source=str(source.path), articles=sum(result.decisions.values()),
+                              counts=result.decisions, disputed=disputed, log=log.path,
+                              logged=log.logged, malformed=result.malformed)
+
+
+class DecisionLog:
+    """A chain listener that appends each decision that changed since it was last logged."""
+
+    def __init__(self, settings: Settings, source: Source):
+        self.path = log_path(settings)
+        self.source = {"file": source.name, "sha256": source.sha256}
+        self.latest = _latest_digests(self.path)
+        self.logged = 0
+        self._appender: _Appender | None = None
+
+    def __enter__(self) -> DecisionLog:
+        self._appender = _Appender(self.path)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._appender.close()
+
+    def add(self, checked: Checked) -> None:
+        decision = checked.decision
+        canonical = decision.canonical()
+        hashed = digest(canonical)
+        if self.latest.get(decision.article_id) != hashed:
+            head = {"logged_at": _now(), "source": self.source,
+                    "article_id": decision.article_id, "status": decision.status,
+                    "digest": hashed}
+            self._appender.write(head, canonical)
+            self.latest[decision.article_id] = hashed
+            self.logged += 1
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def read_log(log: Path):
+    """The log's records, in order; a line cut short by a crash is skipped."""
+    if not log.exists():
+        return
+    with log.open(encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue
+
+
+def _latest_digests(log: Path) -> dict[str, str]:
+    return {record["article_id"]: record["digest"] for record in read_log(log)
+            if "article_id" in record and "digest" in record}
+
+
+class _Appender:
+    """Appends JSON lines; starts on a fresh line if the last one was cut short."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = path.open("a", encoding="utf-8")
+        if self.handle.tell() > 0:
+            with path.open("rb") as reader:
+                reader.seek(-1, os.SEEK_END)
+                if reader.read(1) != b"\n":
+                    self.handle.write("\n")
+
+    def write(self, head: dict, decision: str) -> None:
+        """One line: ``head``'s keys, then ``"decision"``, already serialised."""
+        line = json.dumps(head, ensure_ascii=False, sort_keys=True)
+        self.handle.write(f'{line[:-1]}, "decision": {decision}}}\n')
+
+    def close(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()

@@ -1,0 +1,327 @@
+"""The schema's rules, applied to every annotation of an export.
+
+Each rule has a stable id, a severity and a message an annotator
+understands. A problem is reported once, by the most specific rule: a span
+whose label is unknown is not also checked for its offsets. Annotations with
+findings are kept and marked; adjudication leaves out those with errors.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from workbench.lsformat.offsets import same_text
+from workbench.lsformat.reader import MalformedTask, iter_tasks
+from workbench.lsformat.records import Annotation, Task, parse_task
+from workbench.schema import (
+    ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, NO_CRIME, RELATIONS, SCHEMA, STANCE,
+    Schema,
+)
+from workbench.store.rawpulls import Source, as_source
+
+Severity = Literal["error", "warning", "info"]
+
+RULES: dict[str, tuple[Severity, str]] = {
+    "malformed_task": ("error", "a task that does not fit Label Studio's export format"),
+    "missing_text": ("error", "a task without a text to annotate"),
+    "unknown_field": ("error", "a result from a control the schema does not have"),
+    "unknown_label": ("error", "a label or choice the schema does not have"),
+    "span_out_of_bounds": ("error", "a span that does not lie inside the text"),
+    "empty_span": ("error", "a span that covers nothing, or only spaces"),
+    "offset_mismatch": ("error", "a span whose offsets cover other text than it records"),
+    "missing_required": ("error", "a required field left empty"),
+    "crime_mention_not_in_crime_types": (
+        "error", "a crime mention whose type is not among the chosen crime types"),
+    "no_crime_not_exclusive": ("error", "no_crime chosen together with a crime type"),
+    "stance_on_non_actor": ("error", "an actor stance on something that is not an actor span"),
+    "relation_endpoint_missing": ("error", "a relation to a region that does not exist"),
+    "relation_direction": ("error", "a relation that does not go actor -> crime mention"),
+    "cancelled": ("info", "a skipped (cancelled) annotation, set aside"),
+}
+
+
+class Finding(BaseModel):
+    rule: str
+    severity: Severity
+    task_id: int | None
+    article_id: str | None
+    annotation_id: int | None
+    annotator: str | None
+    field: str | None
+    message: str
+
+
+class AnnotatorSummary(BaseModel):
+    annotations: int = 0
+    cancelled: int = 0
+    with_errors: int = 0
+    errors: int = 0
+    warnings: int = 0
+
+
+class Summary(BaseModel):
+    tasks: int = 0
+    annotations: int = 0
+    cancelled: int = 0
+    valid_annotations: int = 0
+    annotations_with_errors: int = 0
+    errors: int = 0
+    warnings: int = 0
+    info: int = 0
+    by_rule: dict[str, int] = Field(default_factory=dict)
+    by_annotator: dict[str, AnnotatorSummary] = Field(default_factory=dict)
+
+
+class ValidationReport(BaseModel):
+    source: str | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    summary: Summary = Field(default_factory=Summary)
+
+    @property
+    def ok(self) -> bool:
+        return self.summary.errors == 0
+
+
+def validate_export(source: Source | Path, schema: Schema = SCHEMA) -> ValidationReport:
+    """Validate a Label Studio JSON export, streaming it task by task."""
+    source = as_source(source)
+    validator = Validator(schema)
+    for item in iter_tasks(source.path):
+        validator.add(item if isinstance(item, MalformedTask) else parse_task(item))
+    return validator.report(source=source)
+
+
+class Validator:
+    """Checks tasks one at a time and keeps the findings and their summary."""
+
+    def __init__(self, schema: Schema = SCHEMA):
+        self.schema = schema
+        self._report = ValidationReport()
+        self._rules: Counter[str] = Counter()
+        self._annotators: dict[str, AnnotatorSummary] = defaultdict(AnnotatorSummary)
+
+    def add(self, task: Task | MalformedTask) -> list[Finding]:
+        """The task's findings, also kept for the report."""
+        summary = self._report.summary
+        summary.tasks += 1
+        findings = check_task(task, self.schema)
+        self._report.findings.extend(findings)
+        for finding in findings:
+            self._rules[finding.rule] += 1
+        if isinstance(task, MalformedTask):
+            return findings
+        by_annotation: dict[int, list[Finding]] = defaultdict(list)
+        for finding in findings:
+            if finding.annotation_id is not None:
+                by_annotation[finding.annotation_id].append(finding)
+        task_error = any(f.annotation_id is None and f.severity == "error" for f in findings)
+        for annotation in task.annotations:
+            own = by_annotation.get(annotation.id, [])
+            errors = sum(f.severity == "error" for f in own)
+            person = self._annotators[annotation.annotator]
+            person.annotations += 1
+            person.errors += errors
+            person.warnings += sum(f.severity == "warning" for f in own)
+            summary.annotations += 1
+            if annotation.cancelled:
+                person.cancelled += 1
+                summary.cancelled += 1
+            elif errors or task_error:
+                person.with_errors += 1
+                summary.annotations_with_errors += 1
+            else:
+                summary.valid_annotations += 1
+        return findings
+
+    def report(self, source: Source | None = None) -> ValidationReport:
+        report, summary = self._report, self._report.summary
+        report.source = str(source.path) if source is not None else None
+        summary.errors = summary.warnings = summary.info = 0
+        for finding in report.findings:
+            if finding.severity == "error":
+                summary.errors += 1
+            elif finding.severity == "warning":
+                summary.warnings += 1
+            else:
+                summary.info += 1
+        summary.by_rule = dict(sorted(self._rules.items()))
+        summary.by_annotator = dict(sorted(self._annotators.items()))
+        return report
+
+
+def check_task(task: Task | MalformedTask, schema: Schema = SCHEMA) -> list[Finding]:
+    """Every finding of one task, in the order of its annotations."""
+    if isinstance(task, MalformedTask):
+        field = f" at {task.field}" if task.field else ""
+        return [_finding("malformed_task", task.task_id, None, None, None, task.field,
+                         f"task {task.index + 1} of the file does not fit the export "
+                         f"format{field}: {task.message}")]
+    findings: list[Finding] = []
+    if task.text is None and any(a.spans for a in task.annotations):
+        findings.append(_finding("missing_text", task.id, task.article_id, None, None, "text",
+                                 "the task has no text, so its spans cannot be checked"))
+    for annotation in task.annotations:
+        findings.extend(_Checker(task, annotation, schema).run())
+    return findings
+
+
+def _finding(rule: str, task_id, article_id, annotation_id, annotator, field, message
+             ) -> Finding:
+    return Finding(rule=rule, severity=RULES[rule][0], task_id=task_id, article_id=article_id,
+                   annotation_id=annotation_id, annotator=annotator, field=field,
+                   message=message)
+
+
+class _Checker:
+    """The rules for one annotation."""
+
+    def __init__(self, task: Task, annotation: Annotation, schema: Schema):
+        self.task, self.annotation, self.schema = task, annotation, schema
+        self.findings: list[Finding] = []
+        self.values = allowed_values(schema)
+
+    def add(self, rule: str, field: str | None, message: str) -> None:
+        self.findings.append(_finding(rule, self.task.id, self.task.article_id,
+                                      self.annotation.id, self.annotation.annotator, field,
+                                      message))
+
+    def run(self) -> list[Finding]:
+        if self.annotation.cancelled:
+            self.add("cancelled", None, "the annotator skipped this task; the annotation is "
+                                        "set aside and counted")
+            return self.findings
+        crime_types = self._choices()
+        spans = self._spans(crime_types)
+        self._region_choices(spans)
+        self._relations(spans)
+        for other in self.annotation.others:
+            self.add("unknown_field", other.control,
+                     f"a {other.type!r} result from {other.control!r}: "
+                     f"schema {self.schema.version} has no such field")
+        return self.findings
+
+    def _choices(self) -> set[str] | None:
+        """Check document-level choices; the chosen crime types, or None if unusable."""
+        choices = self.annotation.choices
+        for control, values in choices.items():
+            if control not in (CRIME_TYPES, STANCE):
+                self.add("unknown_field", control,
+                         f"{control!r} is not a document-level field of schema "
+                         f"{self.schema.version}")
+                continue
+            for value in values:
+                if value not in self.values[control]:
+                    self.add("unknown_label", control,
+                             f"{value!r} is not a value of {control} in schema "
+                             f"{self.schema.version}")
+        for control in (CRIME_TYPES, STANCE):
+            if not choices.get(control):
+                what = "crime type" if control == CRIME_TYPES else "stance"
+                self.add("missing_required", control, f"no {what} chosen: it is required")
+        crime_types = set(choices.get(CRIME_TYPES, ()))
+        if NO_CRIME in crime_types and len(crime_types) > 1:
+            others = ", ".join(sorted(crime_types - {NO_CRIME}))
+            self.add("no_crime_not_exclusive", CRIME_TYPES,
+                     f"'no_crime' is chosen together with {others}: choose one or the other")
+        return crime_types or None
+
+    def _spans(self, crime_types: set[str] | None) -> dict[str | None, str]:
+        """Check spans; the control of each usable region, by region id."""
+        text = self.task.text
+        regions: dict[str | None, str] = {}
+        for span in self.annotation.spans:
+            control = span.control
+            if control not in (ACTORS, CRIME_MENTIONS):
+                self.add("unknown_field", control,
+                         f"{control!r} is not a span field of schema {self.schema.version}")
+                continue
+            unknown = [label for label in span.labels if label not in self.values[control]]
+            if unknown or not span.labels:
+                label = unknown[0] if unknown else "(none)"
+                self.add("unknown_label", control,
+                         f"span {span.start}-{span.end} is labeled {label!r}, which is not "
+                         f"a value of {control} in schema {self.schema.version}")
+                continue
+            regions[span.region] = control
+            if text is None:
+                continue
+            covered = text[span.start:span.end]
+            if span.start < 0 or span.end > len(text) or span.start > span.end:
+                self.add("span_out_of_bounds", control, f"span {span.start}-{span.end} lies "
+                         f"outside the text, which has {len(text)} characters")
+            elif not covered.strip():
+                self.add("empty_span", control, f"span {span.start}-{span.end} covers no text")
+            elif span.text is not None and not same_text(covered, span.text):
+                self.add("offset_mismatch", control,
+                         f"span {span.start}-{span.end} covers {_quote(covered)} but records "
+                         f"{_quote(span.text)}")
+            elif control == CRIME_MENTIONS and crime_types is not None:
+                for label in span.labels:
+                    if label not in crime_types:
+                        self.add("crime_mention_not_in_crime_types", control,
+                                 f"{_quote(span.text or covered)} is marked "
+                                 f"as {label!r}, which is not among the chosen crime types")
+        return regions
+
+    def _region_choices(self, regions: dict[str | None, str]) -> None:
+        for choice in self.annotation.region_choices:
+            if choice.control != ACTOR_STANCE:
+                self.add("unknown_field", choice.control,
+                         f"{choice.control!r} is not a per-region field of schema "
+                         f"{self.schema.version}")
+                continue
+            unknown = [v for v in choice.values if v not in self.values[ACTOR_STANCE]]
+            if unknown:
+                self.add("unknown_label", ACTOR_STANCE,
+                         f"{unknown[0]!r} is not a value of {ACTOR_STANCE} in schema "
+                         f"{self.schema.version}")
+            elif regions.get(choice.region) != ACTORS:
+                what = ("a crime mention" if regions.get(choice.region) == CRIME_MENTIONS
+                        else "no span")
+                self.add("stance_on_non_actor", ACTOR_STANCE,
+                         f"an actor stance is given on {what} (region {choice.region!r}); "
+                         f"give it on actor spans only")
+
+    def _relations(self, regions: dict[str | None, str]) -> None:
+        for relation in self.annotation.relations:
+            missing = [r for r in (relation.source, relation.target) if r not in regions]
+            unknown = [v for v in relation.labels if v not in self.values[RELATIONS]]
+            if missing:
+                self.add("relation_endpoint_missing", RELATIONS,
+                         f"a relation points to region {missing[0]!r}, which does not exist")
+            elif unknown:
+                self.add("unknown_label", RELATIONS,
+                         f"{unknown[0]!r} is not a relation type in schema "
+                         f"{self.schema.version}")
+            elif (relation.direction == "bi" or regions[relation.source] != ACTORS
+                  or regions[relation.target] != CRIME_MENTIONS):
+                self.add("relation_direction", RELATIONS,
+                         f"a relation goes from {_kind(regions[relation.source])} to "
+                         f"{_kind(regions[relation.target])}"
+                         f"{' both ways' if relation.direction == 'bi' else ''}; "
+                         f"it must go from an actor to a crime mention")
+
+
+_ALLOWED: dict[int, tuple[Schema, dict[str, frozenset[str]]]] = {}
+
+
+def allowed_values(schema: Schema) -> dict[str, frozenset[str]]:
+    """The ids each field accepts, by field name (cached per schema object: hashing a
+    schema costs more than the check it serves)."""
+    cached = _ALLOWED.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = _ALLOWED[id(schema)] = (schema, {
+            spec.name: frozenset(v.id for v in spec.values) for spec in schema.fields})
+    return cached[1]
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[:limit - 1] + "…")
+
+
+def _kind(control: str) -> str:
+    return "an actor" if control == ACTORS else "a crime mention"

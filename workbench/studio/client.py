@@ -1,0 +1,337 @@
+"""The one place that talks to Label Studio, through label-studio-sdk's ``LabelStudio``.
+
+The SDK's own retries are off: it would retry a POST whose first attempt
+landed and duplicate tasks. Here, reads and idempotent writes are retried with
+backoff; imports are never retried blindly (push reconciles instead). SDK and
+HTTP errors become ``StudioError``/``ServerUnreachable`` with a message that
+names what failed and never echoes headers or tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from workbench.errors import ConfigError, MissingExtra, ServerUnreachable, StudioError
+from workbench.settings import Settings
+
+try:
+    import httpx  # comes with label-studio-sdk, the 'studio' extra
+except ModuleNotFoundError:
+    raise MissingExtra("studio", "talking to Label Studio") from None
+
+T = TypeVar("T")
+RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
+PAGE_SIZE = 5000  # the server pays per page more than per task
+
+
+@dataclass(frozen=True)
+class TaskKey:
+    """What push needs to know of a task: its article, and whether people worked on it."""
+
+    task_id: int
+    article_id: str | None
+    sha256: str | None
+    annotations: int
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    id: int
+    title: str
+    tasks: int
+    annotations: int
+    label_config: str
+    created_at: str
+    fields: dict[str, Any]  # every field as the server returns it
+
+
+class Studio:
+    """A Label Studio server, reached with an API key (legacy token or personal access token)."""
+
+    def __init__(self, *, url: str, api_key: str, httpx_client: httpx.Client | None = None,
+                 timeout: float = 300.0, retries: int = 3, backoff: float = 0.5):
+        try:  # heavy: imported only when a server is used
+            from label_studio_sdk import LabelStudio
+        except ModuleNotFoundError:
+            raise MissingExtra("studio", "talking to Label Studio") from None
+
+        self.url = url.rstrip("/")
+        self.retries = retries
+        self.backoff = backoff
+        self._client = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout,
+                                   max_retries=0, httpx_client=httpx_client)
+
+    # -- error handling ----------------------------------------------------------------
+
+    def _call(self, what: str, call: Callable[[], T], *, retry: bool) -> T:
+        """Run one SDK call; retry transient failures when the call is safe to repeat."""
+        from label_studio_sdk.core.api_error import ApiError
+
+        attempts = self.retries + 1 if retry else 1
+        for attempt in range(attempts):
+            try:
+                return call()
+            except ApiError as error:
+                transient = error.status_code in RETRY_STATUSES
+                if not transient or attempt == attempts - 1:
+                    raise StudioError(f"Label Studio refused to {what}: "
+                                      f"{_describe(error.status_code, error.body)}") from None
+                delay = _retry_after(error.headers) or self.backoff * 2 ** attempt
+            except httpx.ConnectError:
+                if attempt == attempts - 1:
+                    raise ServerUnreachable(
+                        f"no Label Studio answers at {self.url} (could not {what}); start it "
+                        f"with `workbench server start` or check WORKBENCH_LABEL_STUDIO_URL"
+                    ) from None
+                delay = self.backoff * 2 ** attempt
+            except httpx.TransportError as error:  # timeouts, dropped connections
+                if attempt == attempts - 1:
+                    raise StudioError(f"could not {what} at {self.url}: "
+                                      f"{type(error).__name__}") from None
+                delay = self.backoff * 2 ** attempt
+            time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    # -- identity ----------------------------------------------------------------------
+
+    def whoami(self) -> str:
+        return self._call("identify the API key", self._client.users.whoami, retry=True).email
+
+    def version(self) -> str | None:
+        versions = self._call("read the version", self._client.versions.get, retry=True)
+        return getattr(versions, "release", None)
+
+    # -- projects ----------------------------------------------------------------------
+
+    def find_project(self, title: str) -> ProjectInfo | None:
+        """The oldest project with exactly this title."""
+        matching = sorted(p.id for p in self._project_list() if p.title == title)
+        return self.project(matching[0]) if matching else None
+
+    def projects(self) -> list[ProjectInfo]:
+        return [self.project(p.id) for p in sorted(self._project_list(), key=lambda p: p.id)]
+
+    def _project_list(self) -> list[Any]:
+        projects, page = [], 1
+        while True:  # page by page: asking past the last page is an error in Label Studio
+            listed = self._call("list projects", lambda page=page: self._client.projects.list(
+                page=page, page_size=100), retry=True)
+            projects += listed.items or []
+            if not listed.items or len(projects) >= (listed.response.count or 0):
+                return projects
+            page += 1
+
+    def project(self, project_id: int) -> ProjectInfo:
+        p = self._call(f"read project {project_id}",
+                       lambda: self._client.projects.get(id=project_id), retry=True)
+        return ProjectInfo(id=p.id, title=p.title or "", tasks=p.task_number or 0,
+                           annotations=p.total_annotations_number or 0,
+                           label_config=p.label_config or "", created_at=str(p.created_at),
+                           fields=p.model_dump())
+
+    def create_project(self, **fields: Any) -> ProjectInfo:
+        created = self._call("create the project",
+                             lambda: self._client.projects.create(**fields), retry=False)
+        return self.project(created.id)
+
+    def validate_config(self, project_id: int, config: str) -> None:
+        """Label Studio's strict check of a new config against the project's annotations."""
+        self._call(f"accept the new labeling config for project {project_id}",
+                   lambda: self._client.projects.validate_label_config(
+                       id=project_id, label_config=config), retry=True)
+
+    def update_project(self, project_id: int, **fields: Any) -> None:
+        self._call(f"update project {project_id}",
+                   lambda: self._client.projects.update(id=project_id, **fields), retry=True)
+
+    # -- tasks -------------------------------------------------------------------------
+
+    def task_keys(self, project_id: int) -> Iterator[TaskKey]:
+        """Every task of the project with its article id, page by page (memory stays flat)."""
+        page, seen = 1, 0
+        while True:
+            listed = self._call(
+                f"list the tasks of project {project_id}",
+                lambda page=page: self._client.tasks.list(
+                    project=project_id, page=page, page_size=PAGE_SIZE, fields="task_only",
+                    include="id,meta,total_annotations,cancelled_annotations"), retry=True)
+            for task in listed.items or ():
+                meta = task.meta or {}
+                yield TaskKey(task_id=task.id, article_id=meta.get("article_id"),
+                              sha256=meta.get("sha256"),
+                              annotations=(task.total_annotations or 0)
+                              + (task.cancelled_annotations or 0))
+            seen += len(listed.items or ())
+            if not listed.items or seen >= (listed.response.total or 0):
+                return
+            page += 1
+
+    def import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> list[int]:
+        """Bulk-import tasks (plain dicts, with predictions); returns their ids, in order.
+
+        Sent through the SDK's own HTTP client (its base URL, auth and token
+        refresh) with the body encoded once by ``json``: the SDK's per-element
+        encoder costs about a millisecond a task, more than the import itself.
+        Not retried: a lost answer may hide a landed import. Callers reconcile.
+        """
+        from label_studio_sdk.core.api_error import ApiError
+
+        body = json.dumps(tasks, ensure_ascii=False).encode("utf-8")
+
+        def send() -> dict[str, Any]:
+            response = self._client._client_wrapper.httpx_client.request(
+                f"api/projects/{project_id}/import", method="POST",
+                params={"return_task_ids": True}, content=body,
+                headers={"content-type": "application/json"},
+                request_options={"max_retries": 0})
+            if not 200 <= response.status_code < 300:
+                raise ApiError(status_code=response.status_code, headers=dict(response.headers),
+                               body=_body(response))
+            return response.json()
+
+        answer = self._call(f"import {len(tasks)} tasks into project {project_id}", send,
+                            retry=False)
+        return list(answer.get("task_ids") or [])
+
+    def delete_task(self, task_id: int) -> None:
+        from label_studio_sdk.core.api_error import ApiError
+
+        def delete() -> None:
+            try:
+                self._client.tasks.delete(id=str(task_id))
+            except ApiError as error:
+                if error.status_code != 404:  # already gone: what a retry wants
+                    raise
+
+        self._call(f"delete task {task_id}", delete, retry=True)
+
+    # -- exports -----------------------------------------------------------------------
+
+    def export_snapshot(self, project_id: int, write: Callable[[bytes], None], *,
+                        title: str = "workbench pull", timeout: float = 1800.0,
+                        poll: float = 0.5) -> list[str]:
+        """Export the project as a snapshot (with annotator emails, full predictions and
+        drafts), hand its bytes to ``write`` as they arrive, then delete it on the server.
+
+        Snapshots of ``title`` left by an interrupted run are deleted first. Returns the
+        md5 of every snapshot deleted: Label Studio leaves their files in its data dir.
+        """
+        exports = self._client.projects.exports
+        stale = self._call("list export snapshots", lambda: exports.list(id=project_id),
+                           retry=True)
+        deleted = [e.md5 for e in stale if e.title == title and e.md5]
+        for old in (e for e in stale if e.title == title):
+            self._delete_snapshot(project_id, old.id)
+        created = self._call(f"export project {project_id}", lambda: exports.create(
+            id=project_id, title=title, serialization_options={
+                "annotations__completed_by": {"only_id": False},
+                "predictions": {"only_id": False}, "drafts": {"only_id": False}}),
+            retry=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            snapshot = self._call("check the export", lambda: exports.get(
+                id=project_id, export_pk=created.id), retry=True)
+            if snapshot.status == "completed":
+                break
+            if snapshot.status == "failed" or time.monotonic() > deadline:
+                self._delete_snapshot(project_id, created.id)
+                raise StudioError(f"Label Studio's export of project {project_id} "
+                                  f"{'failed' if snapshot.status == 'failed' else 'timed out'}")
+            time.sleep(poll)
+        try:
+            def download() -> None:
+                for chunk in exports.download(id=project_id, export_pk=created.id,
+                                              export_type="JSON",
+                                              request_options={"timeout_in_seconds": timeout}):
+                    write(chunk)
+
+            self._call(f"download the export of project {project_id}", download, retry=False)
+        finally:
+            self._delete_snapshot(project_id, created.id)
+        return [*deleted, snapshot.md5] if snapshot.md5 else deleted
+
+    def _delete_snapshot(self, project_id: int, export_id: int) -> None:
+        from label_studio_sdk.core.api_error import ApiError
+
+        def delete() -> None:
+            try:
+                self._client.projects.exports.delete(id=project_id, export_pk=export_id)
+            except ApiError as error:
+                if error.status_code != 404:
+                    raise
+
+        self._call("delete an export snapshot", delete, retry=True)
+
+    # -- users -------------------------------------------------------------------------
+
+    def users(self) -> list[dict[str, Any]]:
+        listed = self._call("list users", lambda: list(self._client.users.list()), retry=True)
+        return [{"id": u.id, "email": u.email, "last_activity": u.last_activity}
+                for u in listed]
+
+    def create_user(self, email: str) -> int:
+        user = self._call(f"create user {email}", lambda: self._client.users.create(
+            username=email, email=email), retry=False)
+        return user.id
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _describe(status: int | None, body: Any) -> str:
+    """The useful part of an error body: validation messages, else the detail."""
+    if isinstance(body, dict):
+        errors = body.get("validation_errors")
+        if isinstance(errors, dict) and errors:
+            parts = []
+            for field, messages in errors.items():
+                text = "; ".join(map(str, messages)) if isinstance(messages, list) else messages
+                parts.append(f"{field}: {text}")
+            return f"HTTP {status}: " + " | ".join(parts)
+        detail = body.get("detail") or body.get("error")
+        if detail:
+            return f"HTTP {status}: {detail}"
+    if isinstance(body, str) and body.strip() and "<html" not in body.lower():
+        return f"HTTP {status}: {body.strip()[:300]}"
+    return f"HTTP {status}"
+
+
+def _retry_after(headers: dict[str, str] | None) -> float | None:
+    value = (headers or {}).get("retry-after")
+    try:
+        return min(float(value), 30.0) if value else None
+    except ValueError:
+        return None
+
+
+def connect(settings: Settings, *, start: bool = True,
+            httpx_client: httpx.Client | None = None) -> Studio:
+    """The configured server: the remote one when a URL is set, else the managed one.
+
+    The managed server is started when it is not running (unless ``start`` is False).
+    """
+    if settings.label_studio_url:
+        if settings.label_studio_api_key is None:
+            raise ConfigError("WORKBENCH_LABEL_STUDIO_URL is set but "
+                              "WORKBENCH_LABEL_STUDIO_API_KEY is not")
+        return Studio(url=settings.label_studio_url,
+                      api_key=settings.label_studio_api_key.get_secret_value(),
+                      httpx_client=httpx_client)
+    from workbench.studio.server import ManagedServer
+
+    server = ManagedServer(settings)
+    if start:
+        server.start()
+    elif server.running() is None:
+        raise ServerUnreachable("the managed Label Studio is not running: "
+                                "start it with `workbench server start`")
+    token = server.credentials().token.get_secret_value()
+    return Studio(url=server.url, api_key=token, httpx_client=httpx_client)

@@ -1,0 +1,80 @@
+"""The review round in Label Studio: disputed articles go to a review project.
+
+``review push`` sends every article with open disagreements to a second
+project, "<project> (review)", one task per article (built by
+``quality.review``). The adjudicator fixes and submits there; ``review pull``
+pulls that project like any other (raw, checksummed) and from then on its
+submitted, valid annotation is the article's final decision. Both are
+idempotent: a task is created once per article and replaced only while nobody
+has touched it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from workbench.quality.chain import MAJORITY, Voting, run_chain
+from workbench.quality.review import AGREED, ReviewStage, load_review
+from workbench.schema.guidelines import guidelines_html
+from workbench.settings import Settings
+from workbench.store.lock import job_lock
+from workbench.store.rawpulls import latest_pull, open_export
+from workbench.studio.client import Studio
+from workbench.studio.pull import PullReport, pull
+from workbench.studio.push import Item, SyncResult, project_settings, sync_tasks
+
+_ADJUDICATOR_NOTE = (
+    "<h2>Review round</h2><p>Each task here is an article the annotators disagreed on. The "
+    "annotation you start from holds what they agreed on; each annotator's own version is in "
+    "the predictions, named after them. Fix what is disputed, then submit: your annotation "
+    "becomes the article's gold.</p>")
+
+
+class ReviewPushReport(BaseModel):
+    project_id: int | None
+    project_title: str
+    url: str
+    disputed: int
+    sync: SyncResult
+
+    @property
+    def project_url(self) -> str | None:
+        return f"{self.url}/projects/{self.project_id}/data" if self.project_id else None
+
+
+def review_project_settings(settings: Settings) -> dict[str, Any]:
+    return {**project_settings(settings.for_review()), "expert_instruction": _ADJUDICATOR_NOTE
+            + guidelines_html(), "model_version": AGREED, "show_collab_predictions": True}
+
+
+def review_push(settings: Settings, studio: Studio, *, export: Path | None = None,
+                voting: Voting = MAJORITY) -> ReviewPushReport:
+    """Send the disputed articles of the latest pull (or ``export``) to the review project."""
+    with job_lock(settings.home, "review push"):
+        source = open_export(settings, export)
+        with ReviewStage() as stage:
+            run_chain(source, stage.add, voting=voting,
+                      review=load_review(latest_pull(settings.for_review(), required=False)))
+            return send_to_review(settings, studio, stage)
+
+
+def send_to_review(settings: Settings, studio: Studio, stage: ReviewStage) -> ReviewPushReport:
+    """Make the review project hold exactly the staged review tasks (idempotent)."""
+    review = settings.for_review()
+    items = [Item(article_id, sha, build) for article_id, sha, build in stage.items()]
+    sync = sync_tasks(studio, review, review_project_settings(settings), items)
+    return ReviewPushReport(project_id=sync.project_id, project_title=review.project,
+                            url=studio.url, disputed=len(stage), sync=sync)
+
+
+class ReviewPullReport(PullReport):
+    decisions: int  # articles the adjudicators decided, in this pull
+
+
+def review_pull(settings: Settings, studio: Studio) -> ReviewPullReport:
+    """Pull the review project into exports/raw/, like the main project."""
+    pulled = pull(settings.for_review(), studio)
+    return ReviewPullReport(**pulled.model_dump(), decisions=len(load_review(pulled.source)))
