@@ -8,7 +8,7 @@ from pathlib import Path
 
 from workbench.quality.adjudicate import ArticleDecision
 from workbench.quality.chain import MAJORITY, Voting, run_chain
-from workbench.quality.review import load_review
+from workbench.quality.review import latest_review
 from workbench.settings import Settings
 from workbench.store.rawpulls import Source, latest_pull
 
@@ -32,7 +32,7 @@ def decisions(settings: Settings, source: Source | Path | None = None, *,
     found: dict[str, ArticleDecision] = {}
     run_chain(source or latest_pull(settings),
               lambda checked: found.setdefault(checked.decision.article_id, checked.decision),
-              review=load_review(latest_pull(settings.for_review(), required=False)),
+              review=latest_review(settings),
               voting=voting)
     return found
 

@@ -71,7 +71,8 @@ def test_two_of_three_decide_by_majority_both_ways():
     assert d.stance == "critical"
     assert d.stance_provenance.model_dump() == {"method": "majority",
                                                 "annotators": ["ana", "ben"],
-                                                "agreement": pytest.approx(2 / 3)}
+                                                "agreement": pytest.approx(2 / 3),
+                                                "decided_by": None}
     assert d.crime_types == ["human_trafficking"]  # forced_labour: 2 of 3 did not choose it
     assert [s.text for s in d.actors] == ["Police"]  # 'traffickers': 2 of 3 did not mark it
 
@@ -101,12 +102,48 @@ def test_actor_stance_is_voted_among_those_who_marked_the_actor():
     assert split.disagreements[0].field == "actor_stance"
 
 
-def test_invalid_and_cancelled_annotations_are_left_out_and_said_so():
-    d = decided(annotation(1, "ana"), annotation(2, "ben", stance=None),
-                annotation(3, "cy", cancelled=True), annotation(4, "dee"))
-    assert d.n == 2 and d.status == "agreed"
-    assert {(e.annotator, e.reason) for e in d.excluded} == {
-        ("ben", "invalid: missing_required"), ("cy", "cancelled")}
+def test_a_faulty_part_is_set_aside_and_the_rest_votes():
+    """ben forgot the stance: he abstains on it, and his crime types and spans still vote;
+    cy skipped the task: the whole annotation is set aside."""
+    d = decided(annotation(1, "ana", stance="critical"),
+                annotation(2, "ben", stance=None, crimes=("human_trafficking", "forced_labour")),
+                annotation(3, "cy", cancelled=True),
+                annotation(4, "dee", stance="critical", crimes=("human_trafficking",
+                                                                 "forced_labour")))
+    assert d.n == 3 and d.status == "agreed"
+    assert d.stance == "critical" and d.stance_provenance.annotators == ["ana", "dee"]
+    assert d.stance_provenance.agreement == 1.0  # of those who voted on the stance
+    assert d.crime_types == ["forced_labour", "human_trafficking"]  # ben's vote counted
+    assert d.crime_types_provenance["forced_labour"].annotators == ["ben", "dee"]
+    assert {(e.annotator, e.part, e.reason) for e in d.set_aside} == {
+        ("ben", "the field stance", "missing_required"),
+        ("cy", "the whole annotation", "cancelled")}
+
+
+def test_a_stray_mention_is_set_aside_and_the_ticked_crime_types_vote():
+    """The slip met in the real UI: cy unticks a suggested crime type and leaves its
+    suggested mention. Only the mention is set aside; cy's choice of crime types, stance
+    and actors vote."""
+    d = decided(annotation(1, "ana", crimes=("human_trafficking", "forced_labour")),
+                annotation(2, "ben", crimes=("human_trafficking",)),
+                annotation(3, "cy", crimes=("forced_labour",), stance="neutral"))
+    (aside,) = d.set_aside
+    assert (aside.annotator, aside.reason) == ("cy", "crime_mention_not_in_crime_types")
+    assert aside.part == f"crime_mentions span 'human trafficking' {MENTION[0]}-{MENTION[1]}"
+    assert "not among the chosen crime types" in aside.message
+    assert d.crime_types == ["forced_labour", "human_trafficking"]
+    assert d.crime_types_provenance["forced_labour"].annotators == ["ana", "cy"]
+    assert d.actors[0].provenance.annotators == ["ana", "ben", "cy"]  # cy's actor voted
+    assert d.crime_mentions[0].provenance.annotators == ["ana", "ben"]
+    assert d.stance_provenance.agreement == 1.0  # all three chose neutral
+
+
+def test_a_field_with_too_few_valid_votes_is_disputed():
+    d = decided(annotation(1, "ana", stance="critical"), annotation(2, "ben", stance=None))
+    assert d.status == "disputed"
+    (stance,) = [x for x in d.disagreements if x.field == "stance"]
+    assert stance.votes == {"critical": ["ana"], "(no valid stance)": ["ben"]}
+    assert d.crime_types == ["human_trafficking"]  # both voted there
 
 
 def test_one_usable_annotation_awaits_more():
@@ -135,6 +172,21 @@ def test_adjudicator_wins_over_ground_truth_and_votes():
     assert d.status == "adjudicated" and d.decided_by == "judge"
     assert (d.stance, d.crime_types) == ("supportive", ["forced_labour"])
     assert d.review_annotation.annotation_id == 9
+
+
+def test_adjudicated_values_keep_the_annotators_votes():
+    """All three disagreed on the stance; the adjudicator chose ana's: the provenance says
+    adjudicated by judge, and that one annotator in three had chosen it."""
+    d = decided(annotation(1, "ana", stance="critical"), annotation(2, "ben", stance="neutral"),
+                annotation(3, "cy", stance="mixed"),
+                review=annotation(9, "judge", stance="critical", actors=(POLICE, TRAFFICKERS)))
+    assert d.status == "adjudicated"
+    assert d.stance_provenance.model_dump() == {
+        "method": "adjudicated", "annotators": ["ana"], "agreement": pytest.approx(1 / 3),
+        "decided_by": "judge"}
+    assert [(a.text, a.provenance.annotators, a.provenance.agreement) for a in d.actors] == [
+        ("Police", ["ana", "ben", "cy"], 1.0), ("traffickers", [], 0.0)]
+    assert [x.field for x in d.disagreements] == ["stance"]  # what the adjudicator settled
 
 
 def test_no_crime_and_a_crime_type_both_accepted_is_disputed():
@@ -198,3 +250,21 @@ def test_a_log_line_cut_short_is_skipped_and_the_next_append_starts_fresh(tmp_pa
     export = _export(tmp_path, [_raw_task(1, [("ana", "mixed"), ("ben", "mixed")])])
     assert adjudicate(settings, export=export).logged == 1
     assert [r["decision"]["stance"] for r in read_log(log)] == ["critical", "mixed"]
+
+
+def test_on_the_rules_fixture_every_faulty_annotation_still_votes(tmp_path):
+    """One planted problem per annotation: each is set aside as a part, with its rule, and
+    the annotation stays among the inputs, but for the skipped one."""
+    from helpers import decisions, offline_settings
+
+    rules = Path(__file__).parent / "fixtures" / "exports" / "rules.json"
+    decided = decisions(offline_settings(tmp_path), rules)
+    inputs = {i.annotation_id for d in decided.values() for i in d.inputs}
+    aside = {(p.annotation_id, p.reason) for d in decided.values() for p in d.set_aside}
+    assert {12, 13, 21, 23, 31, 32, 33, 41, 42, 43, 51} <= inputs
+    assert 22 not in inputs and (22, "cancelled") in aside
+    assert {(12, "missing_required"), (13, "offset_mismatch"), (21, "unknown_label"),
+            (23, "crime_mention_not_in_crime_types"), (31, "no_crime_not_exclusive"),
+            (32, "stance_on_non_actor"), (33, "relation_endpoint_missing"),
+            (41, "relation_direction"), (42, "span_out_of_bounds"), (43, "empty_span"),
+            (51, "unknown_field")} <= aside

@@ -74,7 +74,11 @@ def test_cohen_through_the_cli(tmp_path):
 
 def test_json_keys_are_those_the_issue_names(tmp_path):
     data = _agreement_json(RULES_EXPORT)
-    assert set(data) == {"fields", "annotators"}
+    assert set(data) == {"fields", "annotators", "not_measured", "reckoning"}
+    reckoning = data["reckoning"]
+    assert reckoning["tasks"] == 7 and reckoning["tasks_set_aside"]["malformed"] == 1
+    assert reckoning["annotations"] == reckoning["annotations_used"] + sum(
+        reckoning["annotations_set_aside"].values())
     keys = {"kind", "items", "raters", "krippendorff_alpha", "fleiss_kappa", "cohen_kappa_mean",
             "cohen_kappa_pairwise", "percent_agreement", "f1_exact", "f1_overlap",
             "unitizing_alpha", "per_label"}
@@ -127,5 +131,65 @@ def test_human_view_is_a_table():
     result = CliRunner().invoke(cli, ["agreement", "--export", str(RULES_EXPORT)])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[1].split()[:4] == ["field", "kind", "items", "raters"]
+    assert lines[1].startswith("Read 7 tasks: 5 measured, 2 set aside (1 fewer than two "
+                               "annotators, 1 malformed)")
+    assert lines[2].startswith("Read 16 annotations: 15 used, 1 set aside (1 cancelled)")
+    header = next(line for line in lines if line.startswith("field "))
+    assert header.split()[:4] == ["field", "kind", "items", "raters"]
     assert any(line.startswith("stance ") for line in lines)
+
+
+# Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability": 4 coders x 12 units,
+# "." where a coder gave no value. Published: ordinal 0.815, interval 0.849.
+RELIABILITY = {"A": "1 2 3 3 2 1 4 1 2 . . .", "B": "1 2 3 3 2 2 4 1 2 5 . 3",
+               "C": ". 3 3 3 2 3 4 2 2 5 1 .", "D": "1 2 3 3 2 4 4 1 2 5 1 ."}
+
+
+def _values_export(tmp_path, kind: str) -> Path:
+    """The reliability data as a Label Studio export: one task per unit, one annotation
+    per coder with a value, of a rating or number control."""
+    tasks = []
+    for unit in range(12):
+        annotations = []
+        for k, (coder, row) in enumerate(RELIABILITY.items()):
+            value = row.split()[unit]
+            if value != ".":
+                annotations.append({"id": unit * 10 + k, "completed_by": {
+                    "id": k, "email": f"{coder}@example.org"}, "result": [{
+                        "from_name": "score", "to_name": "text", "type": kind,
+                        "value": {kind: int(value)}}]})
+        tasks.append({"id": unit + 1, "data": {"text": f"unit {unit}"},
+                      "annotations": annotations})
+    path = tmp_path / f"{kind}.json"
+    path.write_text(json.dumps(tasks))
+    return path
+
+
+@pytest.mark.parametrize("kind, expected", [("rating", 0.815), ("number", 0.849)])
+def test_rating_and_number_fields_match_krippendorffs_worked_example(tmp_path, kind, expected):
+    field = agreement_export(_values_export(tmp_path, kind)).fields["score"]
+    assert field.kind == kind and field.items == 11  # unit 11 has one value: it drops out
+    assert field.krippendorff_alpha == pytest.approx(expected, abs=0.0005)
+
+
+def test_a_single_choice_field_never_depends_on_task_order(tmp_path):
+    """Three tasks; in one, an annotator gives the single-choice stance two values. That
+    rating is set aside (and validate flags it), whatever the order of the tasks."""
+    def task(n, a, b):
+        return {"id": n, "data": {"text": "x"}, "annotations": [
+            {"id": n * 10 + i, "completed_by": {"id": i, "email": who}, "result": [
+                {"from_name": "stance", "to_name": "text", "type": "choices",
+                 "value": {"choices": values}}]}
+            for i, (who, values) in enumerate((("ana", a), ("ben", b)))]}
+    tasks = [task(1, ["critical"], ["critical"]), task(2, ["critical", "neutral"], ["neutral"]),
+             task(3, ["neutral"], ["critical"])]
+    results = []
+    for order in (tasks, tasks[::-1], [tasks[1], tasks[0], tasks[2]]):
+        path = tmp_path / "order.json"
+        path.write_text(json.dumps(order))
+        report = agreement_export(path)
+        results.append((report.fields["stance"].kind, report.fields["stance"].krippendorff_alpha,
+                        report.not_measured))
+    assert results[0] == results[1] == results[2]
+    assert results[0][0] == "single" and results[0][2] == {
+        "several values in a single-choice field": 1}

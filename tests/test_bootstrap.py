@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.lsformat.reader import iter_tasks
-from workbench.lsformat.records import parse_task
+from workbench.lsformat.records import read_tasks
 from workbench.quality.agreement import AgreementMeter, agreement_export
 from workbench.quality.bootstrap import AlphaReplicates, BinaryReplicates, F1Replicates, Weights
 from workbench.quality.coefficients import Alpha, BinaryAgreement, masi, nominal
@@ -100,8 +99,8 @@ def test_poisson_intervals_match_a_classical_bootstrap():
 def test_meter_intervals_cover_the_export_values(tmp_path):
     path = write_export(tmp_path / "export.json", 300)
     meter = AgreementMeter(replicates=300)
-    for task in iter_tasks(path):
-        meter.add(parse_task(task))
+    for task in read_tasks(path):
+        meter.add(task)
     intervals, report = meter.intervals(), agreement_export(path)
     assert set(intervals) == set(report.fields)
     for name, field in report.fields.items():
@@ -111,6 +110,6 @@ def test_meter_intervals_cover_the_export_values(tmp_path):
             assert interval[0] - 1e-9 <= point <= interval[1] + 1e-9, name
     # Reproducible: the same seed gives the same intervals.
     again = AgreementMeter(replicates=300)
-    for task in iter_tasks(path):
-        again.add(parse_task(task))
+    for task in read_tasks(path):
+        again.add(task)
     assert again.intervals() == intervals

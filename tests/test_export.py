@@ -184,7 +184,7 @@ def test_versions_splits_and_diff(settings, seed_articles, tmp_path):
     diff = diff_versions(settings.exports / "gold", "1.0.1", "1.0.2")
     assert diff.added == [seed_articles[-1].article_id] and diff.removed == []
     result = CliRunner().invoke(cli, ["diff", "1.0.1", "--root", str(settings.exports / "gold")])
-    assert result.output.startswith("1.0.1 -> 1.0.2: 1 articles added, 0 removed, 0 changed")
+    assert result.output.startswith("1.0.1 -> 1.0.2: 1 article added, 0 removed, 0 changed")
 
 
 def test_an_interrupted_export_leaves_no_half_version(settings, seed_articles, tmp_path,
@@ -221,11 +221,14 @@ def test_export_cli_names_the_version(tmp_path, seed_articles, monkeypatch):
     result = CliRunner().invoke(cli, ["export", "--export", str(export)],
                                 env={"WORKBENCH_HOME": str(tmp_path / "home")})
     assert result.exit_code == 0, result.output
-    assert result.output == (f"Wrote gold version 1.0.1: {len(seed_articles)} articles in "
+    assert result.output == (f"Read {len(seed_articles)} tasks: {len(seed_articles)} decided, "
+                             f"0 set aside\nRead {3 * len(seed_articles)} annotations: "
+                             f"{3 * len(seed_articles)} used, 0 set aside\n"
+                             f"Wrote gold version 1.0.1: {len(seed_articles)} articles in "
                              f"exports/gold/1.0.1\n")
     again = CliRunner().invoke(cli, ["export", "--export", str(export)],
                                env={"WORKBENCH_HOME": str(tmp_path / "home")})
-    assert again.output.startswith("Gold unchanged since version 1.0.1")
+    assert again.output.splitlines()[2].startswith("Gold unchanged since version 1.0.1")
     shutil.rmtree(tmp_path / "exports")
 
 

@@ -199,3 +199,44 @@ def test_cli_field_options(ingest_fixtures):
         "ingest", str(ingest_fixtures / "articles.csv"), "--json", "--id-field", "article_id",
         "--text-field", "body", "--title-field", "headline"])
     assert [r["article_id"] for r in json.loads(result.stdout)] == ["c-1", "c-2"]
+
+
+def test_every_path_not_read_says_why(tmp_path):
+    (tmp_path / ".drafts").mkdir()
+    (tmp_path / ".drafts" / "x.txt").write_text("Police raided a compound.\n")
+    (tmp_path / ".notes.txt").write_text("Police raided a compound.\n")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8")
+    (tmp_path / "kept.txt").write_text("Police raided a compound.\n")
+    report = ingest([tmp_path])
+    assert [a.origin.path for a in report.articles] == [str(tmp_path / "kept.txt")]
+    assert {(Path(s.path).name, s.reason.split(" (")[0]) for s in report.skipped} == {
+        (".drafts", "hidden"), (".notes.txt", "hidden"), ("gone.txt", "a broken link"),
+        ("photo.jpg", "not .csv, .json, .jsonl, .md, .txt")}
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path)])
+    assert f"skipped: {tmp_path / 'gone.txt'}: a broken link (to " in result.output
+
+
+def test_a_json_object_wrapping_a_list_says_what_the_file_holds(tmp_path):
+    path = tmp_path / "wrapped.json"
+    path.write_text(json.dumps({"articles": [{"text": "a"}, {"text": "b"}], "source": "x"}))
+    (problem,) = ingest([path]).problems
+    assert problem.message == ("expected an array of articles or one article object; the "
+                               "file holds an object with keys 'articles' (an array of 2 "
+                               "objects), 'source'")
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md"])
+@pytest.mark.parametrize("first_line, title", [
+    ("Police Free 40 Workers From Scam Compound", "Police Free 40 Workers From Scam Compound"),
+    ('Minister: "We Will Not Tolerate Trafficking"',
+     'Minister: "We Will Not Tolerate Trafficking"'),
+    ("Is the Crackdown Working?", "Is the Crackdown Working?"),
+    ("# Police Free 40 Workers", "Police Free 40 Workers"),
+    ("Police freed 40 workers on Tuesday, officials said.", None),
+])
+def test_txt_and_md_titles_follow_one_rule(tmp_path, suffix, first_line, title):
+    path = tmp_path / f"article{suffix}"
+    path.write_text(f"{first_line}\n\nPolice in Sihanoukville freed forty workers.\n")
+    (article,) = ingest([path]).articles
+    assert article.title == title

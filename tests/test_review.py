@@ -2,10 +2,11 @@
 
 import json
 
+import pytest
 from click.testing import CliRunner
+from helpers import decisions
 
 from workbench import ingest
-from helpers import decisions
 from workbench.cli import cli
 from workbench.quality.chain import Voting
 from workbench.quality.review import AGREED
@@ -71,24 +72,36 @@ def test_disagreements_go_to_review_and_the_adjudicator_decides(
     assert "actors: 'organized crime'" in output
 
     output = _run(["review", "push", "--min-agree", "3"], cli_env)
-    assert output.startswith("1 disputed articles: 1 sent to review, 0 already there")
+    assert output.startswith("1 disputed article: 1 sent to review, 0 already there")
     review = studio.find_project(settings.for_review().project)
     (task,) = list(ls_client.tasks.list(project=review.id, fields="all"))
     assert task.data["text"] == text
     versions = {p.model_version: p.result for p in task.predictions}
-    assert set(versions) == {AGREED, "ana@example.org", "ben@example.org", "cy@example.org"}
+    names = json.loads((settings.exports / "raw" / "pseudonyms.json").read_text())
+    assert set(versions) == {AGREED, *(names[f"{n}@example.org"] for n in ("ana", "ben", "cy"))}
+    # The dispute, in the labeling view: each point, who chose what, by pseudonym only.
+    dispute = task.data["dispute"]
+    assert "@example.org" not in dispute
+    assert (f"<b>critical</b>: {names['ana@example.org']} &middot; <b>supportive</b>: "
+            f"{names['ben@example.org']} &middot; <b>neutral</b>: {names['cy@example.org']}"
+            ) in dispute
+    assert "<mark" in dispute and ">organized crime</mark>" in dispute
     agreed_part = versions[AGREED]
     assert {r["from_name"] for r in agreed_part} == {"crime_types", "actors", "actor_stance"}
     assert next(r for r in agreed_part if r["from_name"] == "crime_types")["value"] == {
         "choices": ["human_trafficking"]}
     again = _run(["review", "push", "--min-agree", "3"], cli_env)
-    assert again.startswith("1 disputed articles: 0 sent to review, 1 already there")
+    assert again.startswith("1 disputed article: 0 sent to review, 1 already there")
 
     dee.annotations.create(id=task.id, result=[
         _choice("crime_types", "human_trafficking", "corruption_collusion"),
         _choice("stance", "critical"), *_actor("k", text, "Sar Kheng", stance="supports")])
+    # ana, who is no adjudicator, submits in the review project too: reported, ignored.
+    annotators["ana"].annotations.create(id=task.id, result=[
+        _choice("crime_types", "human_trafficking"), _choice("stance", "supportive")])
     output = _run(["review", "pull"], cli_env)
-    assert output.rstrip().endswith("1 articles adjudicated")
+    assert "1 article adjudicated\n" in output
+    assert "Ignored: a review submission by ana@example.org" in output
 
     result = CliRunner().invoke(cli, ["adjudicate", "--min-agree", "3", "--json"], env=cli_env)
     assert json.loads(result.stdout)["counts"] == {"adjudicated": 1, "agreed": 1, "awaiting": 3}
@@ -102,8 +115,9 @@ def test_disagreements_go_to_review_and_the_adjudicator_decides(
     assert decision.stance == "critical"
     assert [(a.text, a.labels, a.stance) for a in decision.actors] == [
         ("Sar Kheng", ["government"], "supports")]
-    assert decision.stance_provenance.model_dump() == {
-        "method": "adjudicated", "annotators": ["dee@example.org"], "agreement": 1.0}
+    assert decision.stance_provenance.model_dump() == {  # ana's vote, kept beside dee's call
+        "method": "adjudicated", "annotators": ["ana@example.org"],
+        "agreement": pytest.approx(1 / 3), "decided_by": "dee@example.org"}
     assert gold[articles[4].article_id].stance_provenance.method == "unanimous"
 
     # Re-runs change nothing: no new log lines, nothing sent to review again.

@@ -27,9 +27,9 @@ def test_sync_pushes_then_exports_gold_once_people_agree(settings, cli_env, seed
     first = run()
     assert first.exit_code == 0, first.output
     assert "5 created, 0 already there" in first.output
-    assert "Tasks: 5, annotated: 0, agreed: 0" in first.output
+    assert "Articles: 5 in the project, 0 annotated, 0 agreed" in first.output
     assert "No gold yet" in first.output
-    assert f"Annotators: http://127.0.0.1:{settings.port}/projects/" in first.output
+    assert f"Annotate: http://127.0.0.1:{settings.port}/projects/" in first.output
 
     from workbench.studio.client import connect
 
@@ -47,10 +47,14 @@ def test_sync_pushes_then_exports_gold_once_people_agree(settings, cli_env, seed
     second = run()
     assert second.exit_code == 0, second.output
     assert "0 created, 5 already there" in second.output
-    assert "Tasks: 5, annotated: 2, agreed: 1, adjudicated: 0, awaiting review: 1" in (
-        second.output)
-    assert "Wrote gold version 1.0.1: 1 articles in" in second.output
-    assert "Reviewer: http://127.0.0.1:" in second.output
+    assert ("Articles: 5 in the project, 2 annotated, 1 agreed, 0 adjudicated, 1 awaiting "
+            "review, 3 awaiting annotations") in second.output
+    assert "Wrote gold version 1.0.1: 1 article in" in second.output
+    assert "Disputed, awaiting review (1 article):\n" in second.output
+    assert f"  {disputed.data['article_id']} " in second.output
+    assert "stance: critical 1, supportive 1" in second.output  # why, naming nobody
+    assert "Review: http://127.0.0.1:" in second.output
+    assert "(adjudicators: dee@example.org)" in second.output
     report = settings.exports / "reports" / "report.html"
     assert f"Quality report: {report}" in second.output
     assert report.read_text().count('<img class="chart"') >= 5

@@ -26,6 +26,7 @@ EXPECTED = [  # (rule, task, annotation, field): one per problem planted in rule
     ("span_out_of_bounds", 4, 42, "actors"),
     ("empty_span", 4, 43, "actors"),
     ("unknown_field", 5, 51, "sentiment"),
+    ("multiple_single_choice", 5, 53, "stance"),
     ("malformed_task", 6, None, "annotations"),
     ("missing_text", 7, None, "text"),
 ]
@@ -47,9 +48,9 @@ def test_correct_annotations_pass_including_one_after_an_emoji():
 
 def test_summary_counts():
     summary = validate_export(RULES_EXPORT).summary
-    assert (summary.tasks, summary.annotations, summary.cancelled) == (7, 15, 1)
-    assert (summary.valid_annotations, summary.annotations_with_errors) == (2, 12)
-    assert (summary.errors, summary.warnings, summary.info) == (13, 0, 1)
+    assert (summary.tasks, summary.annotations, summary.cancelled) == (7, 16, 1)
+    assert (summary.valid_annotations, summary.annotations_with_errors) == (2, 13)
+    assert (summary.errors, summary.warnings, summary.info) == (14, 0, 1)
     assert summary.by_annotator["ben@example.org"].cancelled == 1
     assert summary.by_rule["unknown_label"] == 1
 
@@ -59,7 +60,9 @@ def test_findings_carry_article_and_annotator():
     assert finding.model_dump() == {
         "rule": "offset_mismatch", "severity": "error", "task_id": 1, "article_id": "t1",
         "annotation_id": 13, "annotator": "cy@example.org", "field": "actors",
-        "message": "span 0-6 covers 'Police' but records 'arrested'"}
+        "message": "span 0-6 covers 'Police' but records 'arrested'",
+        "part": {"kind": "span", "control": "actors", "region": "a1", "value": None,
+                 "index": 0}}
 
 
 def test_human_view_is_the_golden_text_and_exits_1():
@@ -75,7 +78,10 @@ def test_json_view(tmp_path):
     data = json.loads(result.stdout)
     assert set(data) == {"findings", "summary"}
     assert set(data["findings"][0]) == {"rule", "severity", "task_id", "article_id",
-                                        "annotation_id", "annotator", "field", "message"}
+                                        "annotation_id", "annotator", "field", "message",
+                                        "part"}
+    assert data["findings"][0]["part"] == {"kind": "field", "control": "stance",
+                                           "region": None, "value": None, "index": None}
     assert len(data["findings"]) == len(EXPECTED) and result.exit_code == 1
 
 
@@ -99,8 +105,7 @@ def test_a_clean_export_exits_0(tmp_path):
 @pytest.mark.parametrize("content, message", [
     ("", "empty file, not a Label Studio export"),
     ("[{\"id\": 1, \"data\": {}}", "not a Label Studio JSON export: the array is not closed"),
-    ("{oops", "not a Label Studio JSON export: Expecting property name enclosed in double "
-              "quotes (at character 1)"),
+    ("{oops", "not a Label Studio JSON export: invalid JSON: expected '\"' (at byte 1)"),
     ("[1] [2]", "not a Label Studio JSON export: unexpected content after the closing ']'"),
 ])
 def test_unreadable_exports_are_one_error_line(tmp_path, content, message):
@@ -125,3 +130,21 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+PARTS = {  # rule -> what adjudication sets aside (see workbench/quality/validate.py)
+    "missing_required": "field stance", "offset_mismatch": "span actors region a1",
+    "unknown_label": "span actors region a1", "cancelled": "annotation",
+    "crime_mention_not_in_crime_types": "span crime_mentions region m1",
+    "no_crime_not_exclusive": "field crime_types",
+    "stance_on_non_actor": "region_choice actor_stance region m1",
+    "relation_endpoint_missing": "relation relations relation 0",
+    "relation_direction": "relation relations relation 0", "span_out_of_bounds":
+    "span actors region a1", "empty_span": "span actors region a1",
+    "unknown_field": "field sentiment", "malformed_task": "task", "missing_text": "spans",
+    "multiple_single_choice": "field stance",
+}
+
+
+def test_each_error_names_the_part_it_sets_aside():
+    assert {f.rule: str(f.part) for f in validate_export(RULES_EXPORT).findings} == PARTS

@@ -132,8 +132,13 @@ def _print_ingest_summary(report: IngestReport, *, err: bool) -> None:
         echo(f"duplicate: {where}: {what} {dup.kept}; kept the first")
     for problem in report.problems:
         echo(f"{'rejected' if problem.severity == 'error' else 'warning'}: {problem}")
-    for path in report.skipped:
-        echo(f"skipped: {path}: not .txt, .md, .jsonl, .json or .csv")
+    for skipped in report.skipped:
+        echo(f"skipped: {skipped.path}: {skipped.reason}")
+
+
+def _count(n: int, word: str, plural: str | None = None) -> str:
+    """``1 annotation``, ``2 annotations``."""
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
 
 
 def _shown(path: Path) -> Path:
@@ -294,15 +299,16 @@ def _print_push_summary(report) -> None:
         click.echo(f"Project {report.project_title!r} {verb or 'was '}created")
     elif report.config_updated:
         click.echo(f"Project {report.project_title!r}: labeling config {verb or ''}updated")
-    click.echo(f"{len(report.created)} {verb}created, {report.unchanged} already there, "
-               f"{len(report.replaced) + len(report.changed_kept)} changed "
+    click.echo(f"{_count(len(report.created), 'task')} {verb}created, {report.unchanged} "
+               f"already there, {len(report.replaced) + len(report.changed_kept)} changed "
                f"({len(report.replaced)} {verb}replaced, {len(report.changed_kept)} kept: "
-               f"annotated), {len(ingested.rejected)} rejected, "
-               f"{len(ingested.duplicates)} duplicates in the input")
+               f"annotated), {_count(len(ingested.rejected), 'article')} rejected, "
+               f"{_count(len(ingested.duplicates), 'duplicate')} in the input")
     if report.duplicates_removed:
-        click.echo(f"{report.duplicates_removed} duplicate tasks {verb}removed from the project")
+        click.echo(f"{_count(report.duplicates_removed, 'duplicate task')} {verb}removed from "
+                   f"the project")
     if report.project_url:
-        click.echo(f"Tasks: {report.project_url}")
+        click.echo(f"Project: {report.project_url}")
 
 
 # -- pull and validate -------------------------------------------------------------------
@@ -337,15 +343,15 @@ def _print_pull_report(report) -> None:
         click.echo(f"Pulled {report.project_title!r} (project {report.project_id}) into "
                    f"{_shown(report.path)} ({report.size:,} bytes, sha256 "
                    f"{report.sha256[:12]}...)")
-    click.echo(f"{summary.tasks} tasks, {summary.annotations} annotations "
-               f"({summary.cancelled} cancelled/skipped) by {len(summary.annotators)} "
-               f"annotator{'' if len(summary.annotators) == 1 else 's'}, {summary.drafts} "
-               f"drafts, {summary.ground_truth} ground truth")
+    click.echo(f"{_count(summary.tasks, 'task')}, {_count(summary.annotations, 'annotation')} "
+               f"({summary.cancelled} cancelled/skipped) by "
+               f"{_count(len(summary.annotators), 'annotator')}, "
+               f"{_count(summary.drafts, 'draft')}, {summary.ground_truth} ground truth")
     if report.previous and not report.unchanged:
-        new = report.new_annotations
-        click.echo(f"Since the last pull ({_shown(report.previous).name}): {new} new "
-                   f"annotation{'' if new == 1 else 's'}, {report.updated_annotations} "
-                   f"updated, {report.new_tasks} new tasks")
+        click.echo(f"Since the last pull ({_shown(report.previous).name}): "
+                   f"{_count(report.new_annotations, 'new annotation')}, "
+                   f"{report.updated_annotations} updated, "
+                   f"{_count(report.new_tasks, 'new task')}")
     elif not report.previous:
         click.echo("This is the first pull.")
 
@@ -403,9 +409,16 @@ def _print_validation(report) -> None:
     from workbench.quality.validate import RULES
 
     s = report.summary
-    click.echo(f"{_shown(Path(report.source))}: {s.tasks} tasks, {s.annotations} annotations "
-               f"({s.cancelled} cancelled): {s.valid_annotations} valid, "
-               f"{s.annotations_with_errors} with errors")
+    click.echo(f"{_shown(Path(report.source))}: {_count(s.tasks, 'task')}: "
+               f"{s.tasks - s.malformed_tasks} checked, {s.malformed_tasks} set aside "
+               f"(malformed)")
+    inside = (f", {s.annotations_in_malformed_tasks} in malformed tasks (set aside)"
+              if s.annotations_in_malformed_tasks else "")
+    click.echo(f"{_count(s.annotations, 'annotation')}: {s.valid_annotations} valid, "
+               f"{s.annotations_with_errors} with errors (only their faulty parts are set "
+               f"aside), {s.cancelled} cancelled (set aside){inside}")
+    for note in s.notes:
+        click.echo(f"note: {note}")
     if s.by_rule:
         click.echo()
         click.echo(_table([[rule, RULES[rule][0], str(count)] for rule, count in s.by_rule.items()],
@@ -418,14 +431,38 @@ def _print_validation(report) -> None:
     if report.findings:
         click.echo()
     for f in report.findings:
-        where = f"task {f.task_id}"
+        where = _task_label(f.task_id)
         if f.article_id:
             where += f" (article {f.article_id})"
         if f.annotation_id is not None:
             where += f", annotation {f.annotation_id} by {f.annotator}"
         field = f", {f.field}" if f.field else ""
         click.echo(f"{f.severity.upper():7} {f.rule}: {where}{field}: {f.message}")
-    click.echo(f"\n{s.errors} errors, {s.warnings} warnings, {s.info} notes")
+    click.echo(f"\n{_count(s.errors, 'error')}, {_count(s.warnings, 'warning')}, "
+               f"{_count(s.info, 'note')}")
+
+
+def _print_reckoning(tasks: int, verb: str, tasks_used: int, tasks_aside: dict[str, int],
+                     annotations: int, annotations_used: int,
+                     annotations_aside: dict[str, int], notes: list[str]) -> None:
+    """Every task and annotation read: used, or set aside with the reason."""
+    def aside(counts: dict[str, int]) -> str:
+        total = sum(counts.values())
+        why = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items()))
+        return f"{total} set aside" + (f" ({why})" if why else "")
+
+    click.echo(f"Read {_count(tasks, 'task')}: {tasks_used} {verb}, {aside(tasks_aside)}")
+    click.echo(f"Read {_count(annotations, 'annotation')}: {annotations_used} used, "
+               f"{aside(annotations_aside)}")
+    for note in notes:
+        click.echo(f"note: {note}")
+
+
+def _task_label(task_id: int | None) -> str:
+    """A task as messages name it; one without an id in the export by its position."""
+    if task_id is None:
+        return "a task"
+    return f"task {task_id}" if task_id >= 0 else f"task #{-task_id} (no id)"
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -472,14 +509,20 @@ def agreement_command(export: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
         return
-    click.echo(f"{_shown(Path(report.source))}: {report.tasks} tasks")
+    r = report.reckoning
+    click.echo(f"{_shown(Path(report.source))}:")
+    _print_reckoning(r.tasks, "measured", r.tasks_measured, r.tasks_set_aside,
+                     r.annotations, r.annotations_used, r.annotations_set_aside, r.notes)
+    if report.not_measured:
+        click.echo("Not measured (no coefficient for them here): " + ", ".join(
+            f"{count} {kind}" for kind, count in report.not_measured.items()))
     rows = []
     for name, f in report.fields.items():
         rows.append([name, f.kind, str(f.items), str(f.raters), _number(f.krippendorff_alpha),
                      _number(f.fleiss_kappa), _number(f.cohen_kappa_mean),
                      _number(f.percent_agreement), _number(f.f1_exact), _number(f.f1_overlap),
                      _number(f.unitizing_alpha)])
-        if f.kind != "single":
+        if f.kind in ("multi", "spans"):
             for label, a in f.per_label.items():
                 rows.append([f"  {label}", "", "", "", _number(a.krippendorff_alpha), "", "",
                              _number(a.percent_agreement), _number(a.f1_exact),
@@ -534,13 +577,16 @@ def adjudicate_command(export: Path | None, voting: Voting, as_json: bool) -> No
     report = adjudicate(_settings(), export=export, voting=voting)
     if as_json:
         click.echo(json.dumps({"counts": report.counts, "logged": report.logged,
+                               "reckoning": report.reckoning.model_dump(),
                                "disputed": [{"article_id": d.article_id, "task_id": d.task_id,
                                              "disagreements": [x.model_dump()
                                                                for x in d.disagreements]}
                                             for d in report.disputed]}, indent=2))
         return
     counts = ", ".join(f"{n} {status}" for status, n in report.counts.items()) or "none"
-    click.echo(f"{_shown(Path(report.source))}: {report.articles} articles: {counts}")
+    click.echo(f"{_shown(Path(report.source))}: {_count(report.articles, 'article')}: "
+               f"{counts}")
+    _print_chain_reckoning(report.reckoning)
     for decision in report.disputed:
         click.echo(f"\narticle {decision.article_id} (task {decision.task_id}), "
                    f"{decision.n} annotators, K={decision.k}:")
@@ -582,8 +628,8 @@ def review_push_command(export: Path | None, voting: Voting) -> None:
     settings = _settings()
     report = review_push(settings, connect(settings), export=export, voting=voting)
     sync = report.sync
-    click.echo(f"{report.disputed} disputed articles: {len(sync.created)} sent to review, "
-               f"{sync.unchanged} already there, {len(sync.replaced)} updated, "
+    click.echo(f"{_count(report.disputed, 'disputed article')}: {len(sync.created)} sent to "
+               f"review, {sync.unchanged} already there, {len(sync.replaced)} updated, "
                f"{len(sync.changed_kept)} being adjudicated already")
     if report.project_url:
         click.echo(f"Review at {report.project_url} ({report.project_title!r})")
@@ -606,7 +652,19 @@ def review_pull_command() -> None:
     settings = _settings()
     report = review_pull(settings, connect(settings))
     _print_pull_report(report)
-    click.echo(f"{report.decisions} articles adjudicated")
+    click.echo(f"{_count(report.decisions, 'article')} adjudicated")
+    _print_review_roles(report.adjudicators, report.ignored)
+
+
+def _print_review_roles(adjudicators: list[str], ignored) -> None:
+    if not adjudicators:
+        click.echo("No adjudicator is named, so no review submission counts: set "
+                   "WORKBENCH_ADJUDICATORS or run `workbench annotators add EMAIL --role "
+                   "adjudicator`")
+    for submission in ignored:
+        click.echo(f"Ignored: a review submission by {submission.annotator} (annotation "
+                   f"{submission.annotation_id}, article {submission.article_id}), who is "
+                   f"not an adjudicator")
 
 
 # -- gold --------------------------------------------------------------------------------
@@ -634,6 +692,31 @@ def report_command(export: Path | None, out: Path | None) -> None:
 
     path = write_report(_settings(), export=export, out=out)
     click.echo(f"Report: {_shown(path)}")
+
+
+@cli.command("feedback")
+@_export_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the pages (default: exports/feedback).")
+def feedback_command(export: Path | None, out: Path | None) -> None:
+    """Write a feedback page per annotator with slips: what was set aside, and how to fix it.
+
+    Label Studio Community has no comments, so this is how an annotator learns of
+    a slip: hand each page over privately (they name the annotator). `sync`
+    writes them too, with links to the tasks.
+
+    \b
+    Examples:
+        workbench feedback
+        workbench feedback --export project-7.json --out /tmp/feedback
+    """
+    from workbench.quality.feedback import write_feedback
+
+    pages = write_feedback(_settings(), export=export, out=out)
+    click.echo(f"Feedback for {_count(len(pages), 'annotator')}"
+               + (f" in {_shown(pages[0].parent)}/" if pages else ": no slips"))
+    for page in pages:
+        click.echo(f"  {_shown(page)}")
 
 
 @cli.command("export")
@@ -665,18 +748,28 @@ def export_command(export: Path | None, version: str | None, out: Path | None,
                               voting=voting, with_text=not without_text))
 
 
-def _print_export(report) -> None:
+def _print_chain_reckoning(r) -> None:
+    _print_reckoning(r.tasks, "decided", r.tasks_used, r.tasks_set_aside, r.annotations,
+                     r.annotations_used, r.annotations_set_aside, r.notes)
+    if r.parts_set_aside:
+        click.echo("Parts set aside from annotations that were used: " + ", ".join(
+            f"{n} {rule}" for rule, n in sorted(r.parts_set_aside.items())))
+
+
+def _print_export(report, *, reckoning: bool = True) -> None:
+    if reckoning and report.reckoning is not None:
+        _print_chain_reckoning(report.reckoning)
     if report.path is None:
         click.echo("No gold yet: no article has enough agreeing annotations; nothing written")
     elif report.unchanged:
-        click.echo(f"Gold unchanged since version {report.previous} ({report.articles} "
-                   f"articles): nothing written")
+        click.echo(f"Gold unchanged since version {report.previous} "
+                   f"({_count(report.articles, 'article')}): nothing written")
     else:
-        click.echo(f"Wrote gold version {report.version}: {report.articles} articles in "
-                   f"{_shown(report.path)}")
+        click.echo(f"Wrote gold version {report.version}: {_count(report.articles, 'article')} "
+                   f"in {_shown(report.path)}")
     if report.pending:
         where = ", listed in the manifest" if report.path is not None else ""
-        click.echo(f"{len(report.pending)} articles pending (disputed or awaiting "
+        click.echo(f"{_count(len(report.pending), 'article')} pending (disputed or awaiting "
                    f"annotations){where}")
 
 
@@ -700,7 +793,7 @@ def diff_command(old: str, new: str, root: Path, as_json: bool) -> None:
     if as_json:
         click.echo(result.model_dump_json(indent=2))
         return
-    click.echo(f"{result.old} -> {result.new}: {len(result.added)} articles added, "
+    click.echo(f"{result.old} -> {result.new}: {_count(len(result.added), 'article')} added, "
                f"{len(result.removed)} removed, {len(result.changed)} changed")
     for article in result.added:
         click.echo(f"+ {article}")
@@ -733,23 +826,41 @@ def annotators() -> None:
 @click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Read the password from this file's first line (else one is generated "
                    "and stored 0600 under $WORKBENCH_HOME/annotators/).")
-def annotators_add(email: str, password_file: Path | None) -> None:
-    """Create an annotator account (or reset its password) and print the login URL.
+@click.option("--reset-password", is_flag=True,
+              help="Set a new password on an existing account (without it, an existing "
+                   "account is left as it is).")
+@click.option("--role", type=click.Choice(["annotator", "adjudicator"]),
+              help="Record the person's role: only adjudicators decide in the review round.")
+def annotators_add(email: str, password_file: Path | None, reset_password: bool,
+                   role: str | None) -> None:
+    """Create an annotator account and print the login URL. Never prints a password.
 
-    Never prints a password.
+    Running it again for an existing account changes nothing (but the role, when
+    given), unless --reset-password.
 
     \b
     Examples:
         workbench annotators add ana@example.org
         workbench annotators add ana@example.org --password-file ana.txt
+        workbench annotators add dee@example.org --role adjudicator
+        workbench annotators add ben@example.org --reset-password
     """
     from workbench.studio.annotators import add_annotator
     from workbench.studio.client import connect
 
     settings = _settings()
-    annotator = add_annotator(settings, connect(settings), email, password_file=password_file)
-    state = "created" if annotator.created else "already existed; password reset"
+    annotator = add_annotator(settings, connect(settings), email, password_file=password_file,
+                              reset_password=reset_password, role=role)
+    if annotator.created:
+        state = "created"
+    elif annotator.password_set:
+        state = "already existed; password reset"
+    else:
+        state = "already exists; its password is unchanged (--reset-password sets a new one)"
     click.echo(f"{annotator.email}: {state}. Log in at {annotator.login_url}")
+    if annotator.role:
+        click.echo(f"{annotator.email} is {'now' if annotator.role_changed else 'already'} "
+                   f"an {annotator.role}")
     if annotator.password_file:
         click.echo(f"The password is in {_shown(annotator.password_file)} (readable by you only): "
                    f"hand it over privately.")
@@ -802,20 +913,33 @@ def sync_command(paths: tuple[Path, ...], silent: bool) -> None:
         report = sync(settings, studio, paths or (Path("seeds"),), progress=progress,
                       say=lambda line: click.echo(line, err=True))
     _print_push_summary(report.push)
-    status = report
-    click.echo(f"Tasks: {status.tasks}, annotated: {status.annotated}, agreed: "
-               f"{status.agreed}, adjudicated: {status.adjudicated}, awaiting review: "
-               f"{status.awaiting_review}, awaiting annotations: {status.awaiting_annotations}")
-    if status.invalid:
-        click.echo(f"{status.invalid} annotations have validation errors: workbench validate")
-    _print_export(status.gold)
-    if status.report is not None:
-        click.echo(f"Quality report: {_shown(status.report)}")
-    elif status.report_skipped:
-        click.echo(f"No quality report: {status.report_skipped}")
-    click.echo(f"Annotators: {status.annotate_url}")
-    if status.review_url:
-        click.echo(f"Reviewer: {status.review_url}")
+    click.echo(f"Articles: {report.tasks} in the project, {report.annotated} annotated, "
+               f"{report.agreed} agreed, {report.adjudicated} adjudicated, "
+               f"{report.awaiting_review} awaiting review, {report.awaiting_annotations} "
+               f"awaiting annotations")
+    _print_export(report.gold, reckoning=False)
+    if report.disputed:
+        first = "the first " if report.awaiting_review > len(report.disputed) else ""
+        click.echo(f"Disputed, awaiting review ({first}"
+                   f"{_count(len(report.disputed), 'article')}):")
+        for article in report.disputed:
+            title = f" {article.title[:40]!r}" if article.title else ""
+            click.echo(f"  {article.article_id}{title}: {article.why}")
+    if report.invalid:
+        click.echo(f"{_count(report.invalid, 'annotation')} had parts set aside for errors "
+                   f"(the rest of them counted): feedback for "
+                   f"{_count(len(report.feedback), 'annotator')} in "
+                   f"{_shown(report.feedback[0].parent) if report.feedback else '-'}/")
+    if report.review_url:
+        _print_review_roles(report.adjudicators, report.ignored)
+    if report.report is not None:
+        click.echo(f"Quality report: {_shown(report.report)}")
+    elif report.report_skipped:
+        click.echo(f"No quality report: {report.report_skipped}")
+    click.echo(f"Annotate: {report.annotate_url}")
+    if report.review_url:
+        who = ", ".join(report.adjudicators) or "nobody yet"
+        click.echo(f"Review: {report.review_url} (adjudicators: {who})")
     if settings.managed:
         server = ManagedServer(settings)
         click.echo(f"Log in as {server.credentials().email} (password in "

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -28,6 +30,16 @@ class Settings(BaseSettings):
     project: str = Field("Crime news", min_length=1, max_length=50,
                          description="Label Studio project title")
     exports: Path = Field(Path("exports"), description="raw pulls, gold versions, decisions log")
+    adjudicators: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="emails whose review submissions decide, "
+                                          "comma-separated")
+
+    @field_validator("adjudicators", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def managed(self) -> bool:

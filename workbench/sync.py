@@ -16,29 +16,46 @@ from pydantic import BaseModel
 
 from workbench.errors import MissingExtra
 from workbench.gold.write import GoldReport, GoldWriter
-from workbench.quality.chain import run_chain
+from workbench.quality.chain import Checked, run_chain
 from workbench.quality.decisions import DecisionLog
-from workbench.quality.review import ReviewStage, load_review
+from workbench.quality.dispute import dispute_line
+from workbench.quality.feedback import Feedback
+from workbench.quality.review import IgnoredReview, ReviewStage, load_review
 from workbench.report.collect import Gatherer, ReportData
 from workbench.report.page import write_report
 from workbench.settings import Settings
 from workbench.store.lock import job_lock
+from workbench.store.pseudonyms import Pseudonyms, pseudonyms_path
+from workbench.store.roles import adjudicators
 from workbench.studio.client import Studio
 from workbench.studio.pull import pull
 from workbench.studio.push import Progress, PushReport, push
 from workbench.studio.review import review_pull, send_to_review
 
 
+SHOWN_DISPUTED = 10  # disputed articles named in the output, with why
+
+
+class DisputedArticle(BaseModel):
+    article_id: str
+    title: str | None
+    why: str  # each disputed point and its votes, naming nobody
+
+
 class SyncReport(BaseModel):
     push: PushReport
     tasks: int
     annotated: int
-    invalid: int
+    invalid: int  # annotations with at least one part set aside for an error
     agreed: int
     adjudicated: int
     awaiting_review: int
     awaiting_annotations: int
+    disputed: list[DisputedArticle]  # the first SHOWN_DISPUTED
     gold: GoldReport
+    feedback: list[Path]  # a page per annotator with slips
+    ignored: list[IgnoredReview]  # review submissions by someone not an adjudicator
+    adjudicators: list[str]
     annotate_url: str
     review_url: str | None
     report: Path | None = None
@@ -54,18 +71,24 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
         say("Pulling annotations ...")
         pulled = pull(settings, studio)
         has_review = studio.find_project(settings.for_review().project) is not None
-        review = review_pull(settings, studio).source if has_review else None
+        review = load_review(review_pull(settings, studio).source if has_review else None,
+                             adjudicators(settings))
         say("Validating, adjudicating, exporting ...")
         source = pulled.source
-        gatherer = Gatherer(settings)
-        with GoldWriter(settings) as gold, DecisionLog(settings, source) as log, \
-                ReviewStage() as staged:
+        gatherer, feedback, disputed = Gatherer(settings), Feedback(), _Disputed()
+        pseudonyms = Pseudonyms(pseudonyms_path(settings))
+        with GoldWriter(settings, pseudonyms=pseudonyms) as gold, \
+                DecisionLog(settings, source) as log, \
+                ReviewStage(settings, pseudonyms) as staged:
             result = run_chain(source, log.add, gold.add, staged.add, gatherer.add,
-                               review=load_review(review), meter=gatherer.meter())
-            exported = gold.write(result, review)
+                               feedback.add, disputed.add, review=review,
+                               meter=gatherer.meter())
+            exported = gold.write(result, review.source)
             review_url = None
             if len(staged) or has_review:
                 review_url = send_to_review(settings, studio, staged).project_url
+        task_url = f"{studio.url}/projects/{pulled.project_id}/data?task={{task}}"
+        pages = feedback.write(settings.exports / "feedback", task_url=task_url)
         say("Writing the quality report ...")
         data = gatherer.finish(result)
         report, skipped = _report(settings, data)
@@ -75,9 +98,24 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
         invalid=data.validation.annotations_with_errors,
         agreed=counts.get("agreed", 0) + counts.get("ground_truth", 0),
         adjudicated=counts.get("adjudicated", 0), awaiting_review=counts.get("disputed", 0),
-        awaiting_annotations=counts.get("awaiting", 0), gold=exported,
+        awaiting_annotations=counts.get("awaiting", 0), disputed=disputed.shown, gold=exported,
+        feedback=pages, ignored=review.ignored, adjudicators=sorted(review.adjudicators),
         annotate_url=f"{studio.url}/projects/{pushed.project_id}/",
         review_url=review_url, report=report, report_skipped=skipped)
+
+
+class _Disputed:
+    """A chain listener keeping the first disputed articles, and why."""
+
+    def __init__(self):
+        self.shown: list[DisputedArticle] = []
+
+    def add(self, checked: Checked) -> None:
+        decision = checked.decision
+        if decision.status == "disputed" and len(self.shown) < SHOWN_DISPUTED:
+            self.shown.append(DisputedArticle(article_id=decision.article_id,
+                                              title=checked.task.data.get("title") or None,
+                                              why=dispute_line(decision)))
 
 
 def _report(settings: Settings, data: ReportData) -> tuple[Path | None, str | None]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pyarrow as pa
 
 _PROVENANCE_FIELDS = [("method", pa.string()), ("annotators", pa.list_(pa.string())),
-                      ("agreement", pa.float64())]
+                      ("agreement", pa.float64()), ("decided_by", pa.string())]
+_SET_ASIDE = pa.struct([("annotation_id", pa.int64()), ("annotator", pa.string()),
+                        ("part", pa.string()), ("reason", pa.string()),
+                        ("message", pa.string())])
 _PROVENANCE = pa.struct(_PROVENANCE_FIELDS)
 
 GOLD_SCHEMA = pa.schema([
@@ -25,7 +28,7 @@ GOLD_SCHEMA = pa.schema([
         ("crime_types", pa.list_(pa.struct(_PROVENANCE_FIELDS + [("value", pa.string())]))),
         ("stance", _PROVENANCE),
         ("actors", pa.list_(_PROVENANCE)), ("crime_mentions", pa.list_(_PROVENANCE)),
-        ("relations", pa.list_(_PROVENANCE))])),
+        ("relations", pa.list_(_PROVENANCE)), ("set_aside", pa.list_(_SET_ASIDE))])),
 ])
 
 DOCUMENTS_SCHEMA = pa.schema([

@@ -20,11 +20,27 @@ Method = Literal["unanimous", "majority", "adjudicated", "ground_truth"]
 
 
 class Provenance(BaseModel):
-    """How one value was decided, and by whom."""
+    """How one value was decided, and by whom.
+
+    ``annotators`` and ``agreement`` always describe the annotators' own votes, so
+    an adjudicated value keeps them: who had chosen it before the adjudicator
+    (``decided_by``) settled it, possibly nobody.
+    """
 
     method: Method
-    annotators: list[str]  # those who support the value
-    agreement: float  # share of the article's usable annotations that support the value
+    annotators: list[str]  # the annotators who chose the value
+    agreement: float  # their share of the annotators who voted on the field
+    decided_by: str | None = None  # the adjudicator, or the annotation marked ground truth
+
+
+class SetAside(BaseModel):
+    """A part of one annotation that adjudication did not use, and why."""
+
+    annotation_id: int
+    annotator: str
+    part: str  # "the whole annotation", "crime_mentions span 'traffickers' 16-27", ...
+    reason: str  # the validation rule, or cancelled / superseded
+    message: str | None = None  # what the annotator can fix
 
 
 class ValueProvenance(Provenance):
@@ -39,6 +55,7 @@ class RecordProvenance(BaseModel):
     actors: list[Provenance] = Field(default_factory=list)
     crime_mentions: list[Provenance] = Field(default_factory=list)
     relations: list[Provenance] = Field(default_factory=list)
+    set_aside: list[SetAside] = Field(default_factory=list)
 
 
 class Actor(BaseModel):

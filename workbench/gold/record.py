@@ -19,7 +19,8 @@ def gold_record(decision: ArticleDecision, task: Task, name: Callable[[str], str
     # Models in, one dump out: pydantic takes model instances as they are.
     def provenance(p, model=Provenance, **extra) -> Provenance:
         return model(method=p.method, annotators=[name(a) for a in p.annotators],
-                     agreement=round(p.agreement, 6), **extra)
+                     agreement=round(p.agreement, 6),
+                     decided_by=name(p.decided_by) if p.decided_by else None, **extra)
 
     text = task.text if with_text else None
     actors, mentions, old_index = [], [], {}
@@ -57,7 +58,9 @@ def gold_record(decision: ArticleDecision, task: Task, name: Callable[[str], str
             stance=provenance(decision.stance_provenance) if decision.stance_provenance
             else None,
             actors=actor_provenance, crime_mentions=mention_provenance,
-            relations=relation_provenance))
+            relations=relation_provenance,
+            set_aside=[part.model_copy(update={"annotator": name(part.annotator)})
+                       for part in decision.set_aside]))
     dumped = record.model_dump(mode="json")
     del dumped["split"]
     return dumped

@@ -22,18 +22,20 @@ from pydantic import BaseModel, Field
 from workbench.errors import InputError
 from workbench.gold.card import dataset_card
 from workbench.gold.files import describe, content_sha256, write_data, write_manifest
-from workbench.gold.pseudonyms import Pseudonyms
+from workbench.store.pseudonyms import Pseudonyms, pseudonyms_path
 from workbench.gold.record import gold_record
 from workbench.gold.splits import SPLIT_SEED, assign_splits, primary_crime_type
 from workbench.gold.versions import LATEST, gold_root, next_version, resolve, versions
 from workbench.quality.agreement import AgreementMeter
-from workbench.quality.chain import MAJORITY, ChainResult, Checked, Voting, run_chain
+from workbench.quality.chain import (
+    MAJORITY, ChainResult, Checked, Reckoning, Voting, run_chain,
+)
 from workbench.quality.decisions import DecisionLog
-from workbench.quality.review import load_review
+from workbench.quality.review import latest_review
 from workbench.settings import Settings
 from workbench.store.atomic import write_text
 from workbench.store.lock import job_lock
-from workbench.store.rawpulls import Source, latest_pull, open_export, raw_dir
+from workbench.store.rawpulls import Source, open_export
 
 
 class PendingArticle(BaseModel):
@@ -50,6 +52,7 @@ class GoldReport(BaseModel):
     pending: list[PendingArticle] = Field(default_factory=list)
     counts: dict[str, int] = Field(default_factory=dict)  # decisions by status
     unchanged: bool = False
+    reckoning: Reckoning | None = None
 
 
 def write_gold(settings: Settings, *, export: Path | None = None, version: str | None = None,
@@ -59,12 +62,12 @@ def write_gold(settings: Settings, *, export: Path | None = None, version: str |
     decisions, log what changed, and write a new gold version when the gold changed."""
     with job_lock(settings.home, "export"):
         source = open_export(settings, export)
-        review = latest_pull(settings.for_review(), required=False)
+        review = latest_review(settings)
         with GoldWriter(settings, out=out, version=version, voting=voting,
                         with_text=with_text) as gold, DecisionLog(settings, source) as log:
-            result = run_chain(source, log.add, gold.add, review=load_review(review),
-                               voting=voting, meter=AgreementMeter())
-            return gold.write(result, review)
+            result = run_chain(source, log.add, gold.add, review=review, voting=voting,
+                               meter=AgreementMeter())
+            return gold.write(result, review.source)
 
 
 class GoldWriter:
@@ -72,7 +75,7 @@ class GoldWriter:
 
     def __init__(self, settings: Settings, *, out: Path | None = None,
                  version: str | None = None, voting: Voting = MAJORITY,
-                 with_text: bool = True):
+                 with_text: bool = True, pseudonyms: Pseudonyms | None = None):
         self.root = out or gold_root(settings)
         self.version, self.voting, self.with_text = version, voting, with_text
         self.known = versions(self.root)
@@ -82,7 +85,7 @@ class GoldWriter:
             raise InputError(f"gold version {name!r} already exists in {self.root}; versions "
                              f"are never overwritten")
         self.name = name
-        self.pseudonyms = Pseudonyms(raw_dir(settings) / "pseudonyms.json")
+        self.pseudonyms = pseudonyms or Pseudonyms(pseudonyms_path(settings))
         self.pending: list[PendingArticle] = []
         self.offsets: dict[str, int] = {}  # article_id -> where its record is staged
         self.strata: dict[str, str] = {}  # article_id -> primary crime type
@@ -117,7 +120,7 @@ class GoldWriter:
         self.pseudonyms.save()
         self.pending.sort(key=lambda p: p.article_id)
         report = GoldReport(version=None, path=None, previous=None, pending=self.pending,
-                            counts=result.decisions)
+                            counts=result.decisions, reckoning=result.reckoning)
         splits = assign_splits(self.strata, _previous_splits(self.previous))
         folder = self.staging / "version"
         folder.mkdir()

@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
@@ -92,12 +93,19 @@ class Duplicate(BaseModel):
     reason: Literal["same_text", "same_id"]
 
 
+class Skipped(BaseModel):
+    """A path in a folder that was not read, and why."""
+
+    path: str
+    reason: str
+
+
 class IngestReport(BaseModel):
     articles: list[Article] = Field(default_factory=list)
     files: int = 0
     duplicates: list[Duplicate] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
-    skipped: list[str] = Field(default_factory=list, description="unsupported files in folders")
+    skipped: list[Skipped] = Field(default_factory=list, description="paths in folders not read")
 
     @property
     def rejected(self) -> list[Problem]:
@@ -153,13 +161,15 @@ def _expand(paths: Iterable[str | Path], report: IngestReport) -> Iterator[Path]
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if any(part.startswith(".") for part in child.relative_to(path).parts):
-                    continue
-                if child.suffix.lower() in SUFFIXES:
+            for child in sorted(path.rglob("*")):
+                parts = child.relative_to(path).parts
+                if any(part.startswith(".") for part in parts[:-1]):
+                    continue  # inside a hidden folder, which was reported itself
+                reason = _skip_reason(child)
+                if reason:
+                    report.skipped.append(Skipped(path=str(child), reason=reason))
+                elif child.is_file():
                     yield child
-                else:
-                    report.skipped.append(str(child))
         elif path.is_file():
             if path.suffix.lower() in SUFFIXES:
                 yield path
@@ -170,6 +180,21 @@ def _expand(paths: Iterable[str | Path], report: IngestReport) -> Iterator[Path]
                             f"expected one of {', '.join(sorted(SUFFIXES))}"))
         else:
             report.problems.append(Problem(path=str(path), message="no such file or directory"))
+
+
+def _skip_reason(child: Path) -> str | None:
+    """Why a path found in a folder is not read (None: read it, or descend into it)."""
+    if child.name.startswith("."):
+        return "hidden (its name starts with a dot); name it without the dot to read it"
+    if child.is_symlink() and not child.exists():
+        return f"a broken link (to {os.readlink(child)})"
+    if child.is_dir():
+        return None
+    if not child.is_file():
+        return "not a regular file"
+    if child.suffix.lower() not in SUFFIXES:
+        return f"not {', '.join(sorted(SUFFIXES))}"
+    return None
 
 
 def _read_file(path: Path, fields: FieldMap, max_bytes: int) -> Iterator[Article | Problem]:
@@ -232,7 +257,7 @@ def _read_text_file(path: Path, max_bytes: int) -> Iterator[Article | Problem]:
     published, warnings = _stated_date(cleaned.posted, path, None)
     yield from warnings
     yield _article(article_id=None, raw=raw, cleaned=cleaned, origin=Origin(path=str(path)),
-                   title=_title(cleaned.text, markdown=path.suffix.lower() == ".md"),
+                   title=_title(cleaned.text),
                    published=published)
 
 
@@ -266,10 +291,14 @@ def _read_json(path: Path, fields: FieldMap, max_bytes: int) -> Iterator[Article
     except json.JSONDecodeError as error:
         raise _Rejected(f"not valid JSON ({error.msg} at line {error.lineno}, "
                         f"column {error.colno})") from None
+    if isinstance(records, dict) and _first_key(records, fields.text) is None:
+        raise _Rejected(f"expected an array of articles or one article object; the file "
+                        f"holds {_describe(records)}")
     if isinstance(records, dict):
         records = [records]
     if not isinstance(records, list) or not records:
-        raise _Rejected("expected a JSON array of article objects")
+        raise _Rejected(f"expected an array of articles or one article object; the file "
+                        f"holds {_describe(records)}")
     for number, record in enumerate(records, start=1):
         yield from _from_record(record, path, f"item {number}", fields, max_bytes)
 
@@ -423,15 +452,20 @@ def parse_date(value: Any) -> date:
     raise ValueError(f"not a date: {text[:40]!r}")
 
 
-def _title(text: str, *, markdown: bool) -> str | None:
-    """A first line that reads as a headline: short, alone, no closing full stop."""
+_QUOTES = "\"'”’»"
+
+
+def _title(text: str) -> str | None:
+    """The title, by one rule for .txt and .md: a ``# `` heading on the first line; else a
+    first line that reads as a headline: alone (a blank line after it), short, and not
+    ending like a sentence (``.``, ``,``, ``;``, ``:``; closing quotation marks aside)."""
     first, _, rest = text.partition("\n")
     first = first.strip()
-    if markdown:
-        return first.lstrip("#").strip() or None if first.startswith("# ") else None
+    if first.startswith("# "):
+        return first[2:].strip() or None
     if not rest.startswith("\n") or len(first) > 200 or not first:
         return None
-    if first[-1] in ".!?:;,\"”’'":
+    if first.rstrip(_QUOTES)[-1:] in (".", ",", ";", ":", ""):
         return None
     return first
 
@@ -461,6 +495,26 @@ def _string(record: dict[str, Any], names: tuple[str, ...]) -> str | None:
     if not isinstance(value, str):
         raise _Rejected(f"expected a string, got {_kind(value)}", field=key)
     return value.strip() or None
+
+
+def _describe(value: Any) -> str:
+    """What a JSON value is, said for a person: 'an object with keys 'articles' (an array
+    of 3 objects), 'meta''."""
+    if isinstance(value, dict):
+        if not value:
+            return "an empty object"
+        keys = []
+        for key, item in list(value.items())[:5]:
+            inner = f" ({_describe(item)})" if isinstance(item, list) else ""
+            keys.append(f"{key!r}{inner}")
+        more = ", ..." if len(value) > 5 else ""
+        return f"an object with keys {', '.join(keys)}{more}"
+    if isinstance(value, list):
+        if not value:
+            return "an empty array"
+        kinds = sorted({_kind(item).split(" ", 1)[-1] + "s" for item in value})
+        return f"an array of {len(value)} {' and '.join(kinds)}"
+    return _kind(value)
 
 
 def _kind(value: Any) -> str:

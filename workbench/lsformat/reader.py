@@ -1,88 +1,88 @@
-"""Label Studio's JSON export format: pydantic models of it, and a streaming reader.
+"""Label Studio's JSON export format, read as a stream of typed tasks.
 
-Any JSON export (a pull, or "Export -> JSON" from any project's UI) reads
-here, task by task: a 1 GB file never sits in memory whole. The reader
-decodes one task at a time with the C scanner of ``json`` from a sliding
-buffer, which is as fast as ``json.load`` and keeps memory flat. A task that
-does not fit the format is reported by its position and field, and the
-others go on.
+Any JSON export reads here: a pull, "Export -> JSON" from any project's UI,
+JSON Lines, a file holding a single task, the old format whose annotations
+are called ``completions``. The file is read in chunks; each task is found
+with msgspec's scanner (which also says where a value ends) and decoded
+straight into the structs below, which guard the format at the edge: a 1 GB
+file never sits in memory whole, and no intermediate dicts are built. Only
+what varies in real exports is loosely typed (ids, ``completed_by``, a result
+item's ``value``); ``records`` turns these structs into what the steps read.
+A task that does not fit is reported by position and field; the others go on.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Required
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, with_config
-from typing_extensions import TypedDict  # pydantic needs this one on Python 3.11
+import msgspec
 
 from workbench.errors import InputError
 
-_CHUNK = 1 << 20
-_SPACE = " \t\r\n"
+CHUNK = 1 << 23  # bytes read at a time; a task longer than that grows the window
+_TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
+_BYTE = re.compile(r"\(byte (\d+)\)")
+_SPACE = b" \t\r\n"
 
 
-class ExportUser(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class ExportValue(msgspec.Struct):
+    """``value`` of a result item: the keys the workbench reads, each as the export has it."""
 
-    id: int | None = None
-    email: str | None = None
-
-
-# A result item and its value are TypedDicts, not models: an export has tens of
-# result items per annotation, and pydantic validates these about twice as fast.
-@with_config(ConfigDict(extra="allow"))
-class ExportValue(TypedDict, total=False):
-    """``value`` of a result item; other keys (e.g. ``rectanglelabels``) are kept."""
-
-    start: int | None
-    end: int | None
-    text: str | None
-    labels: list[str] | None
-    choices: list[str] | None
+    start: Any = None
+    end: Any = None
+    text: Any = None  # a span's words; a textarea's list of strings (or one string)
+    labels: Any = None
+    choices: Any = None
+    rating: Any = None
+    number: Any = None
+    datetime: Any = None
+    taxonomy: Any = None
+    x: Any = None  # image regions: their per-region controls carry geometry
 
 
-@with_config(ConfigDict(extra="allow"))
-class ExportResult(TypedDict, total=False):
-    """One item of an annotation's ``result``: a region, a choice or a relation."""
+class ExportResult(msgspec.Struct):
+    """One item of an annotation's ``result``: a region, a choice, a value or a relation."""
 
-    id: str | None
-    type: Required[str]
-    from_name: str | None
-    to_name: str | None
-    value: ExportValue | None
-    # relations
-    from_id: str | None
-    to_id: str | None
-    direction: str | None
-    labels: list[str] | None
+    type: Any = None
+    id: Any = None
+    from_name: Any = None
+    to_name: Any = None
+    value: ExportValue | None = None
+    from_id: Any = None  # relations
+    to_id: Any = None
+    direction: Any = None
+    labels: Any = None
 
 
-class ExportAnnotation(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class ExportUser(msgspec.Struct):
+    id: Any = None
+    email: Any = None
 
-    id: int
-    completed_by: ExportUser | int | None = None
-    result: list[ExportResult] = Field(default_factory=list)
-    was_cancelled: bool = False
-    ground_truth: bool = False
+
+class ExportAnnotation(msgspec.Struct):
+    id: Any = None
+    completed_by: ExportUser | int | str | None = None
+    result: list[ExportResult] = []
+    was_cancelled: bool | None = False
+    ground_truth: bool | None = False
     created_at: str | None = None
     updated_at: str | None = None
     lead_time: float | None = None
 
 
-class ExportTask(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    id: int
-    data: dict[str, Any]
+class ExportTask(msgspec.Struct):
+    id: Any = None
+    data: dict[str, Any] | None = None
     meta: dict[str, Any] | None = None
-    annotations: list[ExportAnnotation] = Field(default_factory=list)
-    drafts: list[Any] = Field(default_factory=list)
-    predictions: list[Any] = Field(default_factory=list)
+    annotations: list[ExportAnnotation] | None = None
+    completions: list[ExportAnnotation] | None = None  # the format before Label Studio 1.0
+    drafts: list[msgspec.Raw] | None = None
+    predictions: list[msgspec.Raw] | None = None
     created_at: str | None = None
     updated_at: str | None = None
 
@@ -95,114 +95,217 @@ class MalformedTask:
     task_id: int | None  # its id, when it has a usable one
     field: str | None
     message: str
+    annotations: int = 0  # how many annotations it seems to hold (for the reckoning)
 
 
-def iter_tasks(path: Path) -> Iterator[ExportTask | MalformedTask]:
-    """Every task of a JSON export (an array, or one task per line), in file order."""
-    for index, raw in enumerate(_iter_objects(path)):
-        if not isinstance(raw, dict):
-            yield MalformedTask(index=index, task_id=None, field=None,
-                                message=f"expected a task object, got {type(raw).__name__}")
+@dataclass
+class ReadNotes:
+    """What the reader had to make up or translate, to say so: positional ids, old format."""
+
+    tasks_without_id: int = 0
+    annotations_without_id: int = 0
+    old_format: int = 0  # tasks with ``completions`` instead of ``annotations``
+    single_task_file: bool = False
+    examples: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        lines = []
+        if self.old_format:
+            lines.append(f"{self.old_format} task(s) use the format before Label Studio 1.0 "
+                         f"('completions'): read as annotations")
+        if self.tasks_without_id:
+            lines.append(f"{self.tasks_without_id} task(s) have no id: named by their "
+                         f"position in the file (task #1, #2, ...)")
+        if self.annotations_without_id:
+            lines.append(f"{self.annotations_without_id} annotation(s) have no usable id: "
+                         f"named by their position in the task")
+        if self.single_task_file:
+            lines.append("the file holds one task object, not an array: read as one task")
+        return lines
+
+
+_DECODER = msgspec.json.Decoder(ExportTask)
+
+
+def iter_tasks(path: Path, notes: ReadNotes | None = None
+               ) -> Iterator[tuple[int, ExportTask | MalformedTask]]:
+    """(position, task) for every task of a JSON export (an array, JSON Lines, or one task
+    object), in file order. ``notes`` gathers what the caller should be told."""
+    notes = notes if notes is not None else ReadNotes()
+    for index, raw in enumerate(_objects(Path(path), notes)):
+        if not isinstance(raw, bytes):  # decoded leniently: NaN or Infinity inside
+            try:
+                yield index, msgspec.convert(raw, ExportTask)
+            except msgspec.ValidationError as error:
+                yield index, _malformed(index, raw, str(error))
+            continue
+        if raw[:1] != b"{":
+            yield index, MalformedTask(index=index, task_id=None, field=None,
+                                       message=f"expected a task object, got {_kind(raw)}")
             continue
         try:
-            yield ExportTask.model_validate(raw)
-        except ValidationError as error:
-            first = error.errors()[0]
-            field = ".".join(str(part) for part in first["loc"]) or None
-            task_id = raw.get("id")
-            usable = isinstance(task_id, int) and not isinstance(task_id, bool) and (
-                -2 ** 63 <= task_id < 2 ** 63)
-            yield MalformedTask(index=index, task_id=task_id if usable else None, field=field,
-                                message=first["msg"])
+            yield index, _DECODER.decode(raw)
+        except msgspec.ValidationError as error:
+            yield index, _malformed(index, raw, str(error))
+        except msgspec.DecodeError as error:  # invalid UTF-8 inside a string
+            raise InputError(f"{path}: not UTF-8 text, or not JSON, in task {index + 1} "
+                             f"({error})") from None
 
 
-def _iter_objects(path: Path) -> Iterator[Any]:
-    """JSON values of a top-level array, or of JSON Lines, decoded one at a time."""
-    decoder = json.JSONDecoder()
+def _malformed(index: int, raw: bytes, message: str) -> MalformedTask:
+    """What msgspec said, as a field path (``annotations.0.id``) and a message."""
+    where = re.search(r" - at `\$(.*)`$", message)
+    field_path = None
+    if where:
+        message = message[:where.start()]
+        field_path = re.sub(r"\[(\d+)\]", r".\1", where.group(1)).lstrip(".") or None
+    loose = msgspec.json.decode(raw) if isinstance(raw, bytes) else raw
+    task_id = loose.get("id") if isinstance(loose, dict) else None
+    usable = isinstance(task_id, int) and not isinstance(task_id, bool) and (
+        -2 ** 63 <= task_id < 2 ** 63)
+    annotations = loose.get("annotations") or loose.get("completions") if isinstance(
+        loose, dict) else None
+    return MalformedTask(index=index, task_id=task_id if usable else None, field=field_path,
+                         message=_plain(message), annotations=len(annotations) if isinstance(
+                             annotations, list) else 0)
+
+
+_TYPES = {"object": "an object", "array": "an array", "str": "a string", "int": "an integer",
+          "float": "a number", "bool": "true or false", "null": "null"}
+
+
+def _plain(message: str) -> str:
+    """msgspec's "Expected `array | null`, got `str`" as "expected an array, got a string"."""
+    def kinds(match: re.Match) -> str:
+        names = [n.strip() for n in match.group(1).split("|") if n.strip() != "null"]
+        return " or ".join(_TYPES.get(n, n) for n in names) or "null"
+
+    plain = re.sub(r"`([^`]+)`", kinds, message)
+    return plain[:1].lower() + plain[1:]
+
+
+def _kind(raw: bytes) -> str:
+    return {b"[": "array", b'"': "str", b"n": "null", b"t": "bool", b"f": "bool"}.get(
+        raw[:1], "int" if raw[:1] in b"-0123456789" else "value")
+
+
+def _objects(path: Path, notes: ReadNotes) -> Iterator[bytes]:
+    """The raw bytes of each top-level JSON value: array items, JSON Lines, or one object."""
     try:
-        handle = path.open(encoding="utf-8-sig")
+        handle = path.open("rb")
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
     with handle:
-        reader = _Buffer(handle, path)
-        first = reader.peek()
+        window = _Window(handle, path)
+        first = window.peek()
         if first is None:
             raise InputError(f"{path}: empty file, not a Label Studio export")
-        in_array = first == "["
+        in_array = first == b"["
         if in_array:
-            reader.advance(1)
+            window.advance(1)
+        count = 0
         while True:
-            char = reader.peek(skip=",") if in_array else reader.peek()
+            char = window.peek(skip=b"," if in_array else b"")
             if char is None:
                 if in_array:
-                    raise reader.error("the array is not closed with ']' (file cut short?)")
+                    raise window.error("the array is not closed with ']' (file cut short?)")
+                if count == 1 and first == b"{":
+                    notes.single_task_file = True
                 return
-            if in_array and char == "]":
-                if reader.peek_after(1) is not None:
-                    raise reader.error("unexpected content after the closing ']'")
+            if in_array and char == b"]":
+                window.advance(1)
+                if window.peek() is not None:
+                    raise window.error("unexpected content after the closing ']'")
                 return
-            yield reader.decode(decoder)
+            count += 1
+            yield window.value()
 
 
-class _Buffer:
-    """A sliding window over a text file for ``JSONDecoder.raw_decode``."""
+class _Window:
+    """A sliding window over a binary file, from which whole JSON values are cut."""
 
     def __init__(self, handle, path: Path):
         self.handle, self.path = handle, path
-        self.text, self.pos, self.offset, self.eof = "", 0, 0, False
+        self.data, self.pos, self.offset, self.eof = b"", 0, 0, False
+        self.started = False
 
     def _fill(self) -> bool:
         if self.eof:
             return False
-        try:
-            more = self.handle.read(max(_CHUNK, len(self.text)))  # doubles for huge values
-        except UnicodeDecodeError as error:
-            raise InputError(f"{self.path}: not UTF-8 text near character "
-                             f"{self.offset + len(self.text) + error.start}") from None
+        more = self.handle.read(max(CHUNK, len(self.data) - self.pos))  # doubles for huge values
+        if not self.started:
+            self.started = True
+            if more.startswith(b"\xef\xbb\xbf"):  # a byte order mark
+                more = more[3:]
+                self.offset += 3
         if not more:
             self.eof = True
             return False
         self.offset += self.pos
-        self.text = self.text[self.pos:] + more
+        self.data = self.data[self.pos:] + more
         self.pos = 0
         return True
 
-    def peek(self, skip: str = "") -> str | None:
-        """The next character that is not whitespace (nor ``skip``), or None at the end."""
+    def peek(self, skip: bytes = b"") -> bytes | None:
+        """The next byte that is not whitespace (nor ``skip``), or None at the end."""
         ignore = _SPACE + skip
         while True:
-            while self.pos < len(self.text) and self.text[self.pos] in ignore:
+            while self.pos < len(self.data) and self.data[self.pos] in ignore:
                 self.pos += 1
-            if self.pos < len(self.text):
-                return self.text[self.pos]
+            if self.pos < len(self.data):
+                return self.data[self.pos:self.pos + 1]
             if not self._fill():
                 return None
-
-    def peek_after(self, count: int) -> str | None:
-        self.pos += count
-        return self.peek()
 
     def advance(self, count: int) -> None:
         self.pos += count
 
-    def decode(self, decoder: json.JSONDecoder) -> Any:
+    def value(self) -> bytes:
+        """The bytes of the JSON value starting here, read on until it is whole."""
         while True:
+            view = memoryview(self.data)[self.pos:]
             try:
-                value, end = decoder.raw_decode(self.text, self.pos)
-            except json.JSONDecodeError as error:
-                # A value running past the window ends in one of these: read on.
-                cut = error.msg.startswith("Unterminated string") or (
-                    error.pos >= len(self.text) - 6)
-                if cut and self._fill():
+                msgspec.json.decode(view, type=msgspec.Raw)
+                end = len(view)  # the value runs to the end of the window
+                if not self.eof and self._fill():
+                    continue  # there may be more of it, or more after it
+            except msgspec.DecodeError as error:
+                message = str(error)
+                trailing = _TRAILING.search(message)
+                if trailing:  # msgspec counts from 1: the next value starts there
+                    end = int(trailing.group(1)) - 1
+                elif "truncated" in message and self._fill():
                     continue
-                at_end = error.msg.startswith("Unterminated string") or (
-                    error.pos >= len(self.text.rstrip()))
-                message = "the file is cut short" if at_end else error.msg
-                raise self.error(message, at=self.offset + error.pos) from None
-            self.pos = end
+                else:
+                    at = _BYTE.search(message)
+                    if at and bytes(view[int(at.group(1)):][:9]).lstrip(b"-").startswith(
+                            (b"NaN", b"Infinity")):
+                        return self._lenient()
+                    where = self.offset + self.pos + (int(at.group(1)) if at else len(view))
+                    reason = ("the file is cut short" if "truncated" in message else "invalid "
+                              "JSON: " + message.removeprefix("JSON is malformed: ").split(
+                                  " (byte")[0])
+                    raise self.error(reason, at=where) from None
+            raw = bytes(view[:end])
+            self.pos += end
+            return raw
+
+    def _lenient(self) -> Any:
+        """A value with NaN or Infinity in it, which Python's json writes and JSON forbids:
+        decoded by the standard library instead (a slow path for a rare value)."""
+        decoder = json.JSONDecoder()
+        while True:
+            text = bytes(memoryview(self.data)[self.pos:]).decode("utf-8", errors="replace")
+            try:
+                value, end = decoder.raw_decode(text)
+            except json.JSONDecodeError as error:
+                if self._fill():
+                    continue
+                raise self.error(f"invalid JSON: {error.msg}") from None
+            self.pos += len(text[:end].encode("utf-8"))
             return value
 
     def error(self, message: str, at: int | None = None) -> InputError:
         position = self.offset + self.pos if at is None else at
         return InputError(f"{self.path}: not a Label Studio JSON export: {message} "
-                          f"(at character {position})")
+                          f"(at byte {position})")

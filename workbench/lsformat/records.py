@@ -1,23 +1,35 @@
-"""Tasks and annotations as the offline steps see them, parsed from an export.
+"""Tasks and annotations as the offline steps see them, made from the reader's structs.
 
 Validation, agreement and adjudication read these, never the export's raw
-dicts. They are dataclasses, not pydantic models: the export format is guarded
-once, at the edge (``lsexport``); these are built millions of times on a big
-export, which is also why only tasks and annotations are frozen (a frozen
-dataclass takes twice as long to build). Nothing modifies them after parsing.
-Span offsets here are Python string indexes into ``Task.text``.
+structs. Every result item of every type Label Studio writes ends up in one
+of them, none is dropped: text spans, document-level choices, per-region
+choices, relations, document-level values of other controls (textarea,
+rating, number, datetime, taxonomy) and, kept and counted, everything else
+(image, audio, video, time-series regions, pairwise, ranker, ...). Span offsets
+here are Python string indexes into ``Task.text``. These are msgspec structs:
+they are built millions of times on a big export, and nothing changes them
+after parsing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
 
 from workbench.lsformat.offsets import Offsets
-from workbench.lsformat.reader import ExportAnnotation, ExportTask
+from workbench.lsformat.reader import (
+    ExportAnnotation, ExportTask, MalformedTask, ReadNotes, iter_tasks,
+)
+
+VALUE_KINDS = ("textarea", "rating", "number", "datetime", "taxonomy")
+# Result types that draw a region other results may attach to (by sharing its id).
+_REGION_TYPES = ("labels", "rectangle", "polygon", "ellipse", "keypoint", "brush")
 
 
-@dataclass(slots=True)
-class Span:
+class Span(msgspec.Struct, gc=False):
     region: str | None
     control: str
     labels: tuple[str, ...]
@@ -26,8 +38,7 @@ class Span:
     text: str | None  # the text Label Studio recorded for the span
 
 
-@dataclass(slots=True)
-class RegionChoice:
+class RegionChoice(msgspec.Struct, gc=False):
     """A per-region choice: ``values`` chosen for the region ``region``."""
 
     region: str | None
@@ -35,8 +46,7 @@ class RegionChoice:
     values: tuple[str, ...]
 
 
-@dataclass(slots=True)
-class RegionRelation:
+class RegionRelation(msgspec.Struct, gc=False):
     """A relation between two regions of one annotation, as Label Studio stores it."""
 
     source: str | None  # region ids, already in the direction the arrow points
@@ -45,16 +55,22 @@ class RegionRelation:
     direction: str
 
 
-@dataclass(slots=True)
-class Other:
-    """A result item of a kind the workbench does not read (kept, counted)."""
+class FieldValue(msgspec.Struct, gc=False):
+    """A document-level value of a control that is neither choices nor labels."""
+
+    control: str
+    kind: str  # one of VALUE_KINDS
+    value: Any  # hashable: str (textarea, datetime), float, or a tuple of paths (taxonomy)
+
+
+class Other(msgspec.Struct, gc=False):
+    """A result item of a kind the workbench does not read (kept, counted by kind)."""
 
     control: str | None
-    type: str
+    type: str  # the result type, with "(per region)" for a value attached to a region
 
 
-@dataclass(frozen=True, slots=True)
-class Annotation:
+class Annotation(msgspec.Struct, frozen=True, gc=False):
     id: int
     task_id: int
     annotator: str  # email when the export has it, else "user-<id>"
@@ -64,15 +80,15 @@ class Annotation:
     cancelled: bool
     ground_truth: bool
     spans: tuple[Span, ...] = ()
-    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # control -> values
+    choices: dict[str, tuple[str, ...]] = {}  # control -> values
     region_choices: tuple[RegionChoice, ...] = ()
     relations: tuple[RegionRelation, ...] = ()
+    values: tuple[FieldValue, ...] = ()
     others: tuple[Other, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Task:
-    id: int
+class Task(msgspec.Struct, frozen=True, gc=False):
+    id: int  # a task without an id gets -(its position in the file + 1)
     article_id: str | None
     text: str | None
     data: dict
@@ -82,76 +98,160 @@ class Task:
     created_at: str | None
     updated_at: str | None
 
+    @property
+    def label(self) -> str:
+        """How messages name the task: its id, or its position when it had none."""
+        return f"task {self.id}" if self.id >= 0 else f"task #{-self.id} (no id)"
+
 
 def annotator_name(completed_by) -> str:
     if completed_by is None:
         return "unknown"
-    if isinstance(completed_by, int):
+    if isinstance(completed_by, int | str):
         return f"user-{completed_by}"
     return completed_by.email or f"user-{completed_by.id}"
 
 
-def parse_task(task: ExportTask) -> Task:
-    """An export task with its offsets converted to Python indexes."""
-    text = _text(task)
+def parse_task(task: ExportTask, index: int = 0, notes: ReadNotes | None = None) -> Task:
+    """An export task (the ``index``-th of its file) with offsets as Python indexes."""
+    notes = notes if notes is not None else ReadNotes()
+    task_id = _int_id(task.id)
+    if task_id is None:
+        notes.tasks_without_id += 1
+        task_id = -(index + 1)
+    annotations = task.annotations
+    if annotations is None and task.completions is not None:
+        notes.old_format += 1
+        annotations = task.completions
+    data = task.data or {}
+    text = _text(data, annotations or ())
     offsets = Offsets(text) if isinstance(text, str) else None
     meta = task.meta or {}
-    article_id = task.data.get("article_id") or meta.get("article_id")
+    article_id = data.get("article_id") or meta.get("article_id")
+    parsed = []
+    for position, raw in enumerate(annotations or ()):
+        annotation_id = _int_id(raw.id)
+        if annotation_id is None:
+            notes.annotations_without_id += 1
+            annotation_id = -(position + 1)
+        parsed.append(_annotation(raw, annotation_id, task_id, data, offsets))
     return Task(
-        id=task.id, article_id=str(article_id) if article_id is not None else None, text=text,
-        data=task.data, annotations=tuple(_annotation(a, task.id, offsets)
-                                          for a in task.annotations),
-        predictions=len(task.predictions), drafts=len(task.drafts),
-        created_at=task.created_at, updated_at=task.updated_at)
+        id=task_id, article_id=str(article_id) if article_id is not None else None, text=text,
+        data=data, annotations=tuple(parsed), predictions=len(task.predictions or ()),
+        drafts=len(task.drafts or ()), created_at=task.created_at, updated_at=task.updated_at)
 
 
-def _text(task: ExportTask) -> str | None:
-    """The annotated text: ``data.text``, else the data field a span's ``to_name`` names."""
-    text = task.data.get("text")
-    if isinstance(text, str):
-        return text
-    for annotation in task.annotations:
-        for item in annotation.result:
-            value = task.data.get(item.get("to_name") or "")
-            if isinstance(value, str):
-                return value
+def _int_id(value: Any) -> int | None:
+    """An id as Label Studio gives it (an int, sometimes a string of digits), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and -2 ** 63 <= value < 2 ** 63:
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) < 19:
+        return int(value)
     return None
 
 
-def _annotation(raw: ExportAnnotation, task_id: int, offsets: Offsets | None) -> Annotation:
-    spans, region_choices, relations, others = [], [], [], []
+def _text(data: dict, annotations) -> str | None:
+    """The annotated text: ``data.text``, else the data field a span's ``to_name`` names."""
+    text = data.get("text")
+    if isinstance(text, str):
+        return text
+    for annotation in annotations:
+        for item in annotation.result:
+            if item.type == "labels" and isinstance(item.to_name, str):
+                value = data.get(item.to_name)
+                if isinstance(value, str):
+                    return value
+    return None
+
+
+def _annotation(raw: ExportAnnotation, annotation_id: int, task_id: int, data: dict,
+                offsets: Offsets | None) -> Annotation:
+    spans, region_choices, relations, values, others = [], [], [], [], []
     choices: dict[str, tuple[str, ...]] = {}
-    items = [(item, item.get("value") or {}) for item in raw.result]  # each looked up once
-    regions = {item.get("id") for item, value in items if value.get("labels") is not None}
-    for item, value in items:
-        control, labels = item.get("from_name"), value.get("labels")
-        if item["type"] == "relation":
-            direction = item.get("direction")
-            ends = (item.get("from_id"), item.get("to_id"))
+    regions = {item.id for item in raw.result if isinstance(item.type, str)
+               and item.type.endswith(_REGION_TYPES) and item.id is not None}
+    for item in raw.result:
+        kind, control, value = item.type, item.from_name, item.value
+        if not isinstance(kind, str):
+            others.append(Other(control=_name(control), type="(no type)"))
+        elif kind == "relation":
+            direction = item.direction if isinstance(item.direction, str) else "right"
+            ends = (_region(item.from_id), _region(item.to_id))
             source, target = ends[::-1] if direction == "left" else ends
             relations.append(RegionRelation(source=source, target=target,
-                                      labels=tuple(item.get("labels") or ()),
-                                      direction=direction or "right"))
-        elif labels is not None and (start := value.get("start")) is not None:
-            end, text = value.get("end"), value.get("text")
-            end = start if end is None else end
+                                            labels=_strings(item.labels),
+                                            direction=direction))
+        elif value is None:
+            others.append(Other(control=_name(control), type=kind))
+        elif kind == "labels" and _is_text_span(value, data, item.to_name):
+            start, end, text = value.start, value.end, value.text
             if offsets is not None:
                 start, end = offsets.resolve(start, end, text)
-            spans.append(Span(region=item.get("id"), control=control or "",
-                              labels=tuple(labels), start=start, end=end, text=text))
-        elif (chosen := value.get("choices")) is not None:
-            # Per-region choices carry the region's id (and, on text, its offsets).
-            region = item.get("id")
-            if value.get("start") is not None or region in regions:
-                region_choices.append(RegionChoice(region=region, control=control or "",
-                                                   values=tuple(chosen)))
+            spans.append(Span(region=_region(item.id), control=_name(control) or "",
+                              labels=_strings(value.labels), start=start, end=end,
+                              text=text if isinstance(text, str) else None))
+        elif kind == "choices" and isinstance(value.choices, list):
+            chosen = _strings(value.choices)
+            if value.start is not None or value.x is not None or item.id in regions:
+                region_choices.append(RegionChoice(region=_region(item.id),
+                                                   control=_name(control) or "",
+                                                   values=chosen))
             else:
-                choices[control or ""] = choices.get(control or "", ()) + tuple(chosen)
+                name = _name(control) or ""
+                choices[name] = choices.get(name, ()) + chosen
+        elif kind in VALUE_KINDS and isinstance(control, str):
+            if value.start is not None or value.x is not None or item.id in regions:
+                others.append(Other(control=control, type=f"{kind} (per region)"))
+            else:
+                values.append(FieldValue(control=control, kind=kind, value=_field_value(
+                    kind, value)))
         else:
-            others.append(Other(control=control, type=item["type"]))
+            others.append(Other(control=_name(control), type=kind))
     return Annotation(
-        id=raw.id, task_id=task_id, annotator=annotator_name(raw.completed_by),
+        id=annotation_id, task_id=task_id, annotator=annotator_name(raw.completed_by),
         created_at=raw.created_at, updated_at=raw.updated_at, lead_time=raw.lead_time,
-        cancelled=raw.was_cancelled, ground_truth=raw.ground_truth, spans=tuple(spans),
-        choices=choices, region_choices=tuple(region_choices), relations=tuple(relations),
-        others=tuple(others))
+        cancelled=bool(raw.was_cancelled), ground_truth=bool(raw.ground_truth),
+        spans=tuple(spans), choices=choices, region_choices=tuple(region_choices),
+        relations=tuple(relations), values=tuple(values), others=tuple(others))
+
+
+def _is_text_span(value, data: dict, to_name) -> bool:
+    """Labels on text: integer offsets into a string of the task (not seconds, not XPath)."""
+    return (type(value.start) is int and type(value.end) is int
+            and (to_name is None or isinstance(data.get(to_name, ""), str)))
+
+
+def _field_value(kind: str, value) -> Any:
+    """A value as agreement compares it: text normalised, numbers as floats, paths as a set."""
+    raw = getattr(value, kind if kind != "textarea" else "text")
+    if kind == "textarea":
+        texts = raw if isinstance(raw, list) else [raw]
+        return " | ".join(" ".join(str(t).split()) for t in texts if t is not None)
+    if kind in ("rating", "number"):
+        return float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+    if kind == "taxonomy":
+        paths = raw if isinstance(raw, list) else []
+        return frozenset(tuple(str(step) for step in path) for path in paths
+                         if isinstance(path, list))
+    return raw if isinstance(raw, str) else None
+
+
+def _strings(values) -> tuple[str, ...]:
+    return tuple(str(v) for v in values) if isinstance(values, list) else ()
+
+
+def _name(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _region(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def read_tasks(path: Path, notes: ReadNotes | None = None) -> Iterator[Task | MalformedTask]:
+    """Every task of a Label Studio JSON export, parsed, in file order (a stream)."""
+    notes = notes if notes is not None else ReadNotes()
+    for index, item in iter_tasks(path, notes):
+        yield item if isinstance(item, MalformedTask) else parse_task(item, index, notes)

@@ -42,16 +42,21 @@ def scan_export(path: Path) -> Scan:
     tasks: set[int] = set()
     updates: dict[int, str | None] = {}
     fingerprint = hashlib.sha256()
-    for task in iter_tasks(path):
+    for index, task in iter_tasks(path):
         summary.tasks += 1
         if isinstance(task, MalformedTask):
             summary.malformed += 1
             continue
-        tasks.add(task.id)
-        summary.drafts += len(task.drafts)
-        summary.annotated_tasks += any(not a.was_cancelled for a in task.annotations)
-        fingerprint.update(f"t{task.id}:{task.data.get('sha256')}:{len(task.drafts)}".encode())
-        for annotation in task.annotations:
+        task_id = task.id if isinstance(task.id, int) else -(index + 1)
+        tasks.add(task_id)
+        drafts = len(task.drafts or ())
+        annotations = task.annotations if task.annotations is not None else (
+            task.completions or [])
+        summary.drafts += drafts
+        summary.annotated_tasks += any(not a.was_cancelled for a in annotations)
+        sha = (task.data or {}).get("sha256")
+        fingerprint.update(f"t{task_id}:{sha}:{drafts}".encode())
+        for annotation in annotations:
             updates[annotation.id] = annotation.updated_at
             annotators.add(annotator_name(annotation.completed_by))
             summary.annotations += 1

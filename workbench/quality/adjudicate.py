@@ -1,7 +1,9 @@
 """From several annotations of an article to one gold candidate, and who decided what.
 
-For each article, its usable annotations are each annotator's latest one that
-is neither cancelled nor invalid (validation errors). Then, first that
+For each article, the usable annotations are each annotator's latest one that
+was not cancelled, less the parts validation found faulty (``usable``): a
+stray span, a bad value or relation is set aside, never the whole annotation
+(what "the part" is, rule by rule, is in ``validate``). Then, first that
 applies:
 
 1. the adjudicator's decision from the review round (``adjudicated``);
@@ -9,11 +11,15 @@ applies:
 3. votes: a value, span or relation is accepted when at least K annotators
    chose it (``unanimous`` when all did, else ``majority``) and rejected when at
    least K did not; the rest are disagreements, and the article is ``disputed``
-   until the review round settles it. K defaults to a strict majority of the
-   article's usable annotations.
+   until the review round settles it.
 
-Articles with fewer than ``min_annotators`` usable annotations are left
-``awaiting`` more: one person's work is not gold.
+K is ``min_agree`` when given, else a strict majority of those who voted on the
+field: an annotator who gave no valid stance abstains on stance, and votes on
+the rest. A field with fewer voters than ``min_annotators`` is a disagreement
+(too few valid votes). Articles with fewer than ``min_annotators`` usable
+annotations are left ``awaiting`` more: one person's work is not gold.
+
+Every value keeps the annotators' votes in its provenance, adjudicated ones too.
 """
 
 from __future__ import annotations
@@ -24,17 +30,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Literal
 
+import msgspec
 from pydantic import BaseModel, Field
 
-from workbench.gold.format import Method, Provenance
+from workbench.gold.format import Method, Provenance, SetAside
 from workbench.lsformat.records import Annotation, Span, Task
-from workbench.quality.validate import Finding
-from workbench.schema import (
-    ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, NO_CRIME, STANCE,
-)
+from workbench.quality.validate import Finding, Part
+from workbench.schema import ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, NO_CRIME, STANCE
 
 Status = Literal["agreed", "disputed", "adjudicated", "ground_truth", "awaiting"]
 SpanKey = tuple[str, int, int, tuple[str, ...]]  # control, start, end, labels
+RelationKey = tuple[SpanKey, SpanKey, str]  # actor span, crime mention span, type
 
 
 class DecidedSpan(BaseModel):
@@ -44,6 +50,7 @@ class DecidedSpan(BaseModel):
     labels: list[str]
     stance: str | None = None  # actor spans: the actor's stance
     provenance: Provenance
+    stance_provenance: Provenance | None = None
 
 
 class DecidedRelation(BaseModel):
@@ -59,12 +66,7 @@ class Disagreement(BaseModel):
     votes: dict[str, list[str]]  # option -> annotators
     # The schema values at stake, for reports; derived, so kept out of the decisions log.
     labels: list[str] = Field(default_factory=list, exclude=True)
-
-
-class Excluded(BaseModel):
-    annotation_id: int
-    annotator: str
-    reason: str
+    span: tuple[int, int] | None = Field(default=None, exclude=True)  # a disputed span's offsets
 
 
 class Input(BaseModel):
@@ -89,9 +91,10 @@ class ArticleDecision(BaseModel):
     actors: list[DecidedSpan] = Field(default_factory=list)
     crime_mentions: list[DecidedSpan] = Field(default_factory=list)
     relations: list[DecidedRelation] = Field(default_factory=list)
+    # What the annotators' votes left open (for an adjudicated article: what was settled).
     disagreements: list[Disagreement] = Field(default_factory=list)
     inputs: list[Input] = Field(default_factory=list)
-    excluded: list[Excluded] = Field(default_factory=list)
+    set_aside: list[SetAside] = Field(default_factory=list)
 
     @property
     def gold(self) -> bool:
@@ -106,244 +109,367 @@ def digest(canonical: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def usable(task: Task, findings: Iterable[Finding]) -> tuple[list[Annotation], list[Excluded]]:
-    """Each annotator's latest annotation without errors; and what was left out, and why."""
-    errors: dict[int | None, list[str]] = defaultdict(list)
+def usable(task: Task, findings: Iterable[Finding]) -> tuple[list[Annotation], list[SetAside]]:
+    """Each annotator's latest annotation less its faulty parts; and what was set aside, why."""
+    errors: dict[int | None, list[Finding]] = defaultdict(list)
     for finding in findings:
-        if finding.severity == "error":
-            errors[finding.annotation_id].append(finding.rule)
-    excluded: list[Excluded] = []
+        if finding.severity == "error" and finding.part is not None:
+            errors[finding.annotation_id].append(finding)
+    set_aside: list[SetAside] = []
     latest: dict[str, Annotation] = {}
     for annotation in sorted(task.annotations, key=lambda a: (a.updated_at or "", a.id)):
         if annotation.cancelled:
-            excluded.append(Excluded(annotation_id=annotation.id, annotator=annotation.annotator,
-                                     reason="cancelled"))
+            set_aside.append(_whole(annotation, "cancelled"))
             continue
         if annotation.annotator in latest:
-            old = latest[annotation.annotator]
-            excluded.append(Excluded(annotation_id=old.id, annotator=old.annotator,
-                                     reason="superseded by a later annotation"))
+            set_aside.append(_whole(latest[annotation.annotator],
+                                    "superseded by a later annotation"))
         latest[annotation.annotator] = annotation
     kept = []
     for annotation in latest.values():
-        rules = errors.get(annotation.id, []) + errors.get(None, [])
-        if rules:
-            excluded.append(Excluded(annotation_id=annotation.id, annotator=annotation.annotator,
-                                     reason="invalid: " + ", ".join(sorted(set(rules)))))
-        else:
-            kept.append(annotation)
-    return sorted(kept, key=lambda a: a.annotator), excluded
+        faults = errors.get(annotation.id, []) + errors.get(None, [])  # None: the task's
+        if faults:
+            set_aside += [SetAside(annotation_id=annotation.id, annotator=annotation.annotator,
+                                   part=describe_part(task, annotation, f.part), reason=f.rule,
+                                   message=f.message) for f in faults]
+            annotation = _without(annotation, [f.part for f in faults])
+        kept.append(annotation)
+    return sorted(kept, key=lambda a: a.annotator), set_aside
+
+
+def _whole(annotation: Annotation, reason: str) -> SetAside:
+    return SetAside(annotation_id=annotation.id, annotator=annotation.annotator,
+                    part="the whole annotation", reason=reason)
+
+
+def _without(annotation: Annotation, parts: list[Part]) -> Annotation:
+    """The annotation less ``parts``; what hangs on a removed span (its stance, its
+    relations) goes with it."""
+    kinds = {p.kind for p in parts}
+    spans = set() if "spans" in kinds else {p.index for p in parts if p.kind == "span"}
+    kept_spans = [s for i, s in enumerate(annotation.spans)
+                  if "spans" not in kinds and i not in spans]
+    regions = {s.region for s in kept_spans}
+    stances = {p.index for p in parts if p.kind == "region_choice"}
+    relations = {p.index for p in parts if p.kind == "relation"}
+    choices = dict(annotation.choices)
+    for part in parts:
+        if part.kind == "field":
+            choices.pop(part.control, None)  # the annotator abstains on the field
+        elif part.kind == "value" and part.control in choices:
+            choices[part.control] = tuple(v for v in choices[part.control] if v != part.value)
+    return msgspec.structs.replace(
+        annotation, spans=tuple(kept_spans),
+        choices={control: values for control, values in choices.items() if values},
+        region_choices=tuple(c for i, c in enumerate(annotation.region_choices)
+                             if i not in stances and c.region in regions),
+        relations=tuple(r for i, r in enumerate(annotation.relations)
+                        if i not in relations and r.source in regions and r.target in regions))
+
+
+def describe_part(task: Task, annotation: Annotation, part: Part) -> str:
+    """A part as a person reads it: the field, and the value or the span's words."""
+    if part.kind == "span" and part.index is not None and part.index < len(annotation.spans):
+        span = annotation.spans[part.index]
+        words = _quote_text((task.text or "")[span.start:span.end] or span.text or "")
+        return f"{span.control} span {words} {span.start}-{span.end}"
+    return {"task": "the whole task", "annotation": "the whole annotation",
+            "spans": "every span, stance and relation (the task has no text)",
+            "field": f"the field {part.control}",
+            "value": f"the value {part.value!r} of {part.control}",
+            "region_choice": f"the {part.control} of region {part.region}",
+            "relation": f"relation {part.index}"}[part.kind]
 
 
 def decide(task: Task, findings: Iterable[Finding], *, min_agree: int | None = None,
-           min_annotators: int = 2, review: Annotation | None = None) -> ArticleDecision:
-    """The gold candidate of one article."""
-    kept, excluded = usable(task, findings)
+           min_annotators: int = 2, review: Annotation | None = None,
+           review_set_aside: Iterable[SetAside] = ()) -> ArticleDecision:
+    """The gold candidate of one article; ``review`` is the adjudicator's annotation (less
+    its faulty parts, ``review_set_aside``)."""
+    kept, set_aside = usable(task, findings)
     n = len(kept)
-    k = min_agree if min_agree is not None else n // 2 + 1
     decision = ArticleDecision(
         article_id=task.article_id or f"task-{task.id}", task_id=task.id, status="awaiting",
-        k=k, n=n, excluded=excluded,
+        k=min_agree if min_agree is not None else n // 2 + 1, n=n, set_aside=set_aside,
         inputs=[Input(annotation_id=a.id, annotator=a.annotator, updated_at=a.updated_at)
                 for a in kept])
+    votes = _Votes(task, kept, min_agree, min_annotators)
     ground_truth = [a for a in kept if a.ground_truth]
     if review is not None:
-        _take(decision, task, review, "adjudicated")
+        votes.run(decision)  # what was disputed, and who had chosen what
+        _take(decision, task, review, "adjudicated", votes)
+        decision.set_aside += list(review_set_aside)
         decision.review_annotation = Input(annotation_id=review.id, annotator=review.annotator,
                                            updated_at=review.updated_at)
     elif ground_truth:
-        _take(decision, task, max(ground_truth, key=lambda a: (a.updated_at or "", a.id)),
-              "ground_truth")
+        chosen = max(ground_truth, key=lambda a: (a.updated_at or "", a.id))
+        _take(decision, task, chosen, "ground_truth", votes)
     elif n >= max(min_annotators, 1):
-        _Vote(decision, task, kept, k).run()
+        votes.run(decision)
+        decision.status = "disputed" if decision.disagreements else "agreed"
     return decision
 
 
-def _take(decision: ArticleDecision, task: Task, annotation: Annotation, method: Method) -> None:
-    """One annotation decides everything: the adjudicator's, or one marked ground truth."""
+def _take(decision: ArticleDecision, task: Task, annotation: Annotation, method: Method,
+          votes: _Votes) -> None:
+    """One annotation decides everything (the adjudicator's, or one marked ground truth);
+    each value's provenance keeps what the annotators had voted."""
     decision.status = method  # type: ignore[assignment]
     decision.decided_by = annotation.annotator
     decision.decided_at = annotation.updated_at
-    who = Provenance(method=method, annotators=[annotation.annotator], agreement=1.0)
+    decision.crime_types, decision.crime_types_provenance = [], {}
+    decision.stance = decision.stance_provenance = None
+    decision.actors, decision.crime_mentions, decision.relations = [], [], []
+
+    def who(supporters: set[str], field: str) -> Provenance:
+        return votes.provenance(supporters, field, method=method,
+                                decided_by=annotation.annotator)
+
     decision.crime_types = list(annotation.choices.get(CRIME_TYPES, ()))
-    decision.crime_types_provenance = {v: who for v in decision.crime_types}
+    decision.crime_types_provenance = {
+        v: who(votes.choice_support(CRIME_TYPES).get(v, set()), CRIME_TYPES)
+        for v in decision.crime_types}
     stances = annotation.choices.get(STANCE, ())
-    decision.stance = stances[0] if stances else None
-    decision.stance_provenance = who if stances else None
-    region_stance = {c.region: c.values[0] for c in annotation.region_choices
-                     if c.control == ACTOR_STANCE and c.values}
+    if stances:
+        decision.stance = stances[0]
+        decision.stance_provenance = who(votes.choice_support(STANCE).get(stances[0], set()),
+                                         STANCE)
+    region_stance = _region_stances(annotation)
+    spans = {ACTORS: votes.span_support(ACTORS), CRIME_MENTIONS: votes.span_support(
+        CRIME_MENTIONS)}
     index: dict[tuple[str, str | None], int] = {}
     for span in annotation.spans:
-        if span.control not in (ACTORS, CRIME_MENTIONS):
+        if span.control not in spans:
             continue
+        key = _key(span)
         target = decision.actors if span.control == ACTORS else decision.crime_mentions
         index[span.control, span.region] = len(target)
-        target.append(_gold_span(task, span.start, span.end, span.labels,
-                                 region_stance.get(span.region) if span.control == ACTORS
-                                 else None, who))
+        stance = region_stance.get(span.region) if span.control == ACTORS else None
+        stance_voters = votes.stance_support(key).get(stance, set()) if stance else set()
+        target.append(_decided_span(task, key, stance, who(spans[span.control].get(key, set()),
+                                                           span.control),
+                                    who(stance_voters, ACTOR_STANCE) if stance else None))
+    relation_support = votes.relation_support()
+    keys = {s.region: _key(s) for s in annotation.spans}
     for relation in annotation.relations:
         source = index.get((ACTORS, relation.source))
         target = index.get((CRIME_MENTIONS, relation.target))
-        if source is not None and target is not None:
-            for label in relation.labels:
-                decision.relations.append(DecidedRelation(source=source, target=target, type=label,
-                                                       provenance=who))
+        if source is None or target is None:
+            continue
+        for label in relation.labels:
+            supporters = relation_support.get((keys[relation.source], keys[relation.target],
+                                               label), set())
+            decision.relations.append(DecidedRelation(
+                source=source, target=target, type=label, provenance=who(supporters,
+                                                                         "relations")))
 
 
-def _gold_span(task: Task, start: int, end: int, labels: Iterable[str], stance: str | None,
-               provenance: Provenance) -> DecidedSpan:
-    return DecidedSpan(start=start, end=end, text=(task.text or "")[start:end], labels=list(labels),
-                    stance=stance, provenance=provenance)
+def _decided_span(task: Task, key: SpanKey, stance: str | None, provenance: Provenance,
+                  stance_provenance: Provenance | None = None) -> DecidedSpan:
+    _, start, end, labels = key
+    return DecidedSpan(start=start, end=end, text=(task.text or "")[start:end],
+                       labels=list(labels), stance=stance, provenance=provenance,
+                       stance_provenance=stance_provenance)
 
 
-class _Vote:
-    """Majority voting over the usable annotations of one article."""
+def _region_stances(annotation: Annotation) -> dict[str | None, str]:
+    return {c.region: c.values[0] for c in annotation.region_choices
+            if c.control == ACTOR_STANCE and c.values}
 
-    def __init__(self, decision: ArticleDecision, task: Task, kept: list[Annotation], k: int):
-        self.decision, self.task, self.kept, self.k = decision, task, kept, k
-        self.n = len(kept)
-        self._provenances: dict[frozenset[str], Provenance] = {}
 
-    def provenance(self, supporters: Iterable[str]) -> Provenance:
+class _Votes:
+    """Who chose what among the usable annotations of one article, and the vote on it."""
+
+    def __init__(self, task: Task, kept: list[Annotation], min_agree: int | None,
+                 min_annotators: int):
+        self.task, self.kept = task, kept
+        self.min_agree, self.min_annotators = min_agree, min_annotators
+        self.everyone = {a.annotator for a in kept}
+        self._provenances: dict[tuple, Provenance] = {}
+
+    # -- support: who chose each value ---------------------------------------------------
+
+    def voters(self, field: str) -> set[str]:
+        """Who voted on a field: for a choice, those who gave it a valid value."""
+        if field in (CRIME_TYPES, STANCE):
+            return {a.annotator for a in self.kept if a.choices.get(field)}
+        return self.everyone
+
+    def choice_support(self, field: str) -> dict[str, set[str]]:
+        support: dict[str, set[str]] = defaultdict(set)
+        for annotation in self.kept:
+            values = annotation.choices.get(field, ())
+            for value in values[:1] if field == STANCE else values:
+                support[value].add(annotation.annotator)
+        return support
+
+    def span_support(self, control: str) -> dict[SpanKey, set[str]]:
+        support: dict[SpanKey, set[str]] = defaultdict(set)
+        for annotation in self.kept:
+            for span in annotation.spans:
+                if span.control == control:
+                    support[_key(span)].add(annotation.annotator)
+        return support
+
+    def stance_support(self, key: SpanKey) -> dict[str | None, set[str]]:
+        """Of the annotators who marked the actor span ``key``, who gave which stance."""
+        support: dict[str | None, set[str]] = defaultdict(set)
+        for annotation in self.kept:
+            stances = _region_stances(annotation)
+            for span in annotation.spans:
+                if _key(span) == key:
+                    support[stances.get(span.region)].add(annotation.annotator)
+        return support
+
+    def relation_support(self) -> dict[RelationKey, set[str]]:
+        support: dict[RelationKey, set[str]] = defaultdict(set)
+        for annotation in self.kept:
+            regions = {s.region: _key(s) for s in annotation.spans}
+            for relation in annotation.relations:
+                source, target = regions.get(relation.source), regions.get(relation.target)
+                if source is not None and target is not None:
+                    for label in relation.labels:
+                        support[source, target, label].add(annotation.annotator)
+        return support
+
+    # -- the vote ------------------------------------------------------------------------
+
+    def k(self, voters: int) -> int:
+        return self.min_agree if self.min_agree is not None else voters // 2 + 1
+
+    def provenance(self, supporters: set[str], field: str, *, method: Method | None = None,
+                   decided_by: str | None = None) -> Provenance:
         """Shared among the values the same annotators support (most of an article's)."""
-        key = frozenset(supporters)
+        voters = len(self.voters(field)) or 1
+        if method is None:
+            method = "unanimous" if len(supporters) == voters else "majority"
+        key = (frozenset(supporters), voters, method, decided_by)
         found = self._provenances.get(key)
         if found is None:
-            method: Method = "unanimous" if len(key) == self.n else "majority"
             found = self._provenances[key] = Provenance(
-                method=method, annotators=sorted(key), agreement=len(key) / self.n)
+                method=method, annotators=sorted(supporters),
+                agreement=len(supporters) / voters, decided_by=decided_by)
         return found
 
-    def outcome(self, supporters: set[str]) -> Literal["accepted", "rejected", "open"]:
-        if len(supporters) >= self.k:
+    def outcome(self, supporters: set[str], field: str
+                ) -> Literal["accepted", "rejected", "open"]:
+        voters = len(self.voters(field))
+        if voters < self.min_annotators:
+            return "open"  # too few valid votes to decide either way
+        k = self.k(voters)
+        if len(supporters) >= k:
             return "accepted"
-        if self.n - len(supporters) >= self.k:
+        if voters - len(supporters) >= k:
             return "rejected"
         return "open"
 
-    def dispute(self, field: str, item: str, votes: dict[str, Iterable[str]],
-                labels: Iterable[str]) -> None:
-        self.decision.disagreements.append(Disagreement(
-            field=field, item=item, votes={option: sorted(names)
-                                           for option, names in votes.items()},
-            labels=sorted(labels)))
-
-    def run(self) -> None:
+    def run(self, decision: ArticleDecision) -> None:
+        self.decision = decision
         self.crime_types()
         self.stance()
         spans = {ACTORS: self.spans(ACTORS), CRIME_MENTIONS: self.spans(CRIME_MENTIONS)}
         self.relations(spans)
-        self.decision.status = "disputed" if self.decision.disagreements else "agreed"
+
+    def dispute(self, field: str, item: str, votes: dict[str, Iterable[str]],
+                labels: Iterable[str], span: tuple[int, int] | None = None) -> None:
+        self.decision.disagreements.append(Disagreement(
+            field=field, item=item, votes={option: sorted(names)
+                                           for option, names in votes.items()},
+            labels=sorted(labels), span=span))
 
     def crime_types(self) -> None:
-        support: dict[str, set[str]] = defaultdict(set)
-        for annotation in self.kept:
-            for value in annotation.choices.get(CRIME_TYPES, ()):
-                support[value].add(annotation.annotator)
-        everyone = {a.annotator for a in self.kept}
+        support = self.choice_support(CRIME_TYPES)
+        voters = self.voters(CRIME_TYPES)
+        decision = self.decision
         for value, names in sorted(support.items()):
-            outcome = self.outcome(names)
+            outcome = self.outcome(names, CRIME_TYPES)
             if outcome == "accepted":
-                self.decision.crime_types.append(value)
-                self.decision.crime_types_provenance[value] = self.provenance(names)
+                decision.crime_types.append(value)
+                decision.crime_types_provenance[value] = self.provenance(names, CRIME_TYPES)
             elif outcome == "open":
-                self.dispute(CRIME_TYPES, value, {"chosen": names, "not chosen": everyone - names},
+                self.dispute(CRIME_TYPES, value, {"chosen": names, "not chosen": voters - names},
                              [value])
-        chosen = self.decision.crime_types
-        if not chosen and not any(d.field == CRIME_TYPES for d in self.decision.disagreements):
+        chosen = decision.crime_types
+        if not chosen and not any(d.field == CRIME_TYPES for d in decision.disagreements):
             self.dispute(CRIME_TYPES, "(none agreed)",
                          {", ".join(sorted(a.choices.get(CRIME_TYPES, ()))) or "(none)":
                           [a.annotator] for a in self.kept}, support)
         if NO_CRIME in chosen and len(chosen) > 1:
-            self.dispute(CRIME_TYPES, NO_CRIME, {v: self.decision.crime_types_provenance[
+            self.dispute(CRIME_TYPES, NO_CRIME, {v: decision.crime_types_provenance[
                 v].annotators for v in chosen}, chosen)
 
     def stance(self) -> None:
-        votes: dict[str, set[str]] = defaultdict(set)
-        for annotation in self.kept:
-            for value in annotation.choices.get(STANCE, ())[:1]:
-                votes[value].add(annotation.annotator)
-        winners = [v for v, names in votes.items() if len(names) >= self.k]
+        votes = self.choice_support(STANCE)
+        voters = self.voters(STANCE)
+        winners = [v for v, names in votes.items() if self.outcome(names, STANCE) == "accepted"]
         if len(winners) == 1:
             self.decision.stance = winners[0]
-            self.decision.stance_provenance = self.provenance(votes[winners[0]])
+            self.decision.stance_provenance = self.provenance(votes[winners[0]], STANCE)
         elif votes:
-            self.dispute(STANCE, "the article", votes, votes)
+            shown = {value: names for value, names in votes.items()}
+            if len(voters) < self.min_annotators:
+                shown["(no valid stance)"] = self.everyone - voters
+            self.dispute(STANCE, "the article", shown, votes)
 
     def spans(self, control: str) -> dict[SpanKey, int]:
         """Vote on the spans of ``control``; the accepted ones' index in the gold list."""
-        support: dict[SpanKey, set[str]] = defaultdict(set)
-        stances: dict[SpanKey, dict[str, str | None]] = defaultdict(dict)
-        for annotation in self.kept:
-            region_stance = {c.region: c.values[0] for c in annotation.region_choices
-                             if c.control == ACTOR_STANCE and c.values}
-            for span in annotation.spans:
-                if span.control == control:
-                    key = _key(span)
-                    support[key].add(annotation.annotator)
-                    stances[key][annotation.annotator] = region_stance.get(span.region)
+        support = self.span_support(control)
         target = self.decision.actors if control == ACTORS else self.decision.crime_mentions
         accepted: dict[SpanKey, int] = {}
-        everyone = {a.annotator for a in self.kept}
         for key in sorted(support, key=lambda k: (k[1], k[2], k[3])):
             names = support[key]
-            outcome = self.outcome(names)
+            outcome = self.outcome(names, control)
             if outcome == "open":
                 self.dispute(control, self.where(key),
-                             {"marked": names, "not marked": everyone - names}, key[3])
+                             {"marked": names, "not marked": self.everyone - names}, key[3],
+                             span=(key[1], key[2]))
                 continue
             if outcome == "rejected":
                 continue
-            stance = None
+            stance, stance_provenance = None, None
             if control == ACTORS:
-                stance = self.actor_stance(key, stances[key])
+                stance, stance_provenance = self.actor_stance(key)
             accepted[key] = len(target)
-            target.append(_gold_span(self.task, key[1], key[2], key[3], stance,
-                                     self.provenance(names)))
+            target.append(_decided_span(self.task, key, stance,
+                                        self.provenance(names, control), stance_provenance))
         return accepted
 
     def where(self, key: SpanKey) -> str:
         """A span as disputes name it: its text, offsets and labels."""
         return f"{_quote(self.task, key)} {key[1]}-{key[2]} as {'/'.join(key[3])}"
 
-    def actor_stance(self, key: SpanKey, given: dict[str, str | None]) -> str | None:
-        votes: dict[str | None, set[str]] = defaultdict(set)
-        for annotator, value in given.items():
-            votes[value].add(annotator)
-        winners = [v for v, names in votes.items() if len(names) >= self.k]
+    def actor_stance(self, key: SpanKey) -> tuple[str | None, Provenance | None]:
+        votes = self.stance_support(key)
+        marked = set().union(*votes.values())
+        k = self.k(len(marked))
+        winners = [v for v, names in votes.items() if len(names) >= k]
         if len(winners) == 1:
-            return winners[0]
-        if len(votes) > 1 or not winners:
-            self.dispute(ACTOR_STANCE, self.where(key), {str(v) if v else "(none)": names
-                                               for v, names in votes.items()},
-                         [v for v in votes if v])
-        return None
+            if winners[0] is None:
+                return None, None
+            names = votes[winners[0]]
+            return winners[0], Provenance(
+                method="unanimous" if names == marked else "majority",
+                annotators=sorted(names), agreement=len(names) / len(marked))
+        self.dispute(ACTOR_STANCE, self.where(key), {str(v) if v else "(none)": names
+                                                     for v, names in votes.items()},
+                     [v for v in votes if v], span=(key[1], key[2]))
+        return None, None
 
     def relations(self, spans: dict[str, dict[SpanKey, int]]) -> None:
-        support: dict[tuple, set[str]] = defaultdict(set)
-        for annotation in self.kept:
-            regions = {s.region: _key(s) for s in annotation.spans}
-            for relation in annotation.relations:
-                source, target = regions.get(relation.source), regions.get(relation.target)
-                if source is None or target is None:
-                    continue
-                for label in relation.labels:
-                    support[source, target, label].add(annotation.annotator)
-        everyone = {a.annotator for a in self.kept}
-        for (source, target, label), names in sorted(support.items(), key=str):
-            outcome = self.outcome(names)
-            where = (f"{_quote(self.task, source)} {label} {_quote(self.task, target)}")
+        for (source, target, label), names in sorted(self.relation_support().items(), key=str):
+            outcome = self.outcome(names, "relations")
+            where = f"{_quote(self.task, source)} {label} {_quote(self.task, target)}"
+            votes = {"linked": names, "not linked": self.everyone - names}
             if outcome == "open":
-                self.dispute("relations", where,
-                             {"linked": names, "not linked": everyone - names}, [label])
+                self.dispute("relations", where, votes, [label])
             elif outcome == "accepted":
                 s, t = spans[ACTORS].get(source), spans[CRIME_MENTIONS].get(target)
                 if s is None or t is None:  # an end was not agreed on
-                    self.dispute("relations", where, {"linked": names,
-                                                      "not linked": everyone - names}, [label])
+                    self.dispute("relations", where, votes, [label])
                 else:
                     self.decision.relations.append(DecidedRelation(
-                        source=s, target=t, type=label, provenance=self.provenance(names)))
+                        source=s, target=t, type=label,
+                        provenance=self.provenance(names, "relations")))
 
 
 def _key(span: Span) -> SpanKey:
@@ -351,6 +477,8 @@ def _key(span: Span) -> SpanKey:
 
 
 def _quote(task: Task, key: SpanKey) -> str:
-    text = (task.text or "")[key[1]:key[2]]
-    return repr(text if len(text) <= 40 else text[:39] + "…")
+    return _quote_text((task.text or "")[key[1]:key[2]])
 
+
+def _quote_text(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:39] + "…")

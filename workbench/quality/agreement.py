@@ -1,7 +1,11 @@
 """Inter-annotator agreement on any Label Studio export, field by field.
 
-Schema-agnostic: every control found in the results is measured; the schema
-only says which fields are multi-choice when a project never shows it. Kinds:
+Schema-agnostic: every control found in the results is measured by its kind;
+the schema only says which fields take one value or several. A field the
+schema does not know takes several once any annotation gives it several (its
+alpha is computed both ways and chosen at the end, so task order never
+matters); a field the schema says takes one never switches: an annotation
+with two values there is set aside (and ``validate`` flags it). Kinds:
 
 - single choice: Krippendorff's alpha (nominal), Fleiss' kappa (when every
   item has the same number of raters), pairwise Cohen's kappa, percent
@@ -13,6 +17,14 @@ only says which fields are multi-choice when a project never shows it. Kinds:
 - spans: pairwise F1 with exact and with overlap matching, and Krippendorff's
   unitizing alpha over character offsets (each task's text one continuum),
   overall and per label.
+- rating: ordinal alpha; number: interval alpha; datetime: nominal alpha;
+  textarea: exact-match agreement of the normalised text (nominal alpha and the
+  share of identical pairs); taxonomy: alpha with MASI over the sets of paths.
+
+What no coefficient measures (image, audio, video and time-series regions,
+pairwise, ranker, relations, values attached to regions) is listed by kind and
+count in ``not_measured``; the reckoning says which tasks and annotations were
+used and why the rest were set aside.
 
 An item is a task (or region); items with fewer than two ratings drop out, as
 Krippendorff defines missing values. Cancelled annotations do not count; of
@@ -29,19 +41,23 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from workbench.lsformat.reader import MalformedTask, iter_tasks
-from workbench.lsformat.records import Annotation, Task, parse_task
+from workbench.lsformat.reader import MalformedTask, ReadNotes
+from workbench.lsformat.records import Annotation, Task, read_tasks
 from workbench.quality.bootstrap import (
     AlphaReplicates, BinaryReplicates, F1Replicates, Interval, Weights,
 )
 from workbench.quality.coefficients import (
-    Alpha, BinaryAgreement, Fleiss, PairwiseCohen, PercentAgreement, masi, nominal,
+    Alpha, BinaryAgreement, Fleiss, PairwiseCohen, PercentAgreement, interval, masi, nominal,
 )
 from workbench.quality.unitizing import UnitizingAlpha
 from workbench.schema import SCHEMA, Schema
 from workbench.store.rawpulls import Source, as_source
 
-Kind = Literal["single", "multi", "spans"]
+Kind = Literal["single", "multi", "spans", "rating", "number", "datetime", "textarea",
+               "taxonomy"]
+# Controls with one value each, and how their values differ (Krippendorff's metrics).
+VALUE_METRICS = {"rating": "ordinal", "number": interval, "datetime": nominal,
+                 "textarea": nominal, "taxonomy": masi}
 
 
 class LabelAgreement(BaseModel):
@@ -74,22 +90,37 @@ class AnnotatorAgreement(BaseModel):
     f1_exact: float | None = None  # spans, against each other annotator
 
 
+class AgreementReckoning(BaseModel):
+    """What was read, and what agreement used of it."""
+
+    tasks: int = 0
+    tasks_measured: int = 0  # with two annotators or more
+    tasks_set_aside: dict[str, int] = Field(default_factory=dict)
+    annotations: int = 0
+    annotations_used: int = 0  # each annotator's latest, not cancelled
+    annotations_set_aside: dict[str, int] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+
+
 class AgreementReport(BaseModel):
     source: str | None = None
     tasks: int = 0
     fields: dict[str, FieldAgreement] = Field(default_factory=dict)
+    # Result items no coefficient here measures, by kind: "rectanglelabels: 12", ...
+    not_measured: dict[str, int] = Field(default_factory=dict)
+    reckoning: AgreementReckoning = Field(default_factory=AgreementReckoning)
     annotators: dict[str, AnnotatorAgreement] = Field(default_factory=dict)
 
 
 def agreement_export(source: Source | Path, schema: Schema = SCHEMA) -> AgreementReport:
     """Agreement of a Label Studio JSON export, read as a stream."""
     source = as_source(source)
-    meter = AgreementMeter(schema)
-    for item in iter_tasks(source.path):
-        if not isinstance(item, MalformedTask):
-            meter.add(parse_task(item))
+    meter, notes = AgreementMeter(schema), ReadNotes()
+    for task in read_tasks(source.path, notes):
+        meter.add(task)
     report = meter.report()
     report.source = str(source.path)
+    report.reckoning.notes = notes.lines()
     return report
 
 
@@ -128,14 +159,19 @@ class _ChoiceField:
             AlphaReplicates(nominal, weights), AlphaReplicates(masi, weights),
             BinaryReplicates(weights))
 
-    def add(self, ratings: dict[str, frozenset[str]]) -> None:
+    def add(self, ratings: dict[str, frozenset[str]]) -> int:
+        """One item; how many ratings were set aside (several values in a single choice)."""
+        set_aside = 0
+        if self.known and not self.multi:
+            single = {name: chosen for name, chosen in ratings.items() if len(chosen) == 1}
+            set_aside, ratings = len(ratings) - len(single), single
         self.raters.update(ratings)
         for chosen in ratings.values():
             self.values.update(chosen)
             if len(chosen) > 1:
-                self.multi = True
+                self.multi = True  # a field the schema does not know: it takes several
         if len(ratings) < 2:
-            return
+            return set_aside
         counts = Counter(ratings.values())
         chosen = Counter(v for values in ratings.values() for v in values)
         self.percent.add_counts(counts)
@@ -151,6 +187,7 @@ class _ChoiceField:
             nominal_alpha.add_counts(counts)
             masi_alpha.add_counts(counts)
             binary.add(len(ratings), chosen)
+        return set_aside
 
     def intervals(self) -> dict[str | None, Interval | None]:
         """95% intervals of the field's alpha (key None) and of each value's binary alpha."""
@@ -174,6 +211,33 @@ class _ChoiceField:
             krippendorff_alpha=self.nominal.value(), fleiss_kappa=self.fleiss.value(),
             cohen_kappa_mean=self.cohen.mean(), cohen_kappa_pairwise=self.cohen.matrix(),
             percent_agreement=self.percent.value(), per_label=per_label)
+
+
+class _ValueField:
+    """A control with one value per annotation (rating, number, datetime, textarea,
+    taxonomy): Krippendorff's alpha with the metric its kind calls for, and the share of
+    identical pairs (for textarea, exact-match agreement of the normalised text)."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.alpha = Alpha(VALUE_METRICS[kind])
+        self.percent = PercentAgreement()
+        self.raters: set[str] = set()
+
+    def add(self, ratings: dict[str, object]) -> None:
+        self.raters.update(ratings)
+        if len(ratings) >= 2:
+            counts = Counter(ratings.values())
+            self.alpha.add_counts(counts)
+            self.percent.add_counts(counts)
+
+    def intervals(self) -> dict[str | None, Interval | None]:
+        return {}  # no bootstrap for these kinds yet
+
+    def result(self, order: list[str]) -> FieldAgreement:
+        return FieldAgreement(kind=self.kind, items=self.alpha.items, raters=len(self.raters),
+                              krippendorff_alpha=self.alpha.value(),
+                              percent_agreement=self.percent.value())
 
 
 class _F1:
@@ -284,19 +348,50 @@ class AgreementMeter:
         self.order = {spec.name: [v.id for v in spec.values] for spec in schema.fields}
         self.choices: dict[str, _ChoiceField] = {}
         self.spans: dict[str, _SpanField] = {}
+        self.values: dict[str, _ValueField] = {}
         self.people = _Annotators()
         self.tasks = 0
+        self.not_measured: Counter = Counter()
+        self.reckoning = AgreementReckoning()
 
-    def add(self, task: Task) -> None:
+    def add(self, task: Task | MalformedTask) -> None:
+        reckoning = self.reckoning
+        reckoning.tasks += 1
+        if isinstance(task, MalformedTask):
+            _bump(reckoning.tasks_set_aside, "malformed")
+            reckoning.annotations += task.annotations
+            if task.annotations:
+                _bump(reckoning.annotations_set_aside, "in a malformed task", task.annotations)
+            return
         self.tasks += 1
         if self.weights is not None:
             self.weights.next_article()
         latest = latest_by_annotator(task)
-        for name in latest:
+        reckoning.annotations += len(task.annotations)
+        reckoning.annotations_used += len(latest)
+        for annotation in task.annotations:
+            if annotation.cancelled:
+                _bump(reckoning.annotations_set_aside, "cancelled")
+        superseded = len(task.annotations) - len(latest) - sum(
+            a.cancelled for a in task.annotations)
+        if superseded:
+            _bump(reckoning.annotations_set_aside, "superseded by a later annotation",
+                  superseded)
+        if len(latest) >= 2:
+            reckoning.tasks_measured += 1
+        else:
+            _bump(reckoning.tasks_set_aside, "fewer than two annotators")
+        for name, annotation in latest.items():
             self.people.items[name] += 1
-        _measure_choices(latest, self.choices, self.multi, self.known, self.people, self.weights)
-        _measure_region_choices(latest, self.choices, self.known, self.weights)
+            for other in annotation.others:
+                self.not_measured[other.type] += 1
+            if annotation.relations:
+                self.not_measured["relation"] += len(annotation.relations)
+        self.not_measured["several values in a single-choice field"] += _measure_choices(
+            latest, self.choices, self.multi, self.known, self.people, self.weights
+        ) + _measure_region_choices(latest, self.choices, self.known, self.weights)
         _measure_spans(task, latest, self.spans, self.people, self.weights)
+        _measure_values(latest, self.values)
 
     def intervals(self) -> dict[str, dict[str | None, Interval | None]]:
         """Bootstrap 95% intervals per field: alpha for choices, exact F1 for spans; the
@@ -306,11 +401,12 @@ class AgreementMeter:
         return {name: field.intervals() for name, field in {**self.choices, **self.spans}.items()}
 
     def report(self) -> AgreementReport:
-        report = AgreementReport(tasks=self.tasks)
-        for name, field in sorted(self.choices.items()):
-            report.fields[name] = field.result(self.order.get(name, []))
-        for name, field in sorted(self.spans.items()):
-            report.fields[name] = field.result(self.order.get(name, []))
+        report = AgreementReport(tasks=self.tasks, reckoning=self.reckoning.model_copy(),
+                                 not_measured={kind: n for kind, n in sorted(
+                                     self.not_measured.items()) if n})
+        for fields in (self.choices, self.spans, self.values):
+            for name, field in sorted(fields.items()):
+                report.fields[name] = field.result(self.order.get(name, []))
         people = self.people
         for name in sorted(people.items):
             compared = people.compared[name]
@@ -329,9 +425,30 @@ def measure(tasks: Iterable[Task], schema: Schema = SCHEMA) -> AgreementReport:
     return meter.report()
 
 
+def _bump(counts: dict[str, int], key: str, by: int = 1) -> None:
+    counts[key] = counts.get(key, 0) + by
+
+
+def _measure_values(latest: dict[str, Annotation], fields: dict[str, _ValueField]) -> None:
+    """Each value control's item: the value every annotator gave (a missing one drops out)."""
+    items: dict[tuple[str, str], dict[str, object]] = defaultdict(dict)
+    for name, annotation in latest.items():
+        for value in annotation.values:
+            if value.value is not None and value.value != "":
+                items[value.control, value.kind][name] = value.value
+    for (control, kind), ratings in items.items():
+        field = fields.get(control)
+        if field is None:
+            field = fields[control] = _ValueField(kind)
+        field.add(ratings)
+
+
 def _measure_choices(latest: dict[str, Annotation], fields: dict[str, _ChoiceField],
                      multi: set[str], known: set[str], people: _Annotators,
-                     weights: Weights | None) -> None:
+                     weights: Weights | None) -> int:
+    """Document-level choices; how many ratings were set aside as several values in a
+    single-choice field."""
+    set_aside = 0
     controls = {c for a in latest.values() for c in a.choices}
     for control in controls:
         ratings = {name: frozenset(a.choices[control]) for name, a in latest.items()
@@ -340,17 +457,18 @@ def _measure_choices(latest: dict[str, Annotation], fields: dict[str, _ChoiceFie
             fields[control] = _ChoiceField((control in multi) if control in known else None,
                                            weights)
         field = fields[control]
-        field.add(ratings)
+        set_aside += field.add(ratings)
         for a, b in combinations(sorted(ratings), 2):
             agree = ratings[a] == ratings[b]
             for name in (a, b):
                 people.compared[name] += 1
                 people.same[name] += agree
+    return set_aside
 
 
 def _measure_region_choices(latest: dict[str, Annotation],
                             fields: dict[str, _ChoiceField], known: set[str],
-                            weights: Weights | None) -> None:
+                            weights: Weights | None) -> int:
     """Per-region choices, an item per region offsets that two or more annotators share."""
     by_item: dict[tuple[str, int, int], dict[str, frozenset[str]]] = defaultdict(dict)
     for name, annotation in latest.items():
@@ -359,10 +477,12 @@ def _measure_region_choices(latest: dict[str, Annotation],
             if choice.region in where and choice.values:
                 start, end = where[choice.region]
                 by_item[choice.control, start, end][name] = frozenset(choice.values)
+    set_aside = 0
     for (control, _, _), ratings in by_item.items():
         if control not in fields:
             fields[control] = _ChoiceField(False if control in known else None, weights)
-        fields[control].add(ratings)
+        set_aside += fields[control].add(ratings)
+    return set_aside
 
 
 def _measure_spans(task: Task, latest: dict[str, Annotation], fields: dict[str, _SpanField],
@@ -384,6 +504,8 @@ def _measure_spans(task: Task, latest: dict[str, Annotation], fields: dict[str, 
 
 
 def as_json(report: AgreementReport) -> dict[str, Any]:
-    """``{"fields": {...}, "annotators": {...}}``, null where a key does not apply."""
+    """``{"fields", "annotators", "not_measured", "reckoning"}``, null where a key does not
+    apply."""
     return {"fields": {name: field.model_dump() for name, field in report.fields.items()},
-            "annotators": {name: a.model_dump() for name, a in report.annotators.items()}}
+            "annotators": {name: a.model_dump() for name, a in report.annotators.items()},
+            "not_measured": report.not_measured, "reckoning": report.reckoning.model_dump()}

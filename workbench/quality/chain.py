@@ -1,10 +1,11 @@
 """One pass over an export: each task decoded once, then validated, measured and decided.
 
-Every offline step is this pass with different listeners: ``validate`` keeps
-the findings, ``agreement`` the meter, ``adjudicate`` logs the decisions,
-``export`` stages gold records, ``report`` gathers its counts; ``sync`` runs
-export and report from the same pass. Memory stays flat: listeners see one
-task at a time and keep what they need.
+Every offline step that decides is this pass with different listeners:
+``adjudicate`` logs the decisions, ``export`` stages gold records, ``report``
+gathers its counts, ``feedback`` the slips; ``sync`` runs them all from the same
+pass. Memory stays flat: listeners see one task at a time and keep what they
+need. The pass also reckons: every task and annotation read is used, or set
+aside with its reason.
 """
 
 from __future__ import annotations
@@ -12,14 +13,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from workbench.lsformat.reader import MalformedTask, iter_tasks
-from workbench.lsformat.records import Annotation, Task, parse_task
+from pydantic import BaseModel, Field
+
+from workbench.lsformat.reader import MalformedTask, ReadNotes
+from workbench.lsformat.records import Task, read_tasks
 from workbench.quality.adjudicate import ArticleDecision, decide
 from workbench.quality.agreement import AgreementMeter
 from workbench.quality.validate import Finding, ValidationReport, Validator
 from workbench.schema import SCHEMA, Schema
 from workbench.store.rawpulls import Source
+
+if TYPE_CHECKING:  # review builds on the chain
+    from workbench.quality.review import Review
 
 
 @dataclass(frozen=True)
@@ -32,15 +39,56 @@ class Voting:
 
 @dataclass
 class Checked:
-    """One task after the pass: its findings and, when the pass decides, its decision."""
+    """One task after the pass: its findings and its decision."""
 
     task: Task
     findings: list[Finding]
-    decision: ArticleDecision | None
+    decision: ArticleDecision
 
 
 MAJORITY = Voting()  # the default: a strict majority, two annotations at least
 Listener = Callable[[Checked], None]
+
+
+class Reckoning(BaseModel):
+    """Everything read, accounted for: each task and annotation is used, or set aside with
+    the reason; the parts set aside from annotations that were used are counted by rule."""
+
+    tasks: int = 0
+    tasks_used: int = 0
+    tasks_set_aside: dict[str, int] = Field(default_factory=dict)
+    annotations: int = 0
+    annotations_used: int = 0  # each annotator's latest, not cancelled: they voted
+    annotations_set_aside: dict[str, int] = Field(default_factory=dict)
+    parts_set_aside: dict[str, int] = Field(default_factory=dict)  # rule -> parts
+    notes: list[str] = Field(default_factory=list)  # what the reader made up or translated
+
+    @property
+    def balanced(self) -> bool:
+        return (self.tasks == self.tasks_used + sum(self.tasks_set_aside.values())
+                and self.annotations == self.annotations_used
+                + sum(self.annotations_set_aside.values()))
+
+    def add(self, task: Task | MalformedTask, decision: ArticleDecision | None) -> None:
+        self.tasks += 1
+        if isinstance(task, MalformedTask):
+            _bump(self.tasks_set_aside, "malformed")
+            self.annotations += task.annotations
+            if task.annotations:
+                _bump(self.annotations_set_aside, "in a malformed task", task.annotations)
+            return
+        self.tasks_used += 1
+        self.annotations += len(task.annotations)
+        self.annotations_used += len(decision.inputs)
+        for part in decision.set_aside:
+            if part.part == "the whole annotation":
+                _bump(self.annotations_set_aside, part.reason)
+            elif part.annotation_id in {i.annotation_id for i in decision.inputs}:
+                _bump(self.parts_set_aside, part.reason)
+
+
+def _bump(counts: dict[str, int], key: str, by: int = 1) -> None:
+    counts[key] = counts.get(key, 0) + by
 
 
 @dataclass
@@ -48,35 +96,41 @@ class ChainResult:
     source: Source
     validation: ValidationReport
     meter: AgreementMeter | None
+    reckoning: Reckoning
     decisions: dict[str, int] = field(default_factory=dict)  # by status
-    malformed: int = 0
+
+    @property
+    def malformed(self) -> int:
+        return self.reckoning.tasks_set_aside.get("malformed", 0)
 
 
-def run_chain(source: Source, *listeners: Listener, decide_articles: bool = True,
-              review: dict[str, Annotation] | None = None, voting: Voting = MAJORITY,
-              meter: AgreementMeter | None = None, schema: Schema = SCHEMA) -> ChainResult:
-    """Read ``source`` once; hand every well-formed task, checked, to each listener."""
+def run_chain(source: Source, *listeners: Listener, review: Review | None = None,
+              voting: Voting = MAJORITY, meter: AgreementMeter | None = None,
+              schema: Schema = SCHEMA) -> ChainResult:
+    """Read ``source`` once; hand every well-formed task, checked and decided, to each
+    listener. ``review`` holds the review round's decisions (``quality.review``)."""
     validator = Validator(schema)
-    review = review or {}
+    decisions = review.decisions if review is not None else {}
+    slips = review.set_aside if review is not None else {}
     counts: Counter = Counter()
-    malformed = 0
-    for item in iter_tasks(source.path):
-        task = item if isinstance(item, MalformedTask) else parse_task(item)
+    notes, reckoning = ReadNotes(), Reckoning()
+    for task in read_tasks(source.path, notes):
         findings = validator.add(task)
         if isinstance(task, MalformedTask):
-            malformed += 1
+            reckoning.add(task, None)
             continue
         if meter is not None:
             meter.add(task)
-        decision = None
-        if decide_articles:
-            decision = decide(task, findings, min_agree=voting.min_agree,
-                              min_annotators=voting.min_annotators,
-                              review=review.get(task.article_id or ""))
-            counts[decision.status] += 1
+        article = task.article_id or ""
+        decision = decide(task, findings, min_agree=voting.min_agree,
+                          min_annotators=voting.min_annotators,
+                          review=decisions.get(article),
+                          review_set_aside=slips.get(article, ()))
+        counts[decision.status] += 1
+        reckoning.add(task, decision)
         checked = Checked(task, findings, decision)
         for listener in listeners:
             listener(checked)
-    return ChainResult(source=source, validation=validator.report(source=source),
-                       meter=meter, decisions=dict(sorted(counts.items())),
-                       malformed=malformed)
+    reckoning.notes = notes.lines()
+    return ChainResult(source=source, validation=validator.report(source, notes),
+                       meter=meter, reckoning=reckoning, decisions=dict(sorted(counts.items())))

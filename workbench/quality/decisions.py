@@ -16,11 +16,11 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from workbench.quality.adjudicate import ArticleDecision, digest
-from workbench.quality.chain import MAJORITY, Checked, Voting, run_chain
-from workbench.quality.review import load_review
+from workbench.quality.chain import MAJORITY, Checked, Reckoning, Voting, run_chain
+from workbench.quality.review import latest_review
 from workbench.settings import Settings
 from workbench.store.lock import job_lock
-from workbench.store.rawpulls import Source, latest_pull, open_export
+from workbench.store.rawpulls import Source, open_export
 
 LOG_NAME = "decisions.jsonl"
 
@@ -32,7 +32,7 @@ class AdjudicationReport(BaseModel):
     disputed: list[ArticleDecision] = Field(default_factory=list)
     log: Path
     logged: int = 0  # lines appended this run
-    malformed: int = 0
+    reckoning: Reckoning
 
 
 def log_path(settings: Settings) -> Path:
@@ -52,12 +52,12 @@ def adjudicate(settings: Settings, *, export: Path | None = None,
                 disputed.append(checked.decision)
 
         with DecisionLog(settings, source) as log:
-            review = load_review(latest_pull(settings.for_review(), required=False))
+            review = latest_review(settings)
             result = run_chain(source, log.add, keep_disputed, review=review,
                                voting=voting)
     return AdjudicationReport(source=str(source.path), articles=sum(result.decisions.values()),
                               counts=result.decisions, disputed=disputed, log=log.path,
-                              logged=log.logged, malformed=result.malformed)
+                              logged=log.logged, reckoning=result.reckoning)
 
 
 class DecisionLog:

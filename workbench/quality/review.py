@@ -1,10 +1,14 @@
 """The review round, offline: what a review task shows, and the decisions it brings back.
 
-A review task is one disputed article, with the agreed parts as the
-annotation the adjudicator starts from and each annotator's version as a
-prediction named after them. The adjudicator's submitted, valid annotation in
-the latest pull of the review project becomes the article's decision. Talking
-to Label Studio is ``studio.review``; this module reads and builds files only.
+A review task is one disputed article. Its ``dispute`` field (shown on top of
+the labeling view, ``quality.dispute``) says what is disputed, who chose what
+and what was set aside; the agreed parts are the prediction the adjudicator
+starts from; each annotator's own version is a prediction named by pseudonym
+(the review project is visible to every member in Label Studio Community, so
+it names nobody). An adjudicator's submitted annotation in the latest pull of
+the review project becomes the article's decision, less its faulty parts; a
+submission by anyone else is reported and ignored. Talking to Label Studio is
+``studio.review``; this module reads and builds files only.
 """
 
 from __future__ import annotations
@@ -13,36 +17,81 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.lsformat.reader import MalformedTask, iter_tasks
-from workbench.lsformat.records import Annotation, Task, parse_task
+import msgspec
+
+from workbench.gold.format import SetAside
+from workbench.lsformat.reader import MalformedTask
+from workbench.lsformat.records import Annotation, Task, read_tasks
 from workbench.lsformat.results import annotation_result, choices_item, relation_item, span_item
 from workbench.quality.adjudicate import ArticleDecision, usable
 from workbench.quality.chain import Checked
+from workbench.quality.dispute import dispute_html
 from workbench.quality.validate import check_task
 from workbench.schema import ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, STANCE
-from workbench.store.rawpulls import Source
+from workbench.schema.labelconfig import DISPUTE
+from workbench.settings import Settings
+from workbench.store.pseudonyms import Pseudonyms, pseudonyms_path
+from workbench.store.rawpulls import Source, latest_pull
+from workbench.store.roles import adjudicators
 
 AGREED = "agreed"  # the model_version of the prediction holding what annotators agreed on
 
 
-def load_review(source: Source | None) -> dict[str, Annotation]:
-    """The adjudicator's decision per article, from a pull of the review project (if any).
+@dataclass(frozen=True)
+class IgnoredReview:
+    """A review submission by someone who is not an adjudicator: reported, never used."""
 
-    The latest submitted annotation of a review task that passes validation.
-    """
+    article_id: str
+    annotation_id: int
+    annotator: str
+
+
+@dataclass
+class Review:
+    """What the latest pull of the review project decides."""
+
+    source: Source | None = None
+    decisions: dict[str, Annotation] = field(default_factory=dict)  # article -> decision
+    set_aside: dict[str, list[SetAside]] = field(default_factory=dict)  # the decisions' slips
+    ignored: list[IgnoredReview] = field(default_factory=list)
+    adjudicators: set[str] = field(default_factory=set)
+
+
+def latest_review(settings: Settings) -> Review:
+    """The review round's decisions, from the latest pull of the review project (if any)."""
+    return load_review(latest_pull(settings.for_review(), required=False),
+                       adjudicators(settings))
+
+
+def load_review(source: Source | None, allowed: set[str]) -> Review:
+    """Each article's decision: the latest submitted annotation of an adjudicator (an email
+    in ``allowed``) on its review task, less its faulty parts."""
+    review = Review(source=source, adjudicators=allowed)
     if source is None:
-        return {}
-    decisions: dict[str, Annotation] = {}
-    for item in iter_tasks(source.path):
-        if isinstance(item, MalformedTask):
+        return review
+    for task in read_tasks(source.path):
+        if isinstance(task, MalformedTask):
             continue
-        task = parse_task(item)
-        kept, _ = usable(task, check_task(task))
-        if kept and task.article_id:
-            decisions[task.article_id] = max(kept, key=lambda a: (a.updated_at or "", a.id))
-    return decisions
+        if not task.article_id:
+            continue
+        for annotation in task.annotations:
+            if not annotation.cancelled and annotation.annotator.lower() not in allowed:
+                review.ignored.append(IgnoredReview(task.article_id, annotation.id,
+                                                    annotation.annotator))
+        theirs = [a for a in task.annotations if a.annotator.lower() in allowed]
+        if not theirs:
+            continue
+        mine = msgspec.structs.replace(task, annotations=tuple(theirs))
+        kept, set_aside = usable(mine, check_task(mine))
+        if kept:
+            chosen = max(kept, key=lambda a: (a.updated_at or "", a.id))
+            review.decisions[task.article_id] = chosen
+            review.set_aside[task.article_id] = [p for p in set_aside
+                                                 if p.annotation_id == chosen.id]
+    return review
 
 
 class ReviewStage:
@@ -52,7 +101,8 @@ class ReviewStage:
     only when it must send it, so memory stays flat however many are disputed.
     """
 
-    def __init__(self):
+    def __init__(self, settings: Settings, pseudonyms: Pseudonyms | None = None):
+        self.pseudonyms = pseudonyms or Pseudonyms(pseudonyms_path(settings))
         self._file = tempfile.TemporaryFile("w+", encoding="utf-8")
         self._staged: list[tuple[str, str, int]] = []  # article id, digest, offset
 
@@ -66,7 +116,7 @@ class ReviewStage:
         decision = checked.decision
         if decision.status != "disputed":
             return
-        payload = review_task(decision, checked.task)
+        payload = review_task(decision, checked.task, self.pseudonyms)
         self._staged.append((decision.article_id, payload["meta"]["sha256"], self._file.tell()))
         self._file.write(json.dumps(payload, ensure_ascii=False) + "\n")
 
@@ -75,6 +125,7 @@ class ReviewStage:
 
     def items(self) -> list[tuple[str, str, Callable[[], dict[str, Any]]]]:
         self._file.flush()
+        self.pseudonyms.save()
         return [(article_id, sha, lambda at=offset: self._read(at))
                 for article_id, sha, offset in self._staged]
 
@@ -85,24 +136,22 @@ class ReviewStage:
         return json.loads(line)
 
 
-def review_digest(decision: ArticleDecision, task: Task) -> str:
-    """Changes when the text, the inputs or what is disputed change."""
-    content = {"text": task.text, "inputs": [i.model_dump() for i in decision.inputs],
-               "disagreements": [d.model_dump() for d in decision.disagreements]}
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
-
-
-def review_task(decision: ArticleDecision, task: Task) -> dict[str, Any]:
+def review_task(decision: ArticleDecision, task: Task, name: Callable[[str], str]
+                ) -> dict[str, Any]:
     """The review project's task of a disputed article, as Label Studio imports it."""
     text = task.text or ""
     by_id = {a.id: a for a in task.annotations}
     predictions = [{"model_version": AGREED, "result": decision_result(decision)}]
     for source in decision.inputs:
         annotation = by_id[source.annotation_id]
-        predictions.append({"model_version": annotation.annotator,
+        predictions.append({"model_version": name(annotation.annotator),
                             "result": annotation_result(annotation, text)})
-    return {"data": dict(task.data),
-            "meta": {"article_id": decision.article_id, "sha256": review_digest(decision, task),
+    summary = dispute_html(decision, task, name)
+    content = {"text": task.text, "inputs": [i.model_dump() for i in decision.inputs],
+               "dispute": summary}
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    return {"data": {**task.data, DISPUTE: summary},
+            "meta": {"article_id": decision.article_id, "sha256": digest,
                      "main_task_id": task.id},
             "predictions": predictions}
 

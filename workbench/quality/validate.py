@@ -3,7 +3,24 @@
 Each rule has a stable id, a severity and a message an annotator
 understands. A problem is reported once, by the most specific rule: a span
 whose label is unknown is not also checked for its offsets. Annotations with
-findings are kept and marked; adjudication leaves out those with errors.
+findings are kept and marked, never dropped: each error names the part of the
+annotation it concerns (``Part``), and adjudication sets aside that part only.
+What "the part" is, rule by rule:
+
+- a span (out of bounds, empty, offsets that miss its text, an unknown label,
+  a crime mention whose type is not among the ticked crime types: the ticked
+  types are the annotator's decision, the stray mention is the slip); with it
+  go its per-region stance and its relations, which have nothing to point at;
+- one value of a choice (an unknown crime type or stance value);
+- a whole field, which the annotator then abstains on: no stance or no crime
+  type chosen, ``no_crime`` ticked with a crime (which one was meant?), two
+  values in a single-choice field (``multiple_single_choice``), a field the
+  schema does not have;
+- a per-region stance (unknown value, or not on an actor span);
+- a relation (an end that does not exist, the wrong direction, unknown type);
+- every span-based part of a task without text (offsets cannot be checked);
+- the whole annotation only when it was cancelled, the whole task only when
+  it does not fit the export format.
 """
 
 from __future__ import annotations
@@ -15,8 +32,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from workbench.lsformat.offsets import same_text
-from workbench.lsformat.reader import MalformedTask, iter_tasks
-from workbench.lsformat.records import Annotation, Task, parse_task
+from workbench.lsformat.reader import MalformedTask, ReadNotes
+from workbench.lsformat.records import Annotation, Task, read_tasks
 from workbench.schema import (
     ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, NO_CRIME, RELATIONS, SCHEMA, STANCE,
     Schema,
@@ -37,11 +54,32 @@ RULES: dict[str, tuple[Severity, str]] = {
     "crime_mention_not_in_crime_types": (
         "error", "a crime mention whose type is not among the chosen crime types"),
     "no_crime_not_exclusive": ("error", "no_crime chosen together with a crime type"),
+    "multiple_single_choice": ("error", "two values or more in a field that takes one"),
     "stance_on_non_actor": ("error", "an actor stance on something that is not an actor span"),
     "relation_endpoint_missing": ("error", "a relation to a region that does not exist"),
     "relation_direction": ("error", "a relation that does not go actor -> crime mention"),
     "cancelled": ("info", "a skipped (cancelled) annotation, set aside"),
 }
+
+
+PartKind = Literal["task", "annotation", "spans", "field", "value", "span", "region_choice",
+                   "relation"]
+
+
+class Part(BaseModel):
+    """The part of an annotation (or task) a finding concerns: what adjudication sets aside."""
+
+    kind: PartKind
+    control: str | None = None  # the field
+    region: str | None = None  # a span's or per-region choice's region id
+    value: str | None = None  # a choice value
+    index: int | None = None  # position of the span, relation or region choice in the annotation
+
+    def __str__(self) -> str:
+        where = {"span": f"region {self.region}", "region_choice": f"region {self.region}",
+                 "value": repr(self.value), "relation": f"relation {self.index}"}.get(
+            self.kind, "")
+        return " ".join(x for x in (self.kind, self.control or "", where) if x)
 
 
 class Finding(BaseModel):
@@ -53,6 +91,7 @@ class Finding(BaseModel):
     annotator: str | None
     field: str | None
     message: str
+    part: Part | None = None  # None for warnings and notes that set nothing aside
 
 
 class AnnotatorSummary(BaseModel):
@@ -64,11 +103,17 @@ class AnnotatorSummary(BaseModel):
 
 
 class Summary(BaseModel):
+    """What was read, all of it accounted for: tasks = checked + malformed; annotations =
+    valid + with errors + cancelled + those inside malformed tasks."""
+
     tasks: int = 0
+    malformed_tasks: int = 0  # set aside whole: they do not fit the export format
     annotations: int = 0
     cancelled: int = 0
     valid_annotations: int = 0
-    annotations_with_errors: int = 0
+    annotations_with_errors: int = 0  # their faulty parts are set aside, the rest is used
+    annotations_in_malformed_tasks: int = 0
+    notes: list[str] = Field(default_factory=list)  # what the reader made up or translated
     errors: int = 0
     warnings: int = 0
     info: int = 0
@@ -89,10 +134,10 @@ class ValidationReport(BaseModel):
 def validate_export(source: Source | Path, schema: Schema = SCHEMA) -> ValidationReport:
     """Validate a Label Studio JSON export, streaming it task by task."""
     source = as_source(source)
-    validator = Validator(schema)
-    for item in iter_tasks(source.path):
-        validator.add(item if isinstance(item, MalformedTask) else parse_task(item))
-    return validator.report(source=source)
+    validator, notes = Validator(schema), ReadNotes()
+    for task in read_tasks(source.path, notes):
+        validator.add(task)
+    return validator.report(source, notes)
 
 
 class Validator:
@@ -113,6 +158,9 @@ class Validator:
         for finding in findings:
             self._rules[finding.rule] += 1
         if isinstance(task, MalformedTask):
+            summary.malformed_tasks += 1
+            summary.annotations += task.annotations
+            summary.annotations_in_malformed_tasks += task.annotations
             return findings
         by_annotation: dict[int, list[Finding]] = defaultdict(list)
         for finding in findings:
@@ -137,9 +185,11 @@ class Validator:
                 summary.valid_annotations += 1
         return findings
 
-    def report(self, source: Source | None = None) -> ValidationReport:
+    def report(self, source: Source | None = None, notes: ReadNotes | None = None
+               ) -> ValidationReport:
         report, summary = self._report, self._report.summary
         report.source = str(source.path) if source is not None else None
+        summary.notes = notes.lines() if notes is not None else []
         summary.errors = summary.warnings = summary.info = 0
         for finding in report.findings:
             if finding.severity == "error":
@@ -159,21 +209,22 @@ def check_task(task: Task | MalformedTask, schema: Schema = SCHEMA) -> list[Find
         field = f" at {task.field}" if task.field else ""
         return [_finding("malformed_task", task.task_id, None, None, None, task.field,
                          f"task {task.index + 1} of the file does not fit the export "
-                         f"format{field}: {task.message}")]
+                         f"format{field}: {task.message}", Part(kind="task"))]
     findings: list[Finding] = []
     if task.text is None and any(a.spans for a in task.annotations):
         findings.append(_finding("missing_text", task.id, task.article_id, None, None, "text",
-                                 "the task has no text, so its spans cannot be checked"))
+                                 "the task has no text, so its spans cannot be checked",
+                                 Part(kind="spans")))
     for annotation in task.annotations:
         findings.extend(_Checker(task, annotation, schema).run())
     return findings
 
 
-def _finding(rule: str, task_id, article_id, annotation_id, annotator, field, message
-             ) -> Finding:
+def _finding(rule: str, task_id, article_id, annotation_id, annotator, field, message,
+             part: Part | None = None) -> Finding:
     return Finding(rule=rule, severity=RULES[rule][0], task_id=task_id, article_id=article_id,
                    annotation_id=annotation_id, annotator=annotator, field=field,
-                   message=message)
+                   message=message, part=part)
 
 
 class _Checker:
@@ -184,24 +235,26 @@ class _Checker:
         self.findings: list[Finding] = []
         self.values = allowed_values(schema)
 
-    def add(self, rule: str, field: str | None, message: str) -> None:
+    def add(self, rule: str, field: str | None, message: str, part: Part | None) -> None:
         self.findings.append(_finding(rule, self.task.id, self.task.article_id,
                                       self.annotation.id, self.annotation.annotator, field,
-                                      message))
+                                      message, part))
 
     def run(self) -> list[Finding]:
         if self.annotation.cancelled:
             self.add("cancelled", None, "the annotator skipped this task; the annotation is "
-                                        "set aside and counted")
+                                        "set aside and counted", Part(kind="annotation"))
             return self.findings
         crime_types = self._choices()
         spans = self._spans(crime_types)
         self._region_choices(spans)
         self._relations(spans)
-        for other in self.annotation.others:
-            self.add("unknown_field", other.control,
-                     f"a {other.type!r} result from {other.control!r}: "
-                     f"schema {self.schema.version} has no such field")
+        for item in (*self.annotation.values, *self.annotation.others):
+            kind = getattr(item, "kind", None) or getattr(item, "type", "")
+            self.add("unknown_field", item.control,
+                     f"a {kind!r} result from {item.control!r}: "
+                     f"schema {self.schema.version} has no such field",
+                     Part(kind="field", control=item.control))
         return self.findings
 
     def _choices(self) -> set[str] | None:
@@ -211,99 +264,119 @@ class _Checker:
             if control not in (CRIME_TYPES, STANCE):
                 self.add("unknown_field", control,
                          f"{control!r} is not a document-level field of schema "
-                         f"{self.schema.version}")
+                         f"{self.schema.version}", Part(kind="field", control=control))
                 continue
             for value in values:
                 if value not in self.values[control]:
                     self.add("unknown_label", control,
                              f"{value!r} is not a value of {control} in schema "
-                             f"{self.schema.version}")
+                             f"{self.schema.version}",
+                             Part(kind="value", control=control, value=value))
         for control in (CRIME_TYPES, STANCE):
             if not choices.get(control):
                 what = "crime type" if control == CRIME_TYPES else "stance"
-                self.add("missing_required", control, f"no {what} chosen: it is required")
+                self.add("missing_required", control, f"no {what} chosen: it is required",
+                         Part(kind="field", control=control))
+        if len(choices.get(STANCE, ())) > 1:
+            chosen = ", ".join(repr(v) for v in choices[STANCE])
+            self.add("multiple_single_choice", STANCE,
+                     f"{STANCE} takes one value, and {chosen} are chosen: keep one",
+                     Part(kind="field", control=STANCE))
         crime_types = set(choices.get(CRIME_TYPES, ()))
         if NO_CRIME in crime_types and len(crime_types) > 1:
             others = ", ".join(sorted(crime_types - {NO_CRIME}))
             self.add("no_crime_not_exclusive", CRIME_TYPES,
-                     f"'no_crime' is chosen together with {others}: choose one or the other")
+                     f"'no_crime' is chosen together with {others}: choose one or the other",
+                     Part(kind="field", control=CRIME_TYPES))
         return crime_types or None
 
     def _spans(self, crime_types: set[str] | None) -> dict[str | None, str]:
         """Check spans; the control of each usable region, by region id."""
         text = self.task.text
         regions: dict[str | None, str] = {}
-        for span in self.annotation.spans:
+        self.unusable: dict[str | None, str] = {}  # regions set aside: why
+        for index, span in enumerate(self.annotation.spans):
             control = span.control
+            part = Part(kind="span", control=control, region=span.region, index=index)
+            self.unusable[span.region] = (f"in {control!r}, which schema "
+                                          f"{self.schema.version} does not have")
             if control not in (ACTORS, CRIME_MENTIONS):
                 self.add("unknown_field", control,
-                         f"{control!r} is not a span field of schema {self.schema.version}")
+                         f"{control!r} is not a span field of schema {self.schema.version}",
+                         Part(kind="field", control=control))
                 continue
             unknown = [label for label in span.labels if label not in self.values[control]]
             if unknown or not span.labels:
                 label = unknown[0] if unknown else "(none)"
                 self.add("unknown_label", control,
                          f"span {span.start}-{span.end} is labeled {label!r}, which is not "
-                         f"a value of {control} in schema {self.schema.version}")
+                         f"a value of {control} in schema {self.schema.version}", part)
+                self.unusable[span.region] = f"labeled {label!r}, not a schema label"
                 continue
+            del self.unusable[span.region]
             regions[span.region] = control
             if text is None:
                 continue
             covered = text[span.start:span.end]
             if span.start < 0 or span.end > len(text) or span.start > span.end:
                 self.add("span_out_of_bounds", control, f"span {span.start}-{span.end} lies "
-                         f"outside the text, which has {len(text)} characters")
+                         f"outside the text, which has {len(text)} characters", part)
             elif not covered.strip():
-                self.add("empty_span", control, f"span {span.start}-{span.end} covers no text")
+                self.add("empty_span", control, f"span {span.start}-{span.end} covers no text",
+                         part)
             elif span.text is not None and not same_text(covered, span.text):
                 self.add("offset_mismatch", control,
                          f"span {span.start}-{span.end} covers {_quote(covered)} but records "
-                         f"{_quote(span.text)}")
+                         f"{_quote(span.text)}", part)
             elif control == CRIME_MENTIONS and crime_types is not None:
-                for label in span.labels:
-                    if label not in crime_types:
-                        self.add("crime_mention_not_in_crime_types", control,
-                                 f"{_quote(span.text or covered)} is marked "
-                                 f"as {label!r}, which is not among the chosen crime types")
+                stray = [label for label in span.labels if label not in crime_types]
+                if stray:
+                    self.add("crime_mention_not_in_crime_types", control,
+                             f"{_quote(span.text or covered)} is marked as {stray[0]!r}, "
+                             f"which is not among the chosen crime types", part)
         return regions
 
     def _region_choices(self, regions: dict[str | None, str]) -> None:
-        for choice in self.annotation.region_choices:
+        for index, choice in enumerate(self.annotation.region_choices):
+            part = Part(kind="region_choice", control=choice.control, region=choice.region,
+                        index=index)
             if choice.control != ACTOR_STANCE:
                 self.add("unknown_field", choice.control,
                          f"{choice.control!r} is not a per-region field of schema "
-                         f"{self.schema.version}")
+                         f"{self.schema.version}", Part(kind="field", control=choice.control))
                 continue
             unknown = [v for v in choice.values if v not in self.values[ACTOR_STANCE]]
             if unknown:
                 self.add("unknown_label", ACTOR_STANCE,
                          f"{unknown[0]!r} is not a value of {ACTOR_STANCE} in schema "
-                         f"{self.schema.version}")
+                         f"{self.schema.version}", part)
             elif regions.get(choice.region) != ACTORS:
                 what = ("a crime mention" if regions.get(choice.region) == CRIME_MENTIONS
                         else "no span")
                 self.add("stance_on_non_actor", ACTOR_STANCE,
                          f"an actor stance is given on {what} (region {choice.region!r}); "
-                         f"give it on actor spans only")
+                         f"give it on actor spans only", part)
 
     def _relations(self, regions: dict[str | None, str]) -> None:
-        for relation in self.annotation.relations:
+        for index, relation in enumerate(self.annotation.relations):
+            part = Part(kind="relation", control=RELATIONS, index=index)
             missing = [r for r in (relation.source, relation.target) if r not in regions]
             unknown = [v for v in relation.labels if v not in self.values[RELATIONS]]
             if missing:
+                why = self.unusable.get(missing[0], "which does not exist")
                 self.add("relation_endpoint_missing", RELATIONS,
-                         f"a relation points to region {missing[0]!r}, which does not exist")
+                         f"a relation points to region {missing[0]!r}, {why}", part)
             elif unknown:
                 self.add("unknown_label", RELATIONS,
                          f"{unknown[0]!r} is not a relation type in schema "
-                         f"{self.schema.version}")
+                         f"{self.schema.version}", part)
             elif (relation.direction == "bi" or regions[relation.source] != ACTORS
                   or regions[relation.target] != CRIME_MENTIONS):
                 self.add("relation_direction", RELATIONS,
                          f"a relation goes from {_kind(regions[relation.source])} to "
                          f"{_kind(regions[relation.target])}"
                          f"{' both ways' if relation.direction == 'bi' else ''}; "
-                         f"it must go from an actor to a crime mention")
+                         f"it must go from an actor to a crime mention", part)
 
 
 _ALLOWED: dict[int, tuple[Schema, dict[str, frozenset[str]]]] = {}

@@ -16,11 +16,11 @@ from pydantic import BaseModel, Field
 from workbench.lsformat.records import Annotation
 from workbench.quality.agreement import AgreementMeter, AgreementReport, latest_by_annotator
 from workbench.quality.chain import MAJORITY, ChainResult, Checked, Voting, run_chain
-from workbench.quality.review import load_review
+from workbench.quality.review import latest_review
 from workbench.quality.validate import Summary
 from workbench.schema import SCHEMA, Schema
 from workbench.settings import Settings
-from workbench.store.rawpulls import latest_pull, open_export
+from workbench.store.rawpulls import open_export
 
 NONE = "(none)"
 TOP = 20  # articles and labels listed where disagreements cluster
@@ -77,7 +77,7 @@ def collect(settings: Settings, *, export: Path | None = None, voting: Voting = 
             schema: Schema = SCHEMA, replicates: int = REPLICATES) -> ReportData:
     """Everything the report shows, from ``export`` or the latest pull (one pass)."""
     source = open_export(settings, export)  # a tampered pull stops here
-    review = load_review(latest_pull(settings.for_review(), required=False))
+    review = latest_review(settings)
     gatherer = Gatherer(settings, schema, replicates=replicates)
     result = run_chain(source, gatherer.add, review=review, voting=voting,
                        meter=gatherer.meter(), schema=schema)

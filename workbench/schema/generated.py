@@ -11,12 +11,14 @@ from workbench.schema.labelconfig import label_config
 from workbench.store.atomic import write_text
 
 CONFIG_FILE = "crime_news.xml"
+REVIEW_CONFIG_FILE = "crime_news_review.xml"
 
 
 def generated_files(directory: Path, schema: Schema = SCHEMA) -> dict[Path, str]:
     """Every generated file under ``directory`` with the content the schema gives."""
     return {
         directory / CONFIG_FILE: label_config(schema),
+        directory / REVIEW_CONFIG_FILE: label_config(schema, review=True),
         directory / "guidelines.md": guidelines_markdown(schema),
         directory / "guidelines.html": guidelines_html(schema),
     }

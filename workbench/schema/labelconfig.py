@@ -20,12 +20,24 @@ _COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#
             "#882255", "#AA4499", "#DDDDDD")
 
 
-def label_config(schema: Schema = SCHEMA) -> str:
-    """The XML for a project, deterministic for a given schema."""
+DISPUTE = "dispute"  # the review project's task field with the dispute summary (HTML)
+
+
+def label_config(schema: Schema = SCHEMA, *, review: bool = False) -> str:
+    """The XML for a project, deterministic for a given schema.
+
+    The review project's config is the same with the dispute summary on top: the
+    task's ``dispute`` field, HTML written by the workbench, shown in the labeling
+    view itself, so the labeling stream shows the adjudicator what to decide.
+    """
     root = ET.Element("View")
     # No "--" inside an XML comment, hence no option name here.
     root.append(ET.Comment(f" generated from workbench schema {schema.version}, do not edit: "
                            f"regenerate with the workbench schema command "))
+    if review:
+        panel = _el(root, "View", style="border: 2px solid #d9534f; border-radius: 6px; "
+                                        "padding: 0 1em; margin-bottom: 1em")
+        _el(panel, "HyperText", name=DISPUTE, value=f"${DISPUTE}", inline="true")
     layout = _el(root, "View", style="display: flex; gap: 1.5em; align-items: flex-start")
     main = _el(layout, "View", style="flex: 3; min-width: 0")
     side = _el(layout, "View", style="flex: 2; min-width: 16em; position: sticky; top: 0")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from workbench.errors import ConfigError, InputError, ServerError
 from workbench.settings import Settings
+from workbench.store.roles import set_role
 from workbench.store.atomic import write_text
 from workbench.studio.client import Studio
 from workbench.studio.server import ManagedServer
@@ -28,32 +29,47 @@ class Annotator:
     email: str
     user_id: int
     created: bool
+    password_set: bool  # a new account, or --reset-password
+    role: str | None  # the role given, when one was
+    role_changed: bool
     login_url: str
     password_file: Path | None  # where a generated password was stored
 
 
 def add_annotator(settings: Settings, studio: Studio, email: str, *,
-                  password_file: Path | None = None) -> Annotator:
-    """Create (or find) the account and set its password from ``password_file``, or a new one."""
+                  password_file: Path | None = None, reset_password: bool = False,
+                  role: str | None = None) -> Annotator:
+    """Create the account with a password (from ``password_file``, or a new one).
+
+    An existing account is left as it is, password and all, unless
+    ``reset_password``: re-running the command must not lock a working annotator
+    out. ``role`` records who adjudicates (``store.roles``).
+    """
     if not settings.managed:
         raise ConfigError("annotators add works on the managed server only: on a remote Label "
                           "Studio, invite people from its Organization page")
     if not _EMAIL.match(email):
         raise InputError(f"not an email address: {email!r}")
-    if password_file is not None:
-        password = _read_password(password_file)
-        stored = None
-    else:
-        password = secrets.token_urlsafe(12)
-        stored = settings.home / "annotators" / f"{email}.password"
     existing = {u["email"]: u["id"] for u in studio.users()}
     created = email not in existing
-    user_id = studio.create_user(email) if created else existing[email]
-    _reset_password(ManagedServer(settings), email, password)
-    if stored is not None:
-        write_text(stored, password + "\n", permissions=0o600)
+    role_changed = set_role(settings, email, role) if role else False
+    stored = None
+    if created or reset_password:
+        if password_file is not None:
+            password = _read_password(password_file)
+        else:
+            password = secrets.token_urlsafe(12)
+            stored = settings.home / "annotators" / f"{email}.password"
+        user_id = studio.create_user(email) if created else existing[email]
+        _reset_password(ManagedServer(settings), email, password)
+        if stored is not None:
+            write_text(stored, password + "\n", permissions=0o600)
+    else:
+        user_id = existing[email]
     return Annotator(email=email, user_id=user_id, created=created,
-                     login_url=f"{studio.url}/user/login/", password_file=stored)
+                     password_set=created or reset_password, role=role,
+                     role_changed=role_changed, login_url=f"{studio.url}/user/login/",
+                     password_file=stored)
 
 
 def list_annotators(studio: Studio) -> list[dict]:

@@ -17,11 +17,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from workbench.quality.chain import MAJORITY, Voting, run_chain
-from workbench.quality.review import AGREED, ReviewStage, load_review
+from workbench.quality.review import (
+    AGREED, IgnoredReview, ReviewStage, latest_review, load_review,
+)
 from workbench.schema.guidelines import guidelines_html
+from workbench.schema.labelconfig import label_config
 from workbench.settings import Settings
 from workbench.store.lock import job_lock
-from workbench.store.rawpulls import latest_pull, open_export
+from workbench.store.rawpulls import open_export
+from workbench.store.roles import adjudicators
 from workbench.studio.client import Studio
 from workbench.studio.pull import PullReport, pull
 from workbench.studio.push import Item, SyncResult, project_settings, sync_tasks
@@ -46,7 +50,9 @@ class ReviewPushReport(BaseModel):
 
 
 def review_project_settings(settings: Settings) -> dict[str, Any]:
-    return {**project_settings(settings.for_review()), "expert_instruction": _ADJUDICATOR_NOTE
+    # The review config: the main one with the task's dispute summary on top.
+    return {**project_settings(settings.for_review()), "label_config": label_config(review=True),
+            "expert_instruction": _ADJUDICATOR_NOTE
             + guidelines_html(), "model_version": AGREED, "show_collab_predictions": True}
 
 
@@ -55,9 +61,8 @@ def review_push(settings: Settings, studio: Studio, *, export: Path | None = Non
     """Send the disputed articles of the latest pull (or ``export``) to the review project."""
     with job_lock(settings.home, "review push"):
         source = open_export(settings, export)
-        with ReviewStage() as stage:
-            run_chain(source, stage.add, voting=voting,
-                      review=load_review(latest_pull(settings.for_review(), required=False)))
+        with ReviewStage(settings) as stage:
+            run_chain(source, stage.add, voting=voting, review=latest_review(settings))
             return send_to_review(settings, studio, stage)
 
 
@@ -72,9 +77,13 @@ def send_to_review(settings: Settings, studio: Studio, stage: ReviewStage) -> Re
 
 class ReviewPullReport(PullReport):
     decisions: int  # articles the adjudicators decided, in this pull
+    ignored: list[IgnoredReview]  # submissions by people who are not adjudicators
+    adjudicators: list[str]
 
 
 def review_pull(settings: Settings, studio: Studio) -> ReviewPullReport:
     """Pull the review project into exports/raw/, like the main project."""
     pulled = pull(settings.for_review(), studio)
-    return ReviewPullReport(**pulled.model_dump(), decisions=len(load_review(pulled.source)))
+    review = load_review(pulled.source, adjudicators(settings))
+    return ReviewPullReport(**pulled.model_dump(), decisions=len(review.decisions),
+                            ignored=review.ignored, adjudicators=sorted(review.adjudicators))

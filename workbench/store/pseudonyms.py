@@ -11,7 +11,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from workbench.settings import Settings
 from workbench.store.atomic import write_text
+
+
+def pseudonyms_path(settings: Settings) -> Path:
+    return settings.exports / "raw" / "pseudonyms.json"
 
 
 class Pseudonyms:

@@ -1,0 +1,99 @@
+"""The dispute summary a review task shows on top of its labeling view (HTML).
+
+Per disputed point: the field, what is disputed (a value, or a span with its
+words, offsets and the sentence around it highlighted), and who chose what;
+then what was set aside from which annotator, and why. Annotators are named
+by pseudonym. Label Studio renders it with its ``HyperText`` tag, which strips
+scripts; everything here is escaped text and inline styles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+from workbench.lsformat.records import Task
+from workbench.quality.adjudicate import ArticleDecision, Disagreement
+from workbench.schema import SCHEMA
+
+CONTEXT = 90  # characters shown on each side of a disputed span
+_MARK = "background: #ffd54f; padding: 0 2px; border-radius: 2px; font-weight: 600"
+_CELL = "border-top: 1px solid #ddd; padding: 4px 8px; vertical-align: top; text-align: left"
+
+
+def dispute_html(decision: ArticleDecision, task: Task, name: Callable[[str], str]) -> str:
+    """The summary of what an article's annotators disagree on, for the adjudicator."""
+    titles = {spec.name: spec.title for spec in SCHEMA.fields}
+    points = len(decision.disagreements)
+    people = ", ".join(escape(name(i.annotator)) for i in decision.inputs)
+    rows = "".join(_row(d, task, name, titles) for d in decision.disagreements)
+    parts = [
+        f'<h3 style="margin: .6em 0 .3em">Disputed: {points} point{"s" if points != 1 else ""}'
+        f" to decide</h3>",
+        f'<p style="margin: 0 0 .5em; color: #444">{decision.n} annotators ({people}); a '
+        f"value needs {decision.k} of them. The annotation below holds what they agreed on; "
+        f"add or fix what is disputed, then submit. Each annotator's whole version is in the "
+        f"predictions, under the same names.</p>",
+        f'<table style="border-collapse: collapse; margin-bottom: .6em"><tr>'
+        f'<th style="{_CELL}">field</th><th style="{_CELL}">disputed</th>'
+        f'<th style="{_CELL}">who chose what</th></tr>{rows}</table>',
+    ]
+    if decision.set_aside:
+        items = "".join(
+            f"<li><b>{escape(name(p.annotator))}</b>: {escape(p.part)}: {escape(p.reason)}"
+            + (f" ({escape(p.message)})" if p.message else "") + "</li>"
+            for p in decision.set_aside)
+        parts.append(f'<p style="margin: .3em 0"><b>Set aside</b> (not counted as votes):</p>'
+                     f'<ul style="margin: 0 0 .6em">{items}</ul>')
+    return "<div>" + "".join(parts) + "</div>"
+
+
+def _row(disagreement: Disagreement, task: Task, name: Callable[[str], str],
+         titles: dict[str, str]) -> str:
+    what = escape(_display(disagreement))
+    if disagreement.span is not None and task.text:
+        what += "<br>" + excerpt(task.text, *disagreement.span)
+    votes = " &middot; ".join(
+        f"<b>{escape(_value_name(option))}</b>: "
+        + (", ".join(escape(name(person)) for person in people) or "nobody")
+        for option, people in disagreement.votes.items())
+    field = escape(titles.get(disagreement.field, disagreement.field))
+    return (f'<tr><td style="{_CELL}">{field}</td><td style="{_CELL}">{what}</td>'
+            f'<td style="{_CELL}">{votes}</td></tr>')
+
+
+def excerpt(text: str, start: int, end: int) -> str:
+    """The span highlighted in the words around it, whitespace runs shown as one space."""
+    before, after = text[max(0, start - CONTEXT):start], text[end:end + CONTEXT]
+    show = lambda part: escape(" ".join(part.split()))
+    lead = "…" if start > CONTEXT else ""
+    tail = "…" if end + CONTEXT < len(text) else ""
+    return (f'<span style="color: #555">{lead}{show(before)} </span>'
+            f'<mark style="{_MARK}">{show(text[start:end])}</mark>'
+            f'<span style="color: #555"> {show(after)}{tail}</span>')
+
+
+def _display(disagreement: Disagreement) -> str:
+    """A disputed value by its display name; spans and relations as the vote named them."""
+    if disagreement.field == "crime_types":
+        return _value_name(disagreement.item)
+    return disagreement.item
+
+
+def _value_name(value: str) -> str:
+    for spec in SCHEMA.fields:
+        for option in spec.values:
+            if option.id == value:
+                return f"{option.name} ({value})" if option.name.lower() != value else value
+    return value
+
+
+def dispute_line(decision: ArticleDecision, limit: int = 3) -> str:
+    """Why an article is disputed, in one line that names nobody: each point, its votes."""
+    points = []
+    for d in decision.disagreements[:limit]:
+        what = d.field if d.item == "the article" else f"{d.field} {d.item}"
+        votes = ", ".join(f"{option} {len(people)}" for option, people in d.votes.items())
+        points.append(f"{what}: {votes}")
+    more = len(decision.disagreements) - limit
+    return "; ".join(points) + (f"; and {more} more" if more > 0 else "")

@@ -1,0 +1,132 @@
+"""How an annotator learns of a slip: a feedback page per annotator.
+
+Label Studio Community has no comments API, so the workbench cannot write in
+the labeling view. Instead ``sync`` (and ``workbench feedback``) writes one page
+per annotator with findings, for the maintainer to hand over privately: each
+finding with its article, a link to the task, the words concerned, what was
+set aside and how to fix it. The annotator fixes the annotation in Label
+Studio (the link opens it); the next ``sync`` takes the fix in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from workbench.quality.adjudicate import describe_part
+from workbench.quality.chain import Checked, run_chain
+from workbench.quality.review import latest_review
+from workbench.quality.validate import RULES
+from workbench.settings import Settings
+from workbench.store.atomic import write_text
+from workbench.store.rawpulls import open_export
+
+FIXES = {  # rule -> what the annotator can do about it
+    "missing_text": "nothing: the task has no text; tell the maintainer",
+    "unknown_field": "nothing in the UI: this result comes from another labeling config",
+    "unknown_label": "choose one of the schema's labels instead",
+    "span_out_of_bounds": "delete the span and select the words again",
+    "empty_span": "delete the span and select the words again",
+    "offset_mismatch": "delete the span and select the words again",
+    "missing_required": "choose a value for this field",
+    "crime_mention_not_in_crime_types": "tick that crime type under Crime types, or delete "
+                                        "the mention",
+    "no_crime_not_exclusive": "untick No crime, or untick the crime types",
+    "multiple_single_choice": "keep one value: this field takes one",
+    "stance_on_non_actor": "select an actor span, then give its stance",
+    "relation_endpoint_missing": "delete the relation and draw it again between two spans",
+    "relation_direction": "delete the relation and draw it from the actor to the crime mention",
+}
+
+
+@dataclass(frozen=True)
+class Slip:
+    task_id: int
+    article_id: str
+    title: str | None
+    rule: str
+    field: str | None
+    message: str
+    part: str  # what was set aside
+
+
+class Feedback:
+    """A chain listener that gathers each annotator's errors, with where they are."""
+
+    def __init__(self):
+        self.slips: dict[str, list[Slip]] = defaultdict(list)
+
+    def add(self, checked: Checked) -> None:
+        """The errors of each annotator's current annotation (not of superseded ones)."""
+        task = checked.task
+        current = {i.annotation_id: i for i in checked.decision.inputs}
+        by_id = {a.id: a for a in task.annotations}
+        for finding in checked.findings:
+            if finding.severity != "error" or finding.annotation_id not in current:
+                continue
+            self.slips[finding.annotator].append(Slip(
+                task_id=task.id, article_id=finding.article_id or f"task-{task.id}",
+                title=task.data.get("title") or None, rule=finding.rule, field=finding.field,
+                message=finding.message,
+                part=describe_part(task, by_id[finding.annotation_id], finding.part)))
+
+    def write(self, folder: Path, *, task_url: str | None = None) -> list[Path]:
+        """One page per annotator with slips (the old pages of the folder replaced);
+        ``task_url`` has ``{task}`` where the task id goes."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.html"):
+            old.unlink()
+        written = []
+        for annotator, slips in sorted(self.slips.items()):
+            path = folder / f"{_slug(annotator)}.html"
+            write_text(path, page(annotator, slips, task_url), permissions=0o600)
+            written.append(path)
+        return written
+
+
+def page(annotator: str, slips: list[Slip], task_url: str | None) -> str:
+    articles = len({s.article_id for s in slips})
+    rows = []
+    for slip in slips:
+        where = escape(slip.title or slip.article_id)
+        if task_url:
+            where = f'<a href="{escape(task_url.format(task=slip.task_id))}">{where}</a>'
+        rows.append(
+            f"<tr><td>{where}<br><small>article {escape(slip.article_id)}, task "
+            f"{slip.task_id}</small></td><td>{escape(RULES[slip.rule][1])} <small>"
+            f"(<code>{escape(slip.rule)}</code>)</small><br><small>"
+            f"{escape(slip.message)}</small></td><td>{escape(slip.part)}</td>"
+            f"<td>{escape(FIXES.get(slip.rule, ''))}</td></tr>")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Feedback for {escape(annotator)}</title>
+<style>
+body {{ font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 980px;
+       padding: 0 1rem; color: #1a202c; }}
+table {{ border-collapse: collapse; }} small {{ color: #4a5568; }}
+th, td {{ border-bottom: 1px solid #e2e8f0; padding: .35rem .6rem; text-align: left;
+         vertical-align: top; }}
+</style></head><body>
+<h1>Feedback for {escape(annotator)}</h1>
+<p>{len(slips)} slip{"s" if len(slips) != 1 else ""} in {articles} article{
+        "s" if articles != 1 else ""}. Each was set aside on its own: the rest of your
+annotation counted. Open the task, fix it as the last column says, and submit (update) it;
+the next sync uses your fix.</p>
+<table><thead><tr><th>article</th><th>what</th><th>set aside</th><th>to fix</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
+</body></html>
+"""
+
+
+def _slug(email: str) -> str:
+    return re.sub(r"[^A-Za-z0-9@._-]+", "_", email)
+
+
+def write_feedback(settings: Settings, *, export: Path | None = None, out: Path | None = None,
+                   task_url: str | None = None) -> list[Path]:
+    """The feedback pages of the latest pull (or ``export``), under exports/feedback/."""
+    feedback = Feedback()
+    run_chain(open_export(settings, export), feedback.add, review=latest_review(settings))
+    return feedback.write(out or settings.exports / "feedback", task_url=task_url)
