@@ -1,6 +1,7 @@
 """Synthetic Label Studio JSON exports, shaped like a pull: N tasks x K annotations.
 
-Each task has a ~1 KB text, one prediction and K annotations by different
+Each task has a ~1 KB text, one prediction (none for every tenth task, the
+control share) and K annotations by different
 annotators that mostly agree (spans, crime types, stance, per-region stance,
 a relation), with a few disagreements and a cancelled annotation now and
 then. Written as a stream, so 100,000 tasks need no more memory than one.
@@ -81,6 +82,7 @@ def task(n: int, annotators: int = 3, seed: int = 0) -> dict:
     text = _text(rng, n)
     spans = _spans(text)
     mentioned = sorted({label for _, _, control, label in spans if control == "crime_mentions"})
+    control = n % 10 == 0  # the control share: pushed without suggestions
     stance = rng.choice(STANCES)
     annotations = []
     for k in range(annotators):
@@ -104,12 +106,14 @@ def task(n: int, annotators: int = 3, seed: int = 0) -> dict:
         })
     return {
         "id": n + 1, "annotations": annotations, "drafts": [],
-        "predictions": [{"id": n + 1, "model_version": "workbench-rules/schema-1.0",
-                         "score": None, "result": _result(text, spans, rng, mentioned or
-                                                          ["no_crime"], stance, False)[:-1]}],
+        "predictions": [] if control else [{
+            "id": n + 1, "model_version": "workbench-rules/schema-1.0", "score": None,
+            "result": _result(text, spans, rng, mentioned or ["no_crime"], stance,
+                              False)[:-1]}],
         "data": {"text": text, "article_id": f"syn-{n}", "sha256": None, "title": f"Article {n}",
                  "source": None, "published": None, "url": None},
-        "meta": {"article_id": f"syn-{n}"}, "created_at": "2026-11-01T09:00:00.000000Z",
+        "meta": {"article_id": f"syn-{n}", "suggestions": "control" if control else
+                 "workbench-rules/schema-1.0"}, "created_at": "2026-11-01T09:00:00.000000Z",
         "updated_at": "2026-11-01T10:05:00.000000Z", "inner_id": n + 1,
         "total_annotations": annotators, "cancelled_annotations": 0, "total_predictions": 1,
         "comment_count": 0, "unresolved_comment_count": 0, "last_comment_updated_at": None,

@@ -81,7 +81,8 @@ def test_json_keys_are_those_the_issue_names(tmp_path):
         reckoning["annotations_set_aside"].values())
     keys = {"kind", "items", "raters", "krippendorff_alpha", "fleiss_kappa", "cohen_kappa_mean",
             "cohen_kappa_pairwise", "percent_agreement", "f1_exact", "f1_overlap",
-            "unitizing_alpha", "per_label"}
+            "unitizing_alpha", "per_label", "observed_agreement", "expected_agreement",
+            "undefined"}
     for field in data["fields"].values():
         assert set(field) == keys
     assert data["fields"]["crime_types"]["kind"] == "multi"
@@ -193,3 +194,18 @@ def test_a_single_choice_field_never_depends_on_task_order(tmp_path):
     assert results[0] == results[1] == results[2]
     assert results[0][0] == "single" and results[0][2] == {
         "several values in a single-choice field": 1}
+
+
+def test_alpha_explains_itself_and_says_why_it_is_undefined(tmp_path):
+    """One value dominates: high observed agreement, alpha near nothing, because chance
+    agreement is as high. Everyone choosing the same: undefined, and it says so."""
+    skewed = [{"a@x.org": "supports", "b@x.org": "supports"}] * 8 + [
+        {"a@x.org": "supports", "b@x.org": "opposes"}]
+    field = agreement_export(_export(tmp_path, skewed)).fields["rating"]
+    assert field.percent_agreement == pytest.approx(8 / 9)
+    assert field.observed_agreement == pytest.approx(8 / 9)
+    assert field.expected_agreement > 0.85 and field.krippendorff_alpha < 0.1
+    same = agreement_export(_export(tmp_path, [{"a@x.org": "x", "b@x.org": "x"}] * 3))
+    assert same.fields["rating"].krippendorff_alpha is None
+    assert same.fields["rating"].undefined == (
+        "every annotator chose x: nothing to tell apart from chance")

@@ -60,11 +60,10 @@ def test_distributions_and_confusions_count_each_latest_annotation(data, export)
                 if item.get("from_name") == "stance" and not annotation["was_cancelled"]:
                     stance.update(item["value"]["choices"])
     assert data.distributions["stance"] == dict(stance)
-    matrices = [c for c in data.confusions if c.field == "stance"]
-    assert len(matrices) == 3  # three annotators, three pairs
-    for matrix in matrices:
-        assert sum(map(sum, matrix.counts)) == matrix.shared
-        assert matrix.a < matrix.b
+    (matrix,) = [c for c in data.confusions if c.field == "stance"]
+    assert sum(map(sum, matrix.counts)) == 2 * matrix.pairs  # each pair of ratings, both ways
+    assert all(matrix.counts[i][j] == matrix.counts[j][i] for i in range(len(matrix.labels))
+               for j in range(len(matrix.labels)))
     submitted = Counter()
     for task in json.loads(export.read_text()):
         for annotation in task["annotations"]:
@@ -108,3 +107,65 @@ def test_the_command_writes_the_page_and_names_bad_input(export, tmp_path):
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {broken}")
     assert "Traceback" not in result.output
+
+
+def test_the_header_names_the_gold_version_and_the_pulls(export, tmp_path):
+    from workbench.gold.write import write_gold
+    from workbench.report.page import write_report
+    from workbench.store.rawpulls import sha256_file
+
+    settings = offline_settings(tmp_path)
+    written = write_gold(settings, export=export)
+    page = write_report(settings, export=export).read_text()
+    manifest = sha256_file(written.path / "manifest.json")
+    assert (f"Gold version <b>{written.version}</b> ({written.articles} articles; manifest "
+            f"sha256 <code>{manifest[:16]}…</code>), made from this pull.") in page
+    assert f"<code>{export.name}</code> (sha256 {sha256_file(export)[:12]}…)" in page
+    assert f"{sum(p.status in ('disputed', 'awaiting') for p in written.pending)} articles " \
+           "pending" in page
+
+
+def test_a_surprising_number_explains_itself(data):
+    page = render(data)
+    stance = data.agreement.fields["stance"]
+    assert f"{stance.observed_agreement:.3f}" in page and f"{stance.expected_agreement:.3f}" \
+        in page
+    assert "chance agreement is high" in page  # why a high agreement can give a low alpha
+
+
+def test_the_articles_to_look_at_show_each_annotators_spans_in_the_text(data):
+    views = data.articles
+    assert 0 < len(views) <= 12
+    disputed = [v for v in views if v.status == "disputed"]
+    assert views[:len(disputed)] == disputed  # the disputed ones first
+    first = views[0]
+    assert len(first.annotators) >= 2 and all(p.spans for p in first.annotators)
+    page = render(data)
+    marks = re.findall(r'<span class="m" style="[^"]*" title="([^"]*)">([^<]*)</span>', page)
+    assert marks and any(" | " in title for title, _ in marks)  # several annotators at once
+    span = first.annotators[0].spans[0]
+    assert first.text[span.start:span.end] in {words for _, words in marks}
+
+
+def test_the_pre_annotation_panel_compares_with_and_without_suggestions(data):
+    groups = data.suggestions.groups
+    assert set(groups) == {"with suggestions", "without suggestions"}
+    assert groups["with suggestions"].tasks + groups["without suggestions"].tasks == data.tasks
+    page = render(data)
+    assert "<h2>Pre-annotations</h2>" in page and "Suggested crime types against gold" in page
+
+
+def test_annotators_over_time_keep_one_line_per_pull(export, tmp_path):
+    from workbench.report.page import write_report
+
+    settings = offline_settings(tmp_path)
+    out = tmp_path / "reports"
+    write_report(settings, export=export, out=out)
+    write_report(settings, export=export, out=out)  # the same pull: no new line
+    later = tmp_path / "later.json"
+    tasks = json.loads(export.read_text())
+    later.write_text(json.dumps(tasks[:60]))
+    page = write_report(settings, export=later, out=out).read_text()
+    history = (out / "history.jsonl").read_text().splitlines()
+    assert [json.loads(line)["pull"] for line in history] == [export.name, later.name]
+    assert "Over time, per pull" in page

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     label_studio_api_key: SecretStr | None = Field(
         None, description="API key for the remote server")
     overlap: int = Field(3, ge=1, le=20, description="annotators per task")
+    control_share: float = Field(
+        0.1, ge=0.0, le=1.0, description="share of articles pushed without pre-annotations "
+                                         "(chosen from article_id), to measure anchoring")
     project: str = Field("Crime news", min_length=1, max_length=50,
                          description="Label Studio project title")
     exports: Path = Field(Path("exports"), description="raw pulls, gold versions, decisions log")

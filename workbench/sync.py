@@ -9,23 +9,27 @@ and the report, and count what is left for people to do.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from workbench.errors import MissingExtra
+from workbench.gold.versions import gold_root
 from workbench.gold.write import GoldReport, GoldWriter
-from workbench.quality.chain import Checked, run_chain
+from workbench.quality.chain import ChainResult, Checked, run_chain
 from workbench.quality.decisions import DecisionLog
 from workbench.quality.dispute import dispute_line
 from workbench.quality.feedback import Feedback
-from workbench.quality.review import IgnoredReview, ReviewStage, load_review
-from workbench.report.collect import Gatherer, ReportData
+from workbench.quality.review import IgnoredReview, Review, ReviewStage, load_review
+from workbench.report.collect import Gatherer, ReportData, latest_gold
 from workbench.report.page import write_report
 from workbench.settings import Settings
 from workbench.store.lock import job_lock
 from workbench.store.pseudonyms import Pseudonyms, pseudonyms_path
+from workbench.store.rawpulls import Source
 from workbench.store.roles import adjudicators
 from workbench.studio.client import Studio
 from workbench.studio.pull import pull
@@ -62,6 +66,39 @@ class SyncReport(BaseModel):
     report_skipped: str | None = None  # why no report was written
 
 
+@dataclass
+class OfflinePass:
+    """What one pass over a pull made: the gold version, the report's data, the feedback
+    pages, the disputed articles named, and the review tasks staged (until it ends)."""
+
+    result: ChainResult
+    gold: GoldReport
+    data: ReportData
+    feedback: list[Path]
+    disputed: list[DisputedArticle]
+    staged: ReviewStage
+    review: Review
+
+
+@contextmanager
+def offline_pass(settings: Settings, source: Source, review: Review, *,
+                 task_url: str | None = None) -> Iterator[OfflinePass]:
+    """Sync's offline part, on one read of the pull: validate, adjudicate, log the
+    decisions, write the gold version (when it changed), the feedback pages and the report's
+    data; the review tasks stay staged while the caller sends them."""
+    gatherer, feedback, disputed = Gatherer(settings), Feedback(), _Disputed()
+    pseudonyms = Pseudonyms(pseudonyms_path(settings))
+    with GoldWriter(settings, pseudonyms=pseudonyms) as gold, \
+            DecisionLog(settings, source) as log, ReviewStage(settings, pseudonyms) as staged:
+        result = run_chain(source, log.add, gold.add, staged.add, gatherer.add, feedback.add,
+                           disputed.add, review=review, meter=gatherer.meter())
+        exported = gold.write(result, review.source)
+        pages = feedback.write(settings.exports / "feedback", task_url=task_url)
+        data = gatherer.finish(result, review, latest_gold(gold_root(settings), source))
+        yield OfflinePass(result=result, gold=exported, data=data, feedback=pages,
+                          disputed=disputed.shown, staged=staged, review=review)
+
+
 def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
          progress: Progress | None = None, say: Callable[[str], None] = lambda _: None
          ) -> SyncReport:
@@ -74,32 +111,22 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
         review = load_review(review_pull(settings, studio).source if has_review else None,
                              adjudicators(settings))
         say("Validating, adjudicating, exporting ...")
-        source = pulled.source
-        gatherer, feedback, disputed = Gatherer(settings), Feedback(), _Disputed()
-        pseudonyms = Pseudonyms(pseudonyms_path(settings))
-        with GoldWriter(settings, pseudonyms=pseudonyms) as gold, \
-                DecisionLog(settings, source) as log, \
-                ReviewStage(settings, pseudonyms) as staged:
-            result = run_chain(source, log.add, gold.add, staged.add, gatherer.add,
-                               feedback.add, disputed.add, review=review,
-                               meter=gatherer.meter())
-            exported = gold.write(result, review.source)
-            review_url = None
-            if len(staged) or has_review:
-                review_url = send_to_review(settings, studio, staged).project_url
         task_url = f"{studio.url}/projects/{pulled.project_id}/data?task={{task}}"
-        pages = feedback.write(settings.exports / "feedback", task_url=task_url)
+        with offline_pass(settings, pulled.source, review, task_url=task_url) as done:
+            review_url = None
+            if len(done.staged) or has_review:
+                review_url = send_to_review(settings, studio, done.staged).project_url
         say("Writing the quality report ...")
-        data = gatherer.finish(result)
-        report, skipped = _report(settings, data)
-    counts = exported.counts
+        report, skipped = _report(settings, done.data)
+    counts = done.gold.counts
     return SyncReport(
         push=pushed, tasks=pulled.summary.tasks, annotated=pulled.summary.annotated_tasks,
-        invalid=data.validation.annotations_with_errors,
+        invalid=done.data.validation.annotations_with_errors,
         agreed=counts.get("agreed", 0) + counts.get("ground_truth", 0),
         adjudicated=counts.get("adjudicated", 0), awaiting_review=counts.get("disputed", 0),
-        awaiting_annotations=counts.get("awaiting", 0), disputed=disputed.shown, gold=exported,
-        feedback=pages, ignored=review.ignored, adjudicators=sorted(review.adjudicators),
+        awaiting_annotations=counts.get("awaiting", 0), disputed=done.disputed,
+        gold=done.gold, feedback=done.feedback, ignored=review.ignored,
+        adjudicators=sorted(review.adjudicators),
         annotate_url=f"{studio.url}/projects/{pushed.project_id}/",
         review_url=review_url, report=report, report_skipped=skipped)
 

@@ -29,6 +29,7 @@ GOLD_SCHEMA = pa.schema([
         ("stance", _PROVENANCE),
         ("actors", pa.list_(_PROVENANCE)), ("crime_mentions", pa.list_(_PROVENANCE)),
         ("relations", pa.list_(_PROVENANCE)), ("set_aside", pa.list_(_SET_ASIDE))])),
+    ("preannotation", pa.string()),
 ])
 
 DOCUMENTS_SCHEMA = pa.schema([

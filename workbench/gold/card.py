@@ -9,6 +9,7 @@ from typing import Any
 
 from workbench.gold.format import SPLITS
 from workbench.quality.agreement import AgreementReport
+from workbench.quality.suggestions import SuggestionReport
 from workbench.schema import ICCS_SECTIONS, SCHEMA, SCHEMA_VERSION
 
 _SPAN = [("start", "int64"), ("end", "int64"), ("text", "string")]
@@ -19,6 +20,7 @@ _FEATURES = [
     ("actors", [*_SPAN, ("role", "string"), ("stance", "string")]),
     ("crime_mentions", [*_SPAN, ("crime_type", "string")]),
     ("relations", [("actor", "int64"), ("crime_mention", "int64"), ("type", "string")]),
+    ("preannotation", "string"),
 ]
 
 
@@ -57,9 +59,38 @@ def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def suggestions_section(report: SuggestionReport) -> list[str]:
+    """The pre-annotations: with and without them, and each crime type's against gold."""
+    lines = ["## Pre-annotations", "",
+             "Annotators started from rule-based suggestions (`preannotation` in each record "
+             "names the version shown; null: the article was in the control share, shown "
+             "without suggestions, or had none). Agreement and label rates, with and without "
+             "suggestions:", ""]
+    lines += _table(["articles", "tasks", "annotations", "crime types alpha", "stance alpha",
+                     "span F1", "crime types per annotation", "spans per annotation"], [
+        [group, g.tasks, g.annotations, _number(g.crime_types_alpha), _number(g.stance_alpha),
+         _number(g.span_f1), _number(g.crime_types_per_annotation),
+         _number(g.spans_per_annotation)] for group, g in report.groups.items()])
+    if report.per_type:
+        lines += ["Suggested crime types against gold (articles), and how often annotators "
+                  "kept a suggested type:", ""]
+        lines += _table(["crime type", "suggested", "in gold", "precision", "recall", "kept"], [
+            [f"`{value}`", f.suggested, f.gold, _number(f.precision), _number(f.recall),
+             _share(f.kept)] for value, f in report.per_type.items()])
+    lines += [f"Of the suggested crime types and spans, annotators kept "
+              f"{_share(report.kept_share)}; of what they agree on, "
+              f"{_share(report.agreed_from_suggestions)} had been suggested."
+              + (f" **{report.warning}**" if report.warning else ""), ""]
+    return lines
+
+
 def dataset_card(*, version: str, counts: dict[str, Any], agreement: AgreementReport,
                  decisions: dict[str, int], pending: int, with_text: bool,
-                 settings: dict[str, Any]) -> str:
+                 settings: dict[str, Any], suggestions: SuggestionReport) -> str:
     n = counts["articles"]
     splits = counts["splits"]
     lines = ["---", "pretty_name: Crime news gold (workbench)", "license: other",
@@ -146,6 +177,7 @@ def dataset_card(*, version: str, counts: dict[str, Any], agreement: AgreementRe
                                             for status, count in sorted(decisions.items())])
     lines += [f"{pending} articles are not in this version yet (disputed or awaiting "
               "annotations); `manifest.json` lists them.", ""]
+    lines += suggestions_section(suggestions)
     lines += ["## Known limitations", "",
               "- Small and English-only; the seed articles come from a handful of outlets "
               "and concern Cambodia in 2022-2023.",

@@ -94,6 +94,7 @@ class GoldRecord(BaseModel):
     crime_mentions: list[CrimeMention] = Field(default_factory=list)
     relations: list[Relation] = Field(default_factory=list)
     provenance: RecordProvenance
+    preannotation: str | None = None  # the suggestions' model_version shown; None: none shown
 
     @field_validator("split", mode="before")
     @classmethod

@@ -60,7 +60,8 @@ def gold_record(decision: ArticleDecision, task: Task, name: Callable[[str], str
             actors=actor_provenance, crime_mentions=mention_provenance,
             relations=relation_provenance,
             set_aside=[part.model_copy(update={"annotator": name(part.annotator)})
-                       for part in decision.set_aside]))
+                       for part in decision.set_aside]),
+        preannotation=task.suggestion.model_version if task.suggestion else None)
     dumped = record.model_dump(mode="json")
     del dumped["split"]
     return dumped

@@ -142,7 +142,8 @@ class GoldWriter:
         agreement = result.meter.report()
         write_text(folder / "README.md", dataset_card(
             version=self.name, counts=counts, agreement=agreement, decisions=result.decisions,
-            pending=len(self.pending), with_text=self.with_text, settings=voting))
+            pending=len(self.pending), with_text=self.with_text, settings=voting,
+            suggestions=result.suggestions))
         write_manifest(folder, version=self.name, files=files, counts=counts, pulls=pulls,
                        pending=[p.model_dump() for p in self.pending], agreement=agreement,
                        settings={**voting, "split_seed": SPLIT_SEED,

@@ -75,6 +75,14 @@ class ExportAnnotation(msgspec.Struct):
     lead_time: float | None = None
 
 
+class ExportPrediction(msgspec.Struct):
+    """A prediction (pre-annotation) as a full export carries it."""
+
+    model_version: Any = None
+    score: Any = None
+    result: list[ExportResult] = []
+
+
 class ExportTask(msgspec.Struct):
     id: Any = None
     data: dict[str, Any] | None = None
@@ -82,7 +90,7 @@ class ExportTask(msgspec.Struct):
     annotations: list[ExportAnnotation] | None = None
     completions: list[ExportAnnotation] | None = None  # the format before Label Studio 1.0
     drafts: list[msgspec.Raw] | None = None
-    predictions: list[msgspec.Raw] | None = None
+    predictions: list[ExportPrediction | int] | None = None  # an id, in a minimal export
     created_at: str | None = None
     updated_at: str | None = None
 

@@ -23,6 +23,7 @@ from workbench.lsformat.offsets import Offsets
 from workbench.lsformat.reader import (
     ExportAnnotation, ExportTask, MalformedTask, ReadNotes, iter_tasks,
 )
+from workbench.schema import CRIME_TYPES
 
 VALUE_KINDS = ("textarea", "rating", "number", "datetime", "taxonomy")
 # Result types that draw a region other results may attach to (by sharing its id).
@@ -87,6 +88,15 @@ class Annotation(msgspec.Struct, frozen=True, gc=False):
     others: tuple[Other, ...] = ()
 
 
+class Suggestion(msgspec.Struct, frozen=True, gc=False):
+    """What the task's (first) prediction suggested, as annotators saw it pre-filled."""
+
+    model_version: str | None
+    crime_types: tuple[str, ...]
+    spans: frozenset[tuple[str, int, int, str]]  # control, start, end, label
+    score: float | None = None
+
+
 class Task(msgspec.Struct, frozen=True, gc=False):
     id: int  # a task without an id gets -(its position in the file + 1)
     article_id: str | None
@@ -97,6 +107,8 @@ class Task(msgspec.Struct, frozen=True, gc=False):
     drafts: int
     created_at: str | None
     updated_at: str | None
+    suggestion: Suggestion | None = None  # None: no prediction (the control share, say)
+    meta: dict = {}
 
     @property
     def label(self) -> str:
@@ -138,7 +150,21 @@ def parse_task(task: ExportTask, index: int = 0, notes: ReadNotes | None = None)
     return Task(
         id=task_id, article_id=str(article_id) if article_id is not None else None, text=text,
         data=data, annotations=tuple(parsed), predictions=len(task.predictions or ()),
-        drafts=len(task.drafts or ()), created_at=task.created_at, updated_at=task.updated_at)
+        drafts=len(task.drafts or ()), created_at=task.created_at, updated_at=task.updated_at,
+        suggestion=_suggestion(task.predictions, data, offsets), meta=meta)
+
+
+def _suggestion(predictions, data: dict, offsets: Offsets | None) -> Suggestion | None:
+    first = next((p for p in predictions or () if not isinstance(p, int)), None)
+    if first is None:
+        return None
+    parsed = _annotation(ExportAnnotation(result=first.result), 0, 0, data, offsets)
+    spans = frozenset((s.control, s.start, s.end, label) for s in parsed.spans
+                      for label in s.labels)
+    score = first.score if isinstance(first.score, int | float) else None
+    return Suggestion(model_version=first.model_version if isinstance(
+        first.model_version, str) else None, crime_types=parsed.choices.get(CRIME_TYPES, ()),
+        spans=spans, score=score)
 
 
 def _int_id(value: Any) -> int | None:

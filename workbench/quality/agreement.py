@@ -63,6 +63,7 @@ VALUE_METRICS = {"rating": "ordinal", "number": interval, "datetime": nominal,
 class LabelAgreement(BaseModel):
     items: int | None = None
     krippendorff_alpha: float | None = None
+    undefined: str | None = None  # why alpha is undefined, when it is
     percent_agreement: float | None = None
     f1_exact: float | None = None
     f1_overlap: float | None = None
@@ -81,6 +82,11 @@ class FieldAgreement(BaseModel):
     f1_exact: float | None = None
     f1_overlap: float | None = None
     unitizing_alpha: float | None = None
+    # What alpha is made of, for choices: 1 - D_o and 1 - D_e, the agreement observed and
+    # the agreement chance alone would give; alpha = 1 - D_o / D_e.
+    observed_agreement: float | None = None
+    expected_agreement: float | None = None
+    undefined: str | None = None  # why alpha is undefined, when it is
     per_label: dict[str, LabelAgreement] = Field(default_factory=dict)
 
 
@@ -198,19 +204,27 @@ class _ChoiceField:
     def result(self, order: list[str]) -> FieldAgreement:
         labels = sorted(self.values, key=lambda v: (order.index(v) if v in order else len(order),
                                                      v))
-        per_label = {label: LabelAgreement(items=self.binary.items,
-                                           krippendorff_alpha=self.binary.alpha(label),
-                                           percent_agreement=self.binary.percent(label))
-                     for label in labels}
+        per_label = {}
+        for label in labels:
+            alpha = self.binary.alpha(label)
+            everyone = self.binary.items and self.binary.percent(label) == 1.0
+            per_label[label] = LabelAgreement(
+                items=self.binary.items, krippendorff_alpha=alpha,
+                percent_agreement=self.binary.percent(label),
+                undefined=None if alpha is not None else (
+                    f"every annotator chose {label!r} on every article" if everyone
+                    else "too few articles"))
         if self.multi:
             return FieldAgreement(kind="multi", items=self.masi.items, raters=len(self.raters),
                                   krippendorff_alpha=self.masi.value(),
-                                  percent_agreement=self.percent.value(), per_label=per_label)
+                                  percent_agreement=self.percent.value(), per_label=per_label,
+                                  **_explained(self.masi))
         return FieldAgreement(
             kind="single", items=self.nominal.items, raters=len(self.raters),
             krippendorff_alpha=self.nominal.value(), fleiss_kappa=self.fleiss.value(),
             cohen_kappa_mean=self.cohen.mean(), cohen_kappa_pairwise=self.cohen.matrix(),
-            percent_agreement=self.percent.value(), per_label=per_label)
+            percent_agreement=self.percent.value(), per_label=per_label,
+            **_explained(self.nominal))
 
 
 class _ValueField:
@@ -235,9 +249,27 @@ class _ValueField:
         return {}  # no bootstrap for these kinds yet
 
     def result(self, order: list[str]) -> FieldAgreement:
+        explained = _explained(self.alpha)
+        if VALUE_METRICS[self.kind] not in (nominal, masi):  # distances not in 0..1
+            explained.update(observed_agreement=None, expected_agreement=None)
         return FieldAgreement(kind=self.kind, items=self.alpha.items, raters=len(self.raters),
                               krippendorff_alpha=self.alpha.value(),
-                              percent_agreement=self.percent.value())
+                              percent_agreement=self.percent.value(), **explained)
+
+
+def _explained(alpha: Alpha) -> dict[str, float | str | None]:
+    """Observed and expected agreement (1 - D), and why alpha is undefined when it is."""
+    found = alpha.disagreements()
+    if found is None:
+        return {"undefined": "no article has two ratings of it"}
+    observed, expected = found
+    undefined = None
+    if expected == 0:
+        (value, *_) = alpha.totals()
+        shown = ", ".join(sorted(value)) if isinstance(value, frozenset) else str(value)
+        undefined = f"every annotator chose {shown}: nothing to tell apart from chance"
+    return {"observed_agreement": 1 - observed, "expected_agreement": 1 - expected,
+            "undefined": undefined}
 
 
 class _F1:

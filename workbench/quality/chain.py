@@ -21,6 +21,7 @@ from workbench.lsformat.reader import MalformedTask, ReadNotes
 from workbench.lsformat.records import Task, read_tasks
 from workbench.quality.adjudicate import ArticleDecision, decide
 from workbench.quality.agreement import AgreementMeter
+from workbench.quality.suggestions import SuggestionMeter, SuggestionReport
 from workbench.quality.validate import Finding, ValidationReport, Validator
 from workbench.schema import SCHEMA, Schema
 from workbench.store.rawpulls import Source
@@ -97,6 +98,7 @@ class ChainResult:
     validation: ValidationReport
     meter: AgreementMeter | None
     reckoning: Reckoning
+    suggestions: SuggestionReport
     decisions: dict[str, int] = field(default_factory=dict)  # by status
 
     @property
@@ -113,7 +115,7 @@ def run_chain(source: Source, *listeners: Listener, review: Review | None = None
     decisions = review.decisions if review is not None else {}
     slips = review.set_aside if review is not None else {}
     counts: Counter = Counter()
-    notes, reckoning = ReadNotes(), Reckoning()
+    notes, reckoning, suggestions = ReadNotes(), Reckoning(), SuggestionMeter()
     for task in read_tasks(source.path, notes):
         findings = validator.add(task)
         if isinstance(task, MalformedTask):
@@ -128,9 +130,11 @@ def run_chain(source: Source, *listeners: Listener, review: Review | None = None
                           review_set_aside=slips.get(article, ()))
         counts[decision.status] += 1
         reckoning.add(task, decision)
+        suggestions.add(task, decision)
         checked = Checked(task, findings, decision)
         for listener in listeners:
             listener(checked)
     reckoning.notes = notes.lines()
     return ChainResult(source=source, validation=validator.report(source, notes),
-                       meter=meter, reckoning=reckoning, decisions=dict(sorted(counts.items())))
+                       meter=meter, reckoning=reckoning, suggestions=suggestions.report(),
+                       decisions=dict(sorted(counts.items())))

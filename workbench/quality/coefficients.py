@@ -74,18 +74,30 @@ class Alpha:
                     self.coincidences[c, k] += pairs / (m - 1)
 
     def value(self) -> float | None:
-        totals: dict[Hashable, float] = defaultdict(float)
-        for (c, _), count in self.coincidences.items():
-            totals[c] += count
+        found = self.disagreements()
+        if found is None or found[1] == 0:
+            return None
+        observed, expected = found
+        return 1.0 - observed / expected
+
+    def disagreements(self) -> tuple[float, float] | None:
+        """(observed, expected) disagreement, D_o and D_e, per pairable value: alpha is
+        1 - D_o / D_e. None when no item has two values."""
+        totals = self.totals()
         n = sum(totals.values())
         if n <= 1:
             return None
         delta = self._delta(totals)
         observed = sum(count * delta(c, k) for (c, k), count in self.coincidences.items())
         expected = sum(totals[c] * totals[k] * delta(c, k) for c in totals for k in totals)
-        if expected == 0:
-            return None
-        return 1.0 - (n - 1) * observed / expected
+        return observed / n, expected / (n * (n - 1))
+
+    def totals(self) -> dict[Hashable, float]:
+        """How often each value was given, over the pairable items."""
+        totals: dict[Hashable, float] = defaultdict(float)
+        for (c, _), count in self.coincidences.items():
+            totals[c] += count
+        return dict(totals)
 
     def _delta(self, totals: dict[Hashable, float]) -> Metric:
         if self.metric != "ordinal":

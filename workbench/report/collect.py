@@ -1,31 +1,39 @@
 """What the maintainer's quality report shows, gathered in one streaming pass over a pull.
 
-Progress, label distributions, agreement with bootstrap intervals, annotator
-by annotator confusion matrices, where disagreements cluster and the validation
-findings. ``reportpage`` draws it; this module only counts.
+Which gold version and pulls it describes, progress, label distributions,
+agreement with bootstrap intervals (and what each alpha is made of), confusion
+between annotators, where disagreements cluster, the articles worth a look
+(``articles``), what the pre-annotations did, each annotator against gold over
+time (``history``) and the validation findings. ``page`` draws it; this module
+only counts.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from workbench.errors import InputError
+from workbench.gold.versions import gold_root, resolve
 from workbench.lsformat.records import Annotation
 from workbench.quality.agreement import AgreementMeter, AgreementReport, latest_by_annotator
 from workbench.quality.chain import MAJORITY, ChainResult, Checked, Voting, run_chain
-from workbench.quality.review import latest_review
+from workbench.quality.review import Review, latest_review
+from workbench.quality.suggestions import SuggestionReport
 from workbench.quality.validate import Summary
+from workbench.report.articles import ArticlePicker, ArticleView
+from workbench.report.history import GoldComparer, PullLine, WithGold
 from workbench.schema import SCHEMA, Schema
 from workbench.settings import Settings
-from workbench.store.rawpulls import open_export
+from workbench.store.rawpulls import Source, open_export, sha256_file
 
 NONE = "(none)"
 TOP = 20  # articles and labels listed where disagreements cluster
 SHOWN_FINDINGS = 200
-CONFUSION_PAIRS = 6  # annotator pairs with the most shared articles
 REPLICATES = 500  # bootstrap resamples for the intervals
 
 
@@ -37,14 +45,30 @@ class AnnotatorProgress(BaseModel):
 
 
 class Confusion(BaseModel):
-    """How annotator ``a`` (rows) and ``b`` (columns) labelled the articles both did."""
+    """How any two annotators labelled the articles both did, pooled over every pair:
+    each pair of ratings adds a cell both ways, so the matrix is symmetric."""
 
     field: str
-    a: str
-    b: str
     labels: list[str]
     counts: list[list[int]]
-    shared: int  # articles both labelled
+    pairs: int  # (annotator pair, article) ratings compared
+
+
+class GoldVersion(BaseModel):
+    """The gold version the report goes with."""
+
+    version: str
+    manifest_sha256: str
+    from_this_pull: bool  # made from the pull the report reads (else from other pulls)
+    articles: int
+
+
+class Header(BaseModel):
+    gold: GoldVersion | None = None
+    pulls: list[dict[str, str]] = Field(default_factory=list)  # file, sha256
+    annotators: list[str] = Field(default_factory=list)
+    adjudicators: list[str] = Field(default_factory=list)
+    pending: int = 0
 
 
 class ArticleDisagreements(BaseModel):
@@ -71,6 +95,11 @@ class ReportData(BaseModel):
     disputed_labels: dict[str, int] = Field(default_factory=dict)  # "field: label" -> count
     validation: Summary
     findings: list[dict] = Field(default_factory=list)  # the first SHOWN_FINDINGS
+    header: Header = Field(default_factory=Header)
+    articles: list[ArticleView] = Field(default_factory=list)
+    suggestions: SuggestionReport = Field(default_factory=SuggestionReport)
+    with_gold: dict[str, WithGold] = Field(default_factory=dict)  # this pull, per annotator
+    history: list[PullLine] = Field(default_factory=list)  # filled when the page is written
 
 
 def collect(settings: Settings, *, export: Path | None = None, voting: Voting = MAJORITY,
@@ -81,7 +110,20 @@ def collect(settings: Settings, *, export: Path | None = None, voting: Voting = 
     gatherer = Gatherer(settings, schema, replicates=replicates)
     result = run_chain(source, gatherer.add, review=review, voting=voting,
                        meter=gatherer.meter(), schema=schema)
-    return gatherer.finish(result)
+    return gatherer.finish(result, review, latest_gold(gold_root(settings), source))
+
+
+def latest_gold(root: Path, source: Source) -> GoldVersion | None:
+    """The latest gold version under ``root``, and whether it was made from ``source``."""
+    try:
+        folder = resolve(root, "latest")
+    except InputError:
+        return None
+    manifest = json.loads((folder / "manifest.json").read_text())
+    return GoldVersion(version=folder.name, manifest_sha256=sha256_file(folder / "manifest.json"),
+                       from_this_pull=any(p.get("sha256") == source.sha256
+                                          for p in manifest.get("pulls", [])),
+                       articles=manifest.get("counts", {}).get("articles", 0))
 
 
 class Gatherer:
@@ -101,10 +143,13 @@ class Gatherer:
         self.cancelled: Counter = Counter()
         self.lead: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
         self.distributions: dict[str, Counter] = defaultdict(Counter)
-        self.pairs: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
-        self.shared: dict[tuple[str, str, str], int] = Counter()
+        self.pairs: dict[str, Counter] = defaultdict(Counter)  # field -> (x, y) -> count
+        self.shared: Counter = Counter()  # field -> pairs compared
+        self.order = {spec.name: [v.id for v in spec.values] for spec in schema.fields}
         self.articles: list[ArticleDisagreements] = []
         self.labels: Counter = Counter()
+        self.picker = ArticlePicker()
+        self.gold = GoldComparer()
 
     def meter(self) -> AgreementMeter:
         """The agreement meter the report needs: with bootstrap replicates for intervals."""
@@ -113,6 +158,8 @@ class Gatherer:
     def add(self, checked: Checked) -> None:
         task, decision = checked.task, checked.decision
         self.tasks += 1
+        self.picker.add(task, decision)
+        self.gold.add(task, decision)
         for annotation in task.annotations:
             if annotation.cancelled:
                 self.cancelled[annotation.annotator] += 1
@@ -151,12 +198,16 @@ class Gatherer:
     def _confuse(self, field: str, latest: dict[str, Annotation]) -> None:
         rated = {name: set(a.choices[field]) for name, a in latest.items()
                  if a.choices.get(field)}
+        cells = self.pairs[field]
         for a, b in combinations(sorted(rated), 2):
-            key = (field, a, b)
-            self.shared[key] += 1
-            self.pairs[key].update(confusion_cells(rated[a], rated[b]))
+            self.shared[field] += 1
+            for x, y in confusion_cells(rated[a], rated[b]):
+                cells[x, y] += 1
+                cells[y, x] += 1
 
-    def finish(self, result: ChainResult) -> ReportData:
+    def finish(self, result: ChainResult, review: Review | None = None,
+               gold: GoldVersion | None = None) -> ReportData:
+        """The report's data; ``review`` and ``gold`` name what it goes with."""
         meter, validation = result.meter, result.validation
         intervals = {field: {label or "": value for label, value in by_label.items()}
                      for field, by_label in meter.intervals().items()}
@@ -168,6 +219,17 @@ class Gatherer:
         for name, person in validation.summary.by_annotator.items():
             data.annotators.setdefault(name, AnnotatorProgress()).with_errors = (
                 person.with_errors)
+        pulls = [{"file": result.source.name, "sha256": result.source.sha256}]
+        if review is not None and review.source is not None:
+            pulls.append({"file": review.source.name, "sha256": review.source.sha256})
+        data.header = Header(
+            gold=gold, pulls=pulls, annotators=sorted(self.submitted),
+            adjudicators=sorted(review.adjudicators) if review is not None else [],
+            pending=sum(n for status, n in result.decisions.items()
+                        if status in ("disputed", "awaiting")))
+        data.articles = self.picker.views()
+        data.suggestions = result.suggestions
+        data.with_gold = self.gold.figures()
         return data
 
     def _fill(self, data: ReportData) -> None:
@@ -182,15 +244,15 @@ class Gatherer:
         data.distributions = {field: dict(counts.most_common())
                               for field, counts in sorted(self.distributions.items())}
         for field in self.confusion_fields:
-            keys = sorted((k for k in self.shared if k[0] == field),
-                          key=lambda k: (-self.shared[k], k))[:CONFUSION_PAIRS]
-            for key in keys:
-                cells = self.pairs[key]
-                labels = sorted({x for x, _ in cells} | {y for _, y in cells},
-                                key=lambda v: (v == NONE, v))
-                data.confusions.append(Confusion(
-                    field=field, a=key[1], b=key[2], labels=labels, shared=self.shared[key],
-                    counts=[[cells[x, y] for y in labels] for x in labels]))
+            cells = self.pairs.get(field)
+            if not cells:
+                continue
+            order = self.order.get(field, [])
+            labels = sorted({x for x, _ in cells}, key=lambda v: (
+                v == NONE, order.index(v) if v in order else len(order), v))
+            data.confusions.append(Confusion(
+                field=field, labels=labels, pairs=self.shared[field],
+                counts=[[cells[x, y] for y in labels] for x in labels]))
         data.disputed_articles = self.articles
         data.disputed_labels = dict(self.labels.most_common(TOP))
 

@@ -1,49 +1,34 @@
-"""The quality report as one self-contained HTML page: charts drawn with matplotlib,
-embedded as PNG data URIs, and tables; no script, no external resource."""
+"""The quality report as one self-contained HTML page: tables, charts embedded as PNG data
+URIs, the articles worth a look marked up in place; no script, no external resource."""
 
 from __future__ import annotations
 
-import base64
-import io
 from html import escape
 from pathlib import Path
 
-from workbench.errors import MissingExtra
+from workbench.report.charts import (
+    ACCENT, COLORS, bars, confusion, dots, figure, img, integer_ticks, lines,
+)
 from workbench.report.collect import ReportData, collect
+from workbench.report.highlight import article_html
+from workbench.report.history import PullLine, record
 from workbench.settings import Settings
 from workbench.store.atomic import write_text
-
-COLORS = {"not started": "#c9ced6", "in progress": "#f2b134", "complete": "#3a9d5d",
-          "agreed": "#3a9d5d", "ground_truth": "#2b6cb0", "adjudicated": "#6b46c1",
-          "disputed": "#d9534f", "awaiting": "#c9ced6"}
-ACCENT = "#2b6cb0"
 
 
 def write_report(settings: Settings, *, export: Path | None = None, out: Path | None = None,
                  data: ReportData | None = None) -> Path:
     """Draw and write ``report.html`` (atomically) under ``out``, from ``data`` when the
-    caller collected it already, else from ``export`` or the latest pull."""
+    caller collected it already, else from ``export`` or the latest pull. The page's
+    pull joins the annotators' history kept beside it."""
     folder = out or settings.exports / "reports"
-    page = render(data or collect(settings, export=export))
+    data = data or collect(settings, export=export)
+    data.history = record(folder, PullLine(pull=data.source, sha256=data.sha256,
+                                           annotators=data.with_gold))
+    page = render(data)
     path = folder / "report.html"
     write_text(path, page)
     return path
-
-
-def _figure(width: float, height: float):
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise MissingExtra("report", "the quality report") from None
-    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    return figure
-
-
-def _img(figure, alt: str) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    data = base64.b64encode(buffer.getvalue()).decode()
-    return f'<img class="chart" alt="{escape(alt)}" src="data:image/png;base64,{data}">'
 
 
 def _table(header: list[str], rows: list[list]) -> str:
@@ -69,34 +54,47 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
 def render(data: ReportData) -> str:
-    sections = [_progress(data), _distributions(data), _agreement(data), _confusions(data),
-                _disagreements(data), _validation(data)]
-    return PAGE.format(source=escape(data.source), sha=escape(data.sha256[:16]),
-                       tasks=data.tasks, overlap=data.overlap, body="\n".join(sections))
+    sections = [_header(data), _progress(data), _agreement(data), _suggestions(data),
+                _articles(data), _disagreements(data), _confusions(data),
+                _annotators(data), _distributions(data), _validation(data)]
+    return PAGE.format(body="\n".join(sections))
 
 
-def _bars(ax, labels: list[str], values: list[float], title: str, colors=None) -> None:
-    positions = range(len(labels))
-    ax.barh(list(positions), values, color=colors or ACCENT)
-    ax.set_yticks(list(positions), labels)
-    ax.invert_yaxis()
-    ax.set_title(title, fontsize=10, loc="left")
-    for y, value in zip(positions, values, strict=True):
-        ax.annotate(f"{value:,.0f}", (value, y), xytext=(3, 0), textcoords="offset points",
-                    va="center", fontsize=8)
-    ax.margins(x=0.15)
+def _header(data: ReportData) -> str:
+    h = data.header
+    if h.gold is None:
+        gold = "No gold version yet."
+    else:
+        made = ("made from this pull" if h.gold.from_this_pull else
+                "made from other pulls than this one: run sync or export to bring it up "
+                "to date")
+        gold = (f"Gold version <b>{escape(h.gold.version)}</b> ({h.gold.articles} articles; "
+                f"manifest sha256 <code>{escape(h.gold.manifest_sha256[:16])}…</code>), "
+                f"{made}.")
+    pulls = ", ".join(f"<code>{escape(p['file'])}</code> (sha256 {escape(p['sha256'][:12])}…)"
+                      for p in h.pulls)
+    people = ", ".join(escape(n) for n in h.annotators) or "none yet"
+    judges = ", ".join(escape(n) for n in h.adjudicators) or "nobody is named yet"
+    return (f'<p class="meta">{gold}<br>Raw pulls read: {pulls}.<br>{data.tasks} tasks, '
+            f"{data.overlap} annotators wanted per task; {h.pending} articles pending "
+            f"(disputed or awaiting annotations).<br>Annotators: {people}. Adjudicators: "
+            f"{judges}.</p>")
 
 
 def _progress(data: ReportData) -> str:
-    figure = _figure(10, 2.8 + 0.25 * len(data.annotators))
-    left, middle, right = figure.subplots(1, 3)
+    fig = figure(10, 2.8 + 0.25 * len(data.annotators))
+    left, middle, right = fig.subplots(1, 3)
     states = list(data.states)
-    _bars(left, states, [data.states[s] for s in states], "Tasks by state",
-          [COLORS.get(s, ACCENT) for s in states])
+    bars(left, states, [data.states[s] for s in states], "Tasks by state",
+         [COLORS.get(s, ACCENT) for s in states])
     decisions = list(data.decisions) or ["(none)"]
-    _bars(middle, decisions, [data.decisions.get(d, 0) for d in decisions],
-          "Articles by decision", [COLORS.get(d, ACCENT) for d in decisions])
+    bars(middle, decisions, [data.decisions.get(d, 0) for d in decisions],
+         "Articles by decision", [COLORS.get(d, ACCENT) for d in decisions])
     names = list(data.annotators) or ["(none)"]
     people = [data.annotators.get(n) for n in names]
     submitted = [p.submitted if p else 0 for p in people]
@@ -107,31 +105,14 @@ def _progress(data: ReportData) -> str:
     right.invert_yaxis()
     right.set_title("Annotations per annotator", fontsize=10, loc="left")
     right.legend(fontsize=8, loc="lower right")
+    integer_ticks(right.xaxis)
     rows = [[name, p.submitted, p.cancelled, p.with_errors,
              None if p.mean_lead_time is None else f"{p.mean_lead_time:.0f} s"]
             for name, p in data.annotators.items()]
     return (f"<h2>Progress</h2><p>Complete means at least {data.overlap} annotators "
-            f"submitted.</p>{_img(figure, 'progress charts')}"
-            + _table(["annotator", "submitted", "skipped", "with errors", "mean lead time"],
-                     rows))
-
-
-def _distributions(data: ReportData) -> str:
-    fields = list(data.distributions)
-    if not fields:
-        return "<h2>Label distributions</h2><p>No labels yet.</p>"
-    columns = 2
-    rows = -(-len(fields) // columns)
-    tallest = max(len(v) for v in data.distributions.values())
-    figure = _figure(10, rows * (0.8 + 0.22 * tallest))
-    axes = figure.subplots(rows, columns, squeeze=False).flatten()
-    for ax, field in zip(axes, fields, strict=False):
-        counts = data.distributions[field]
-        _bars(ax, list(counts), list(counts.values()), field)
-    for ax in axes[len(fields):]:
-        ax.set_visible(False)
-    return ("<h2>Label distributions</h2><p>Values in each annotator's latest submitted "
-            f"annotation.</p>{_img(figure, 'label distributions')}")
+            f"submitted.</p>{img(fig, 'progress charts')}"
+            + _table(["annotator", "submitted", "skipped", "with a part set aside",
+                      "mean lead time"], rows))
 
 
 def _agreement(data: ReportData) -> str:
@@ -140,13 +121,15 @@ def _agreement(data: ReportData) -> str:
         return "<h2>Agreement</h2><p>No article has two annotations yet.</p>"
     rows = []
     for name, f in fields.items():
-        point = f.f1_exact if f.kind == "spans" else f.krippendorff_alpha
-        rows.append([name, f.kind, f.items, f.raters,
-                     "F1 exact" if f.kind == "spans" else "alpha", point,
-                     data.intervals.get(name, {}).get(""), f.fleiss_kappa, f.cohen_kappa_mean,
-                     f.percent_agreement, f.f1_overlap, f.unitizing_alpha])
+        spans = f.kind == "spans"
+        point = f.f1_exact if spans else f.krippendorff_alpha
+        value = point if point is not None or spans else f"undefined: {f.undefined}"
+        rows.append([name, f.kind, f.items, f.raters, "F1 exact" if spans else "alpha", value,
+                     data.intervals.get(name, {}).get(""), f.observed_agreement,
+                     f.expected_agreement, f.percent_agreement, f.cohen_kappa_mean,
+                     f.unitizing_alpha])
     table = _table(["field", "kind", "items", "raters", "measure", "value", "95% CI",
-                    "Fleiss kappa", "Cohen kappa (mean)", "percent", "F1 overlap",
+                    "observed agreement", "chance agreement", "percent", "Cohen kappa (mean)",
                     "unitizing alpha"], rows)
     charts = []
     for name, f in fields.items():
@@ -156,93 +139,142 @@ def _agreement(data: ReportData) -> str:
         spans = f.kind == "spans"
         points = [(f.per_label[v].f1_exact if spans else f.per_label[v].krippendorff_alpha)
                   for v in labels]
-        figure = _figure(10, 0.9 + 0.3 * (len(labels) + 1))
-        ax = figure.subplots()
-        whole = f.f1_exact if spans else f.krippendorff_alpha
+        reasons = [f.undefined, *(f.per_label[v].undefined for v in labels)]
         names = [f"(whole field{' F1' if spans else ''})", *labels]
-        values = [whole, *points]
-        intervals = [data.intervals.get(name, {}).get(key) for key in ["", *labels]]
-        for y, (value, interval) in enumerate(zip(values, intervals, strict=True)):
-            if interval is not None:
-                ax.plot(interval, [y, y], color=ACCENT, linewidth=2, alpha=0.6)
-            if value is not None:
-                ax.plot([value], [y], "o", color="#1a365d" if y else "#d9534f")
-        ax.set_yticks(range(len(names)), names)
-        ax.invert_yaxis()
-        ax.axvline(0.8, color="#999", linestyle=":", linewidth=1)
-        ax.axvline(0.667, color="#ccc", linestyle=":", linewidth=1)
-        lows = [-0.1, *(i[0] for i in intervals if i), *(v for v in values if v is not None)]
-        ax.set_xlim(min(lows), 1.05)
-        ax.set_title(f"{name}: {'span F1 (exact)' if spans else 'binary alpha per value'} "
-                     "with 95% bootstrap intervals", fontsize=10, loc="left")
-        charts.append(_img(figure, f"agreement per label of {name}"))
+        charts.append(dots(names, [f.f1_exact if spans else f.krippendorff_alpha, *points],
+                           [data.intervals.get(name, {}).get(key) for key in ["", *labels]],
+                           reasons, f"{name}: {'span F1 (exact)' if spans else 'alpha per value'}"
+                           " with 95% bootstrap intervals"))
     return ("<h2>Agreement</h2><p>Krippendorff's alpha for choices (MASI distance for "
-            "multi-choice fields), pairwise exact-match F1 for spans. Intervals: 95% "
-            "percentile intervals of a Poisson bootstrap over articles (500 resamples); "
-            "dotted lines at 0.667 and 0.8, Krippendorff's thresholds for tentative and "
-            f"reliable conclusions.</p>{table}{''.join(charts)}")
+            "multi-choice fields), pairwise exact-match F1 for spans. Alpha is 1 − D<sub>o"
+            "</sub>/D<sub>e</sub>: the observed agreement beside the agreement chance alone "
+            "would give. When one value dominates, chance agreement is high, and a high "
+            "observed agreement still gives a low alpha; when every annotator chose the same "
+            "value, there is nothing to tell apart from chance and alpha is undefined. "
+            "Intervals: 95% percentile intervals of a Poisson bootstrap over articles; dotted "
+            "lines at 0.667 and 0.8, Krippendorff's thresholds for tentative and reliable "
+            f"conclusions.</p>{table}{''.join(charts)}")
 
 
-def _confusions(data: ReportData) -> str:
-    if not data.confusions:
-        return "<h2>Confusion between annotators</h2><p>No two annotators share an article.</p>"
-    parts = []
-    for field in dict.fromkeys(c.field for c in data.confusions):
-        matrices = [c for c in data.confusions if c.field == field]
-        columns = min(3, len(matrices))
-        rows = -(-len(matrices) // columns)
-        figure = _figure(10, rows * (10 / columns + 0.3))
-        axes = figure.subplots(rows, columns, squeeze=False).flatten()
-        for ax, c in zip(axes, matrices, strict=False):
-            ax.imshow(c.counts, cmap="Blues")
-            ax.set_xticks(range(len(c.labels)), c.labels, rotation=45, ha="right", fontsize=7)
-            ax.set_yticks(range(len(c.labels)), c.labels, fontsize=7)
-            ax.set_ylabel(c.a, fontsize=8)
-            ax.set_xlabel(c.b, fontsize=8)
-            ax.set_title(f"{c.shared} shared articles", fontsize=8)
-            peak = max((max(row) for row in c.counts), default=0)
-            for i, row in enumerate(c.counts):
-                for j, count in enumerate(row):
-                    if count:
-                        ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
-                                color="white" if count > peak / 2 else "black")
-        for ax in axes[len(matrices):]:
-            ax.set_visible(False)
-        parts.append(f"<h3>{escape(field)}</h3>{_img(figure, f'confusion matrices of {field}')}")
-    return ("<h2>Confusion between annotators</h2><p>Rows: the first annotator's values, "
-            "columns: the second's, over the articles both labelled (the pairs that share "
-            "the most). For multi-choice fields, values both chose sit on the diagonal; a "
-            "value only one chose is paired with each the other chose instead, or with "
-            f"(none).</p>{''.join(parts)}")
+def _suggestions(data: ReportData) -> str:
+    s = data.suggestions
+    if not s.groups:
+        return ""
+    rows = [[group, g.tasks, g.annotations, g.crime_types_alpha, g.stance_alpha, g.span_f1,
+             g.crime_types_per_annotation, g.spans_per_annotation]
+            for group, g in s.groups.items()]
+    text = ("<h2>Pre-annotations</h2><p>Annotators start from the rule-based suggestions, "
+            "except on the control share, shown without them. Agreement and label rates in "
+            "each group:</p>" + _table(["articles", "tasks", "annotations", "crime types alpha",
+                                        "stance alpha", "span F1", "crime types / annotation",
+                                        "spans / annotation"], rows))
+    if s.warning:
+        text += f'<p class="warning">{escape(s.warning)}</p>'
+    text += (f"<p>Annotators kept {_share(s.kept_share)} of the suggested crime types and "
+             f"spans ({s.spans_kept} of {s.spans_suggested} suggested spans); "
+             f"{_share(s.agreed_from_suggestions)} of what they agree on had been suggested. "
+             f"Versions shown: " + (", ".join(f"<code>{escape(v)}</code> ({n} tasks)"
+                                              for v, n in s.model_versions.items()) or "none")
+             + ".</p>")
+    if s.per_type:
+        text += "<h3>Suggested crime types against gold</h3>" + _table(
+            ["crime type", "suggested", "in gold", "precision", "recall", "kept"],
+            [[value, f.suggested, f.gold, f.precision, f.recall, _share(f.kept)]
+             for value, f in s.per_type.items()])
+    return text
+
+
+def _articles(data: ReportData) -> str:
+    if not data.articles:
+        return ("<h2>Articles to look at</h2><p>No article has two annotations yet.</p>")
+    views = "".join(article_html(view) for view in data.articles)
+    return ("<h2>Articles to look at</h2><p>The disputed articles with the most "
+            "disagreements, then those with the lowest agreement: each annotator's spans "
+            "underlined in the text in their colour (green ground: all marked it alike; "
+            "amber: not), their choices beside the decision (struck through: not in the "
+            f"decision); hover a mark to see who marked what.</p>{views}")
 
 
 def _disagreements(data: ReportData) -> str:
     if not data.disputed_labels:
         return "<h2>Where disagreements cluster</h2><p>No open disagreements.</p>"
     labels = list(data.disputed_labels)
-    figure = _figure(10, 0.9 + 0.28 * len(labels))
-    _bars(figure.subplots(), labels, list(data.disputed_labels.values()),
-          "Open disagreements by field and label", "#d9534f")
+    fig = figure(10, 0.9 + 0.28 * len(labels))
+    bars(fig.subplots(), labels, list(data.disputed_labels.values()),
+         "Disagreements by field and label", "#d9534f")
     rows = [[a.article_id, a.title, a.disagreements, ", ".join(a.fields)]
             for a in data.disputed_articles]
-    return ("<h2>Where disagreements cluster</h2><p>Disagreements the vote left open, "
-            f"before review.</p>{_img(figure, 'disagreements by label')}"
+    return ("<h2>Where disagreements cluster</h2><p>What the annotators' votes left open, "
+            f"before review.</p>{img(fig, 'disagreements by label')}"
             "<h3>Articles with the most disagreements</h3>"
             + _table(["article", "title", "disagreements", "fields"], rows))
+
+
+def _confusions(data: ReportData) -> str:
+    if not data.confusions:
+        return "<h2>Confusion between annotators</h2><p>No two annotators share an article.</p>"
+    parts = [f"<h3>{escape(c.field)}</h3>" + confusion(
+        c.labels, c.counts, f"{c.field}: {c.pairs} annotator pairs compared")
+        for c in data.confusions]
+    return ("<h2>Confusion between annotators</h2><p>Every pair of annotators of an article, "
+            "pooled: a cell counts how often one chose the row's value where the other chose "
+            "the column's (so the matrix is symmetric). For multi-choice fields, values both "
+            "chose sit on the diagonal; a value only one chose is paired with each the other "
+            f"chose instead, or with (none).</p>{''.join(parts)}")
+
+
+def _annotators(data: ReportData) -> str:
+    if not data.with_gold:
+        return ("<h2>Annotators against gold</h2><p>No gold article yet to compare "
+                "with.</p>")
+    rows = [[name, w.articles, w.stance, w.crime_types, w.spans]
+            for name, w in data.with_gold.items()]
+    text = ("<h2>Annotators against gold</h2><p>Each annotator's latest annotation of every "
+            "gold article against the decision: the share with the gold stance, the mean "
+            "Jaccard of their crime types and gold's, and their spans' exact F1 against "
+            "gold's.</p>" + _table(["annotator", "gold articles", "stance", "crime types",
+                                    "spans F1"], rows))
+    if len(data.history) > 1:
+        pulls = [line.pull.split("_")[0] for line in data.history]
+        names = sorted({n for line in data.history for n in line.annotators})
+        for key, title in (("crime_types", "crime types (Jaccard with gold)"),
+                           ("stance", "stance (share matching gold)")):
+            series = {n: [getattr(line.annotators.get(n), key, None) if n in line.annotators
+                          else None for line in data.history] for n in names}
+            text += lines(series, pulls, f"Over time, per pull: {title}", key)
+    return text
+
+
+def _distributions(data: ReportData) -> str:
+    fields = list(data.distributions)
+    if not fields:
+        return "<h2>Label distributions</h2><p>No labels yet.</p>"
+    columns = 2
+    rows = -(-len(fields) // columns)
+    tallest = max(len(v) for v in data.distributions.values())
+    fig = figure(10, rows * (0.8 + 0.24 * tallest))
+    axes = fig.subplots(rows, columns, squeeze=False).flatten()
+    for ax, field in zip(axes, fields, strict=False):
+        counts = data.distributions[field]
+        bars(ax, list(counts), list(counts.values()), field)
+    for ax in axes[len(fields):]:
+        ax.set_visible(False)
+    return ("<h2>Label distributions</h2><p>Values in each annotator's latest submitted "
+            f"annotation.</p>{img(fig, 'label distributions')}")
 
 
 def _validation(data: ReportData) -> str:
     summary = data.validation
     text = (f"<h2>Validation</h2><p>{summary.errors} errors, {summary.warnings} warnings, "
-            f"{summary.info} notes in {summary.annotations} annotations; "
-            f"{summary.annotations_with_errors} annotations with errors are set aside by "
-            "adjudication (kept in the pull).</p>")
+            f"{summary.info} notes in {summary.annotations} annotations. Of the "
+            f"{summary.annotations_with_errors} annotations with an error, only the faulty "
+            "parts are set aside: the rest of each still votes (kept in the pull).</p>")
     if summary.by_rule:
         rules = list(summary.by_rule)
-        figure = _figure(10, 0.9 + 0.28 * len(rules))
-        _bars(figure.subplots(), rules, list(summary.by_rule.values()), "Findings by rule",
-              "#f2b134")
-        text += _img(figure, "validation findings by rule")
+        fig = figure(10, 0.9 + 0.28 * len(rules))
+        bars(fig.subplots(), rules, list(summary.by_rule.values()), "Findings by rule",
+             "#f2b134")
+        text += img(fig, "validation findings by rule")
     rows = [[f["severity"], f["rule"], f["article_id"], f["annotator"], f["field"],
              f["message"]] for f in data.findings]
     shown = (f" (the first {len(rows)})" if len(rows) < summary.errors + summary.warnings
@@ -256,19 +288,26 @@ PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>workbench quality report</title>
 <style>
-body {{ font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1060px;
+body {{ font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px;
        color: #1a202c; padding: 0 1rem; }}
 h1 {{ font-size: 1.5rem; }} h2 {{ border-bottom: 1px solid #e2e8f0; margin-top: 2.2rem; }}
+h3 small {{ color: #4a5568; font-weight: normal; }}
 table {{ border-collapse: collapse; margin: .8rem 0; font-size: 13px; }}
 th, td {{ border-bottom: 1px solid #e2e8f0; padding: .25rem .6rem; text-align: left;
          vertical-align: top; }}
 td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+tr.decision td {{ background: #f7fafc; }}
 img.chart {{ max-width: 100%; display: block; margin: .6rem 0; }}
 .meta {{ color: #4a5568; }}
+.warning {{ background: #fff7ed; border-left: 4px solid #dd6b20; padding: .5rem .8rem; }}
+.article {{ border: 1px solid #e2e8f0; border-radius: 6px; padding: .2rem 1rem 1rem;
+           margin: 1rem 0; }}
+.article .text {{ white-space: pre-wrap; line-height: 2.1; max-height: 32rem;
+                 overflow-y: auto; border-top: 1px solid #edf2f7; padding-top: .5rem; }}
+.m {{ padding-bottom: 2px; }}
+.who {{ margin-right: .6rem; padding-bottom: 1px; }}
 </style></head><body>
 <h1>Annotation quality report</h1>
-<p class="meta">From <code>{source}</code> (sha256 {sha}…): {tasks} tasks,
-{overlap} annotators wanted per task.</p>
 {body}
 </body></html>
 """

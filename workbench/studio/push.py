@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from workbench.errors import StudioError
 from workbench.ingest.articles import Article, FieldMap, IngestReport, ingest
+from workbench.ingest.control import in_control
 from workbench.ingest.preannotate import PreAnnotator
 from workbench.schema import SCHEMA, Schema
 from workbench.schema.guidelines import guidelines_html
@@ -175,7 +176,8 @@ def _push(paths: Iterable[str | Path], *, settings: Settings, studio: Studio,
           reconcile: bool) -> PushReport:
     ingested = ingest(paths, fields=fields)
     annotator = PreAnnotator()
-    items = [Item(a.article_id, a.sha256, lambda a=a: task_payload(a, annotator))
+    items = [Item(a.article_id, a.sha256,
+                  lambda a=a: task_payload(a, annotator, settings.control_share))
              for a in ingested.articles]
     result = sync_tasks(studio, settings, project_settings(settings), items, dry_run=dry_run,
                         batch_size=batch_size, progress=progress, reconcile=reconcile)
@@ -260,12 +262,17 @@ def _reconcile(studio: Studio, project_id: int, ledger: _Ledger, *, dry_run: boo
     return len(removed)
 
 
-def task_payload(article: Article, annotator: PreAnnotator) -> dict[str, Any]:
-    """A task as Label Studio imports it: data, meta for reconciling, one prediction."""
+def task_payload(article: Article, annotator: PreAnnotator, control_share: float = 0.0
+                 ) -> dict[str, Any]:
+    """A task as Label Studio imports it: data, meta for reconciling, and one prediction,
+    unless the article is in the control share (``ingest.control``): then none, and its
+    meta says so."""
     data = article.model_dump(mode="json", include={
         "text", "article_id", "sha256", "title", "source", "published", "url"})
-    return {"data": data,
-            "meta": {"article_id": article.article_id, "sha256": article.sha256},
+    meta = {"article_id": article.article_id, "sha256": article.sha256}
+    if in_control(article.article_id, control_share):
+        return {"data": data, "meta": {**meta, "suggestions": "control"}, "predictions": []}
+    return {"data": data, "meta": {**meta, "suggestions": annotator.model_version},
             "predictions": [annotator.predict(article.text)]}
 
 

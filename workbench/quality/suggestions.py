@@ -1,0 +1,164 @@
+"""What the pre-annotations did: how good they were, how often annotators kept them, and
+how far the agreement is owed to them.
+
+Annotators start from the suggestions, so if they mostly accept them, agreement
+measures acceptance, not judgement (anchoring). To see it, a control share of
+articles is pushed without suggestions (``ingest.control``): agreement and label
+rates are compared between the two groups. Against gold, per crime type: the
+suggestions' precision and recall, and how often annotators kept a suggested
+value. A warning says when agreement mostly reflects accepted suggestions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from pydantic import BaseModel, Field
+
+from workbench.lsformat.records import Task
+from workbench.quality.adjudicate import ArticleDecision
+from workbench.quality.agreement import AgreementMeter, latest_by_annotator
+from workbench.schema import ACTORS, CRIME_MENTIONS, CRIME_TYPES, SCHEMA, STANCE
+
+SUGGESTED, CONTROL = "with suggestions", "without suggestions"
+KEPT_ALERT, FROM_SUGGESTIONS_ALERT = 0.9, 0.8  # when to warn of anchoring
+
+
+class GroupFigures(BaseModel):
+    """Agreement and label rates in one group of articles."""
+
+    tasks: int = 0
+    annotations: int = 0
+    crime_types_alpha: float | None = None
+    stance_alpha: float | None = None
+    span_f1: float | None = None  # actors and crime mentions, exact match
+    crime_types_per_annotation: float | None = None
+    spans_per_annotation: float | None = None
+
+
+class TypeFigures(BaseModel):
+    """One crime type's suggestions against gold, and how often annotators kept them."""
+
+    suggested: int = 0  # gold articles it was suggested for
+    gold: int = 0  # gold articles that have it
+    correct: int = 0
+    precision: float | None = None
+    recall: float | None = None
+    kept: float | None = None  # share of annotations of suggested articles that kept it
+
+
+class SuggestionReport(BaseModel):
+    model_versions: dict[str, int] = Field(default_factory=dict)  # version -> tasks shown it
+    groups: dict[str, GroupFigures] = Field(default_factory=dict)
+    per_type: dict[str, TypeFigures] = Field(default_factory=dict)
+    spans_suggested: int = 0  # in tasks annotated, per annotation that saw them
+    spans_kept: int = 0
+    kept_share: float | None = None  # of suggested values and spans, the share kept
+    agreed_from_suggestions: float | None = None  # of agreed gold values, share suggested
+    warning: str | None = None
+
+
+class SuggestionMeter:
+    """A chain listener; ``report`` at the end."""
+
+    def __init__(self):
+        self.meters = {SUGGESTED: AgreementMeter(), CONTROL: AgreementMeter()}
+        self.annotations: Counter = Counter()
+        self.crime_types: Counter = Counter()  # group -> crime types chosen
+        self.spans: Counter = Counter()
+        self.versions: Counter = Counter()
+        self.types: dict[str, TypeFigures] = defaultdict(TypeFigures)
+        self.kept: Counter = Counter()  # crime type -> annotations that kept it
+        self.offered: Counter = Counter()  # crime type -> annotations it was suggested to
+        self.spans_suggested = self.spans_kept = 0
+        self.agreed = self.agreed_suggested = 0
+
+    def add(self, task: Task, decision: ArticleDecision) -> None:
+        suggestion = task.suggestion
+        group = SUGGESTED if suggestion is not None else CONTROL
+        self.meters[group].add(task)
+        latest = latest_by_annotator(task)
+        self.annotations[group] += len(latest)
+        for annotation in latest.values():
+            self.crime_types[group] += len(annotation.choices.get(CRIME_TYPES, ()))
+            self.spans[group] += len(annotation.spans)
+        if suggestion is None:
+            return
+        self.versions[suggestion.model_version or "(unnamed)"] += 1
+        offered = set(suggestion.crime_types)
+        for annotation in latest.values():
+            chosen = set(annotation.choices.get(CRIME_TYPES, ()))
+            for value in offered:
+                self.offered[value] += 1
+                self.kept[value] += value in chosen
+            marked = {(s.control, s.start, s.end, label) for s in annotation.spans
+                      for label in s.labels}
+            self.spans_suggested += len(suggestion.spans)
+            self.spans_kept += len(suggestion.spans & marked)
+        if decision.gold:
+            self._against_gold(suggestion, decision)
+
+    def _against_gold(self, suggestion, decision: ArticleDecision) -> None:
+        gold = set(decision.crime_types)
+        for value in set(suggestion.crime_types) | gold:
+            figures = self.types[value]
+            figures.suggested += value in suggestion.crime_types
+            figures.gold += value in gold
+            figures.correct += value in suggestion.crime_types and value in gold
+        voted = [(value, p) for value, p in decision.crime_types_provenance.items()]
+        voted += [((control, s.start, s.end, label), s.provenance)
+                  for control, spans in ((ACTORS, decision.actors),
+                                         (CRIME_MENTIONS, decision.crime_mentions))
+                  for s in spans for label in s.labels]
+        for item, provenance in voted:
+            if provenance.method in ("unanimous", "majority"):
+                self.agreed += 1
+                self.agreed_suggested += (item in suggestion.crime_types
+                                          or item in suggestion.spans)
+
+    def report(self) -> SuggestionReport:
+        report = SuggestionReport(model_versions=dict(self.versions.most_common()),
+                                  spans_suggested=self.spans_suggested,
+                                  spans_kept=self.spans_kept)
+        for group, meter in self.meters.items():
+            agreement = meter.report()
+            fields = agreement.fields
+            spans = [fields[c] for c in (ACTORS, CRIME_MENTIONS) if c in fields]
+            matched = [f.f1_exact for f in spans if f.f1_exact is not None]
+            n = self.annotations[group]
+            report.groups[group] = GroupFigures(
+                tasks=meter.tasks, annotations=n,
+                crime_types_alpha=_get(fields, CRIME_TYPES),
+                stance_alpha=_get(fields, STANCE),
+                span_f1=sum(matched) / len(matched) if matched else None,
+                crime_types_per_annotation=self.crime_types[group] / n if n else None,
+                spans_per_annotation=self.spans[group] / n if n else None)
+        order = [c.id for c in SCHEMA.crime_types]
+        for value in sorted(self.types, key=lambda v: order.index(v) if v in order else 99):
+            figures = self.types[value]
+            figures.precision = figures.correct / figures.suggested if figures.suggested else None
+            figures.recall = figures.correct / figures.gold if figures.gold else None
+            offered = self.offered[value]
+            figures.kept = self.kept[value] / offered if offered else None
+            report.per_type[value] = figures
+        offered = sum(self.offered.values()) + self.spans_suggested
+        if offered:
+            report.kept_share = (sum(self.kept.values()) + self.spans_kept) / offered
+        if self.agreed:
+            report.agreed_from_suggestions = self.agreed_suggested / self.agreed
+        report.warning = _warning(report)
+        return report
+
+
+def _get(fields, name: str) -> float | None:
+    return fields[name].krippendorff_alpha if name in fields else None
+
+
+def _warning(report: SuggestionReport) -> str | None:
+    kept, owed = report.kept_share, report.agreed_from_suggestions
+    if kept is not None and owed is not None and kept >= KEPT_ALERT and (
+            owed >= FROM_SUGGESTIONS_ALERT):
+        return (f"Agreement mostly reflects accepted suggestions: annotators kept "
+                f"{kept:.0%} of what was suggested, and {owed:.0%} of what they agree on "
+                f"was suggested. Compare with the articles shown without suggestions.")
+    return None
