@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import free_port
+from helpers import free_port, missing
+from ui import ARTIFACTS, CHROMIUM
 from workbench.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,10 +161,29 @@ def annotators(server_settings, tmp_path_factory):
     for name in ("ana", "ben", "cy", "dee"):
         secret = folder / f"{name}.pw"
         secret.write_text(f"{name}-secret-password\n")
-        add_annotator(server_settings, studio, f"{name}@example.org", password_file=secret)
+        add_annotator(server_settings, studio, f"{name}@example.org", password_file=secret,
+                      role="adjudicator" if name == "dee" else None)
         clients[name] = annotator_client(server_settings, f"{name}@example.org",
                                          f"{name}-secret-password")
     return clients
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright; once for the session. Without it
+    the browser tests are skipped, saying why (in CI, CI=true, they fail)."""
+    if not Path(CHROMIUM).exists():
+        missing("Chromium is not installed (apt-get install chromium chromium-driver); "
+                "the browser tests need it")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("playwright is not installed (pip install 'workbench[test]')")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
 
 
 def pytest_collection_modifyitems(items):

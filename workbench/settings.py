@@ -15,6 +15,9 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
+REVIEW_OVERLAP = 20  # submissions a review task takes before Label Studio stops serving it
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WORKBENCH_", env_file=".env",
                                       env_file_encoding="utf-8", extra="ignore")
@@ -50,6 +53,9 @@ class Settings(BaseSettings):
         return self.label_studio_url is None
 
     def for_review(self) -> Settings:
-        """The review project's settings: its own title, one adjudicator per task."""
+        """The review project's settings: its own title, and room for many submissions per
+        task: Label Studio serves a task in its stream until it has that many, and a
+        submission by someone who is no adjudicator (ignored by the workbench) must not
+        take the task away from the adjudicators."""
         title = f"{self.project} (review)"
-        return self.model_copy(update={"project": title[:50], "overlap": 1})
+        return self.model_copy(update={"project": title[:50], "overlap": REVIEW_OVERLAP})

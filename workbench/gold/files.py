@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -49,10 +50,11 @@ def write_data(folder: Path, records: Iterable[dict[str, Any]]) -> dict[str, Any
                 writers[name].write_table(pa.Table.from_pylist(rows, schema=writers[name].schema))
                 rows.clear()
 
-    with (folder / "gold.jsonl").open("w", encoding="utf-8") as gold, \
-            (folder / "spans.jsonl").open("w", encoding="utf-8") as prodigy:
+    encode = msgspec.json.Encoder(order="sorted").encode  # keys sorted: the same bytes each time
+    with (folder / "gold.jsonl").open("wb") as gold, \
+            (folder / "spans.jsonl").open("wb") as prodigy:
         for record in records:
-            gold.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            gold.write(encode(record) + b"\n")
             article, split = record["article_id"], record["split"]
             counts["articles"] += 1
             bump("splits", split)
@@ -89,9 +91,8 @@ def write_data(folder: Path, records: Iterable[dict[str, Any]]) -> dict[str, Any
                 buffers["relations"].append({"article_id": article, "split": split, **relation,
                                              "method": p["method"], "agreement": p["agreement"]})
             spans.sort(key=lambda s: (s["start"], s["end"], s["label"]))
-            prodigy.write(json.dumps({"text": record["text"], "spans": spans,
-                                      "meta": {"article_id": article, "split": split}},
-                                     ensure_ascii=False, sort_keys=True) + "\n")
+            prodigy.write(encode({"text": record["text"], "spans": spans,
+                                  "meta": {"article_id": article, "split": split}}) + b"\n")
             row = _arrow_row(record)
             buffers["gold"].append(row)
             buffers["documents"].append({

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from pydantic import BaseModel, Field
 
 from workbench.errors import InputError
@@ -36,6 +37,9 @@ from workbench.settings import Settings
 from workbench.store.atomic import write_text
 from workbench.store.lock import job_lock
 from workbench.store.rawpulls import Source, open_export
+
+
+_ENCODER = msgspec.json.Encoder()
 
 
 class PendingArticle(BaseModel):
@@ -93,7 +97,7 @@ class GoldWriter:
             shutil.rmtree(stale, ignore_errors=True)
         self.root.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
-        self._staged = (self.staging / "records.jsonl").open("w", encoding="utf-8")
+        self._staged = (self.staging / "records.jsonl").open("wb")
 
     def __enter__(self) -> GoldWriter:
         return self
@@ -112,7 +116,7 @@ class GoldWriter:
         record = gold_record(decision, checked.task, self.pseudonyms, self.with_text)
         self.offsets[record["article_id"]] = self._staged.tell()
         self.strata[record["article_id"]] = primary_crime_type(record["crime_types"])
-        self._staged.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        self._staged.write(_ENCODER.encode(record) + b"\n")
 
     def write(self, result: ChainResult, review: Source | None) -> GoldReport:
         """The version, written whole, or nothing when the gold is unchanged."""
@@ -156,10 +160,10 @@ class GoldWriter:
 
     def _sorted(self, splits: dict[str, str]) -> Iterator[dict[str, Any]]:
         """The staged records sorted by article_id, each with its split."""
-        with (self.staging / "records.jsonl").open(encoding="utf-8") as handle:
+        with (self.staging / "records.jsonl").open("rb") as handle:
             for article_id in sorted(self.offsets):
                 handle.seek(self.offsets[article_id])
-                record = json.loads(handle.readline())
+                record = msgspec.json.decode(handle.readline())
                 record["split"] = splits[article_id]
                 yield record
 
@@ -172,9 +176,9 @@ def _previous_splits(previous: Path | None) -> dict[str, str]:
     if previous is None:
         return {}
     splits = {}
-    with (previous / "gold.jsonl").open(encoding="utf-8") as handle:
+    with (previous / "gold.jsonl").open("rb") as handle:
         for line in handle:
-            record = json.loads(line)
+            record = msgspec.json.decode(line)
             split = record["split"]
             splits[record["article_id"]] = "validation" if split == "dev" else split
     return splits

@@ -196,8 +196,7 @@ def _annotation(raw: ExportAnnotation, annotation_id: int, task_id: int, data: d
                 offsets: Offsets | None) -> Annotation:
     spans, region_choices, relations, values, others = [], [], [], [], []
     choices: dict[str, tuple[str, ...]] = {}
-    regions = {item.id for item in raw.result if isinstance(item.type, str)
-               and item.type.endswith(_REGION_TYPES) and item.id is not None}
+    regions = None  # region ids, found when a choice or value without offsets needs them
     for item in raw.result:
         kind, control, value = item.type, item.from_name, item.value
         if not isinstance(kind, str):
@@ -218,9 +217,13 @@ def _annotation(raw: ExportAnnotation, annotation_id: int, task_id: int, data: d
             spans.append(Span(region=_region(item.id), control=_name(control) or "",
                               labels=_strings(value.labels), start=start, end=end,
                               text=text if isinstance(text, str) else None))
-        elif kind == "choices" and isinstance(value.choices, list):
+        elif kind == "choices" and type(value.choices) is list:
             chosen = _strings(value.choices)
-            if value.start is not None or value.x is not None or item.id in regions:
+            if value.start is None and value.x is None and item.id is not None and (
+                    regions is None):
+                regions = _regions(raw)
+            if value.start is not None or value.x is not None or (
+                    item.id is not None and item.id in regions):
                 region_choices.append(RegionChoice(region=_region(item.id),
                                                    control=_name(control) or "",
                                                    values=chosen))
@@ -228,6 +231,8 @@ def _annotation(raw: ExportAnnotation, annotation_id: int, task_id: int, data: d
                 name = _name(control) or ""
                 choices[name] = choices.get(name, ()) + chosen
         elif kind in VALUE_KINDS and isinstance(control, str):
+            if regions is None:
+                regions = _regions(raw)
             if value.start is not None or value.x is not None or item.id in regions:
                 others.append(Other(control=control, type=f"{kind} (per region)"))
             else:
@@ -241,6 +246,12 @@ def _annotation(raw: ExportAnnotation, annotation_id: int, task_id: int, data: d
         cancelled=bool(raw.was_cancelled), ground_truth=bool(raw.ground_truth),
         spans=tuple(spans), choices=choices, region_choices=tuple(region_choices),
         relations=tuple(relations), values=tuple(values), others=tuple(others))
+
+
+def _regions(raw: ExportAnnotation) -> set:
+    """The ids of the items that draw regions (others may attach to them by id)."""
+    return {item.id for item in raw.result if isinstance(item.type, str)
+            and item.type.endswith(_REGION_TYPES) and item.id is not None}
 
 
 def _is_text_span(value, data: dict, to_name) -> bool:
@@ -265,7 +276,7 @@ def _field_value(kind: str, value) -> Any:
 
 
 def _strings(values) -> tuple[str, ...]:
-    return tuple(str(v) for v in values) if isinstance(values, list) else ()
+    return tuple(map(str, values)) if type(values) is list else ()
 
 
 def _name(value) -> str | None:

@@ -25,7 +25,6 @@ Every value keeps the annotators' votes in its provenance, adjudicated ones too.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Literal
@@ -101,8 +100,9 @@ class ArticleDecision(BaseModel):
         return self.status in ("agreed", "adjudicated", "ground_truth")
 
     def canonical(self) -> str:
-        """The decision as sorted JSON: equal texts mean nothing changed."""
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        """The decision as JSON, its fields in their fixed order: equal texts mean nothing
+        changed (pydantic's own serialiser: several times faster than json.dumps)."""
+        return self.model_dump_json()
 
 
 def digest(canonical: str) -> str:
@@ -286,14 +286,30 @@ class _Votes:
         self.min_agree, self.min_annotators = min_agree, min_annotators
         self.everyone = {a.annotator for a in kept}
         self._provenances: dict[tuple, Provenance] = {}
+        self._voters = {field: {a.annotator for a in kept if a.choices.get(field)}
+                        for field in (CRIME_TYPES, STANCE)}
+        # Every span once: who marked it, and (actors) which stance each of them gave.
+        self._spans: dict[str, dict[SpanKey, set[str]]] = {ACTORS: defaultdict(set),
+                                                          CRIME_MENTIONS: defaultdict(set)}
+        self._stances: dict[SpanKey, dict[str | None, set[str]]] = defaultdict(
+            lambda: defaultdict(set))
+        for annotation in kept:
+            name = annotation.annotator
+            stances = _region_stances(annotation) if annotation.region_choices else {}
+            for span in annotation.spans:
+                support = self._spans.get(span.control)
+                if support is None:
+                    continue
+                key = (span.control, span.start, span.end, span.labels)
+                support[key].add(name)
+                if span.control == ACTORS:
+                    self._stances[key][stances.get(span.region)].add(name)
 
     # -- support: who chose each value ---------------------------------------------------
 
     def voters(self, field: str) -> set[str]:
         """Who voted on a field: for a choice, those who gave it a valid value."""
-        if field in (CRIME_TYPES, STANCE):
-            return {a.annotator for a in self.kept if a.choices.get(field)}
-        return self.everyone
+        return self._voters.get(field, self.everyone)
 
     def choice_support(self, field: str) -> dict[str, set[str]]:
         support: dict[str, set[str]] = defaultdict(set)
@@ -304,22 +320,11 @@ class _Votes:
         return support
 
     def span_support(self, control: str) -> dict[SpanKey, set[str]]:
-        support: dict[SpanKey, set[str]] = defaultdict(set)
-        for annotation in self.kept:
-            for span in annotation.spans:
-                if span.control == control:
-                    support[_key(span)].add(annotation.annotator)
-        return support
+        return self._spans[control]
 
     def stance_support(self, key: SpanKey) -> dict[str | None, set[str]]:
         """Of the annotators who marked the actor span ``key``, who gave which stance."""
-        support: dict[str | None, set[str]] = defaultdict(set)
-        for annotation in self.kept:
-            stances = _region_stances(annotation)
-            for span in annotation.spans:
-                if _key(span) == key:
-                    support[stances.get(span.region)].add(annotation.annotator)
-        return support
+        return self._stances.get(key, {})
 
     def relation_support(self) -> dict[RelationKey, set[str]]:
         support: dict[RelationKey, set[str]] = defaultdict(set)
@@ -473,7 +478,7 @@ class _Votes:
 
 
 def _key(span: Span) -> SpanKey:
-    return span.control, span.start, span.end, tuple(span.labels)
+    return span.control, span.start, span.end, span.labels
 
 
 def _quote(task: Task, key: SpanKey) -> str:

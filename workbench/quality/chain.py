@@ -10,8 +10,10 @@ aside with its reason.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -111,30 +113,44 @@ def run_chain(source: Source, *listeners: Listener, review: Review | None = None
               schema: Schema = SCHEMA) -> ChainResult:
     """Read ``source`` once; hand every well-formed task, checked and decided, to each
     listener. ``review`` holds the review round's decisions (``quality.review``)."""
-    validator = Validator(schema)
+    validator, counts = Validator(schema), Counter()
+    notes, reckoning, suggestions = ReadNotes(), Reckoning(), SuggestionMeter()
     decisions = review.decisions if review is not None else {}
     slips = review.set_aside if review is not None else {}
-    counts: Counter = Counter()
-    notes, reckoning, suggestions = ReadNotes(), Reckoning(), SuggestionMeter()
-    for task in read_tasks(source.path, notes):
-        findings = validator.add(task)
-        if isinstance(task, MalformedTask):
-            reckoning.add(task, None)
-            continue
-        if meter is not None:
-            meter.add(task)
-        article = task.article_id or ""
-        decision = decide(task, findings, min_agree=voting.min_agree,
-                          min_annotators=voting.min_annotators,
-                          review=decisions.get(article),
-                          review_set_aside=slips.get(article, ()))
-        counts[decision.status] += 1
-        reckoning.add(task, decision)
-        suggestions.add(task, decision)
-        checked = Checked(task, findings, decision)
-        for listener in listeners:
-            listener(checked)
+    with _young_collections_only():
+        for task in read_tasks(source.path, notes):
+            findings = validator.add(task)
+            if isinstance(task, MalformedTask):
+                reckoning.add(task, None)
+                continue
+            if meter is not None:
+                meter.add(task)
+            article = task.article_id or ""
+            decision = decide(task, findings, min_agree=voting.min_agree,
+                              min_annotators=voting.min_annotators,
+                              review=decisions.get(article),
+                              review_set_aside=slips.get(article, ()))
+            counts[decision.status] += 1
+            reckoning.add(task, decision)
+            suggestions.add(task, decision)
+            checked = Checked(task, findings, decision)
+            for listener in listeners:
+                listener(checked)
     reckoning.notes = notes.lines()
     return ChainResult(source=source, validation=validator.report(source, notes),
                        meter=meter, reckoning=reckoning, suggestions=suggestions.report(),
                        decisions=dict(sorted(counts.items())))
+
+
+@contextmanager
+def _young_collections_only() -> Iterator[None]:
+    """The pass keeps growing state (counts, staged offsets, findings) but makes few
+    reference cycles: Python's collections of the older generations would walk all of it
+    again and again (a third of the time, measured). During the pass only young objects are
+    collected, as they pile up."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(50_000, 1_000_000, 1_000_000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)

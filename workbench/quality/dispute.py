@@ -9,6 +9,7 @@ scripts; everything here is escaped text and inline styles.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from html import escape
 
@@ -63,9 +64,13 @@ def _row(disagreement: Disagreement, task: Task, name: Callable[[str], str],
 
 
 def excerpt(text: str, start: int, end: int) -> str:
-    """The span highlighted in the words around it, whitespace runs shown as one space."""
+    """The span highlighted in the words around it: runs of spaces shown as one, a
+    paragraph break as a pilcrow (the excerpt is one line)."""
     before, after = text[max(0, start - CONTEXT):start], text[end:end + CONTEXT]
-    show = lambda part: escape(" ".join(part.split()))
+
+    def show(part: str) -> str:
+        return " ¶ ".join(escape(" ".join(p.split())) for p in re.split(r"\n\s*\n", part))
+
     lead = "…" if start > CONTEXT else ""
     tail = "…" if end + CONTEXT < len(text) else ""
     return (f'<span style="color: #555">{lead}{show(before)} </span>'

@@ -12,12 +12,14 @@ value. A warning says when agreement mostly reflects accepted suggestions.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from itertools import combinations
 
 from pydantic import BaseModel, Field
 
-from workbench.lsformat.records import Task
+from workbench.lsformat.records import Annotation, Task
 from workbench.quality.adjudicate import ArticleDecision
-from workbench.quality.agreement import AgreementMeter, latest_by_annotator
+from workbench.quality.agreement import latest_by_annotator
+from workbench.quality.coefficients import Alpha, masi, nominal
 from workbench.schema import ACTORS, CRIME_MENTIONS, CRIME_TYPES, SCHEMA, STANCE
 
 SUGGESTED, CONTROL = "with suggestions", "without suggestions"
@@ -58,11 +60,33 @@ class SuggestionReport(BaseModel):
     warning: str | None = None
 
 
+class _Group:
+    """The few coefficients the comparison needs, for one group of articles: crime types
+    (MASI alpha), stance (nominal alpha) and spans (pairwise exact F1)."""
+
+    def __init__(self):
+        self.crime_types, self.stance = Alpha(masi), Alpha(nominal)
+        self.matched = self.total = self.tasks = 0
+
+    def add(self, latest: dict[str, Annotation]) -> None:
+        self.tasks += 1
+        crime = Counter(frozenset(a.choices[CRIME_TYPES]) for a in latest.values()
+                        if a.choices.get(CRIME_TYPES))
+        stance = Counter(a.choices[STANCE][0] for a in latest.values() if a.choices.get(STANCE))
+        self.crime_types.add_counts(crime)
+        self.stance.add_counts(stance)
+        units = [{(s.control, s.start, s.end, label) for s in a.spans for label in s.labels}
+                 for a in latest.values()]
+        for a, b in combinations(units, 2):
+            self.matched += len(a & b)
+            self.total += len(a) + len(b)
+
+
 class SuggestionMeter:
     """A chain listener; ``report`` at the end."""
 
     def __init__(self):
-        self.meters = {SUGGESTED: AgreementMeter(), CONTROL: AgreementMeter()}
+        self.meters = {SUGGESTED: _Group(), CONTROL: _Group()}
         self.annotations: Counter = Counter()
         self.crime_types: Counter = Counter()  # group -> crime types chosen
         self.spans: Counter = Counter()
@@ -76,8 +100,8 @@ class SuggestionMeter:
     def add(self, task: Task, decision: ArticleDecision) -> None:
         suggestion = task.suggestion
         group = SUGGESTED if suggestion is not None else CONTROL
-        self.meters[group].add(task)
         latest = latest_by_annotator(task)
+        self.meters[group].add(latest)
         self.annotations[group] += len(latest)
         for annotation in latest.values():
             self.crime_types[group] += len(annotation.choices.get(CRIME_TYPES, ()))
@@ -121,16 +145,11 @@ class SuggestionMeter:
                                   spans_suggested=self.spans_suggested,
                                   spans_kept=self.spans_kept)
         for group, meter in self.meters.items():
-            agreement = meter.report()
-            fields = agreement.fields
-            spans = [fields[c] for c in (ACTORS, CRIME_MENTIONS) if c in fields]
-            matched = [f.f1_exact for f in spans if f.f1_exact is not None]
             n = self.annotations[group]
             report.groups[group] = GroupFigures(
-                tasks=meter.tasks, annotations=n,
-                crime_types_alpha=_get(fields, CRIME_TYPES),
-                stance_alpha=_get(fields, STANCE),
-                span_f1=sum(matched) / len(matched) if matched else None,
+                tasks=meter.tasks, annotations=n, crime_types_alpha=meter.crime_types.value(),
+                stance_alpha=meter.stance.value(),
+                span_f1=2 * meter.matched / meter.total if meter.total else None,
                 crime_types_per_annotation=self.crime_types[group] / n if n else None,
                 spans_per_annotation=self.spans[group] / n if n else None)
         order = [c.id for c in SCHEMA.crime_types]
@@ -148,10 +167,6 @@ class SuggestionMeter:
             report.agreed_from_suggestions = self.agreed_suggested / self.agreed
         report.warning = _warning(report)
         return report
-
-
-def _get(fields, name: str) -> float | None:
-    return fields[name].krippendorff_alpha if name in fields else None
 
 
 def _warning(report: SuggestionReport) -> str | None:
