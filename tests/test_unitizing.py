@@ -71,3 +71,18 @@ def test_identical_unitizations_agree_perfectly_and_a_missing_unit_does_not():
     missing = UnitizingAlpha()
     missing.add(100, {"a": [(10, 20, "x")], "b": []})
     assert missing.value() < 0.5
+
+
+@pytest.mark.parametrize("units, raters", [
+    ([(0, 5), (10, 12)], 3), ([(3, 4)], 2), ([], 4), ([(0, 40)], 2),
+    ([(1, 2), (5, 9), (20, 30)], 5)])
+def test_the_shortcut_for_raters_who_agree_gives_the_general_result(units, raters):
+    """All raters alike takes a shortcut; the same units in another order take the general
+    sums (their lists differ): both give the same expected disagreement."""
+    alike = {r: list(units) for r in range(raters)}
+    shuffled = {r: list(reversed(units)) if r % 2 else list(units) for r in range(raters)}
+    if len(units) < 2:  # reversing changes nothing: make the lists differ another way
+        shuffled = {r: list(units) + ([(0, 0)] if r == 0 else []) for r in range(raters)}
+    fast, general = category_disagreement(0, 50, alike), category_disagreement(0, 50, shuffled)
+    assert fast[0] == general[0] == 0.0
+    assert fast[1] == pytest.approx(general[1])

@@ -287,13 +287,13 @@ class _F1:
         return 2 * self.matched / self.total if self.total else None
 
 
-Unit = tuple[int, int, str]  # start, end, label
+Span = tuple[int, int]  # start, end
 
 
-def overlap_matches(a: set[Unit], b: set[Unit]) -> int:
-    """One-to-one matches of same-label spans that overlap, largest overlaps first."""
+def overlap_matches(a: set[Span], b: set[Span]) -> int:
+    """One-to-one matches of spans (of one label) that overlap, largest overlaps first."""
     candidates = sorted(((min(x[1], y[1]) - max(x[0], y[0]), x, y) for x in a for y in b
-                         if x[2] == y[2] and x[0] < y[1] and y[0] < x[1]), reverse=True)
+                         if x[0] < y[1] and y[0] < x[1]), reverse=True)
     used_a, used_b, matched = set(), set(), 0
     for _, x, y in candidates:
         if x not in used_a and y not in used_b:
@@ -314,36 +314,40 @@ class _SpanField:
         self.labels: set[str] = set()
         self.replicates = None if weights is None else F1Replicates(weights)
 
-    def add(self, length: int, units: dict[str, set[Unit]]) -> None:
-        self.raters.update(units)
-        for spans in units.values():
-            self.labels.update(label for *_, label in spans)
-        if len(units) < 2:
-            return
+    def add(self, length: int, spans: dict[str, dict[str, set[Span]]]
+            ) -> dict[tuple[str, str], tuple[int, int]]:
+        """One article: ``spans`` is, per label, each rater's spans (every rater present,
+        empty where they marked none). Returns each rater pair's exact matches and spans."""
+        raters = sorted({r for by_rater in spans.values() for r in by_rater})
+        self.raters.update(raters)
+        self.labels.update(label for label, by_rater in spans.items()
+                           if any(by_rater.values()))
+        pairs: dict[tuple[str, str], tuple[int, int]] = {}
+        if len(raters) < 2:
+            return pairs
         self.items += 1
-        self.unitizing.add(length, {r: sorted(s) for r, s in units.items()})
-        for a, b in combinations(sorted(units), 2):
-            self._pair(units[a], units[b])
-
-    def _pair(self, a: set[Unit], b: set[Unit]) -> None:
-        """Matches only ever pair spans of one label: count per label, sum for the field."""
-        by_label: dict[str, tuple[set[Unit], set[Unit]]] = defaultdict(lambda: (set(), set()))
-        for unit in a:
-            by_label[unit[2]][0].add(unit)
-        for unit in b:
-            by_label[unit[2]][1].add(unit)
-        for label, (la, lb) in by_label.items():
-            total = len(la) + len(lb)
-            if la == lb:  # the common case; every span matches itself, exactly
-                exact = overlap = len(la)
-            else:
-                exact, overlap = len(la & lb), overlap_matches(la, lb)
-            self.exact_by_label[label].add(exact, total)
-            self.overlap_by_label[label].add(overlap, total)
-            self.exact.add(exact, total)
-            self.overlap.add(overlap, total)
-            if self.replicates is not None:
-                self.replicates.add(label, exact, total)
+        self.unitizing.add_grouped(length, spans)
+        for a, b in combinations(raters, 2):
+            matched = total = 0
+            for label, by_rater in spans.items():
+                la, lb = by_rater[a], by_rater[b]
+                if not la and not lb:
+                    continue
+                size = len(la) + len(lb)
+                if la == lb:  # the common case; every span matches itself, exactly
+                    exact = overlap = len(la)
+                else:
+                    exact = len(la & lb)
+                    overlap = overlap_matches(la, lb)
+                self.exact_by_label[label].add(exact, size)
+                self.overlap_by_label[label].add(overlap, size)
+                self.exact.add(exact, size)
+                self.overlap.add(overlap, size)
+                if self.replicates is not None:
+                    self.replicates.add(label, exact, size)
+                matched, total = matched + exact, total + size
+            pairs[a, b] = (matched, total)
+        return pairs
 
     def intervals(self) -> dict[str | None, Interval | None]:
         """95% intervals of the exact-match F1, of the field (key None) and per label."""
@@ -519,18 +523,28 @@ def _measure_region_choices(latest: dict[str, Annotation],
 
 def _measure_spans(task: Task, latest: dict[str, Annotation], fields: dict[str, _SpanField],
                    people: _Annotators, weights: Weights | None) -> None:
-    controls = {s.control for a in latest.values() for s in a.spans}
-    length = len(task.text) if task.text is not None else None
-    for control in controls:
-        units = {name: {(s.start, s.end, label) for s in a.spans if s.control == control
-                        for label in s.labels if 0 <= s.start < s.end}
-                 for name, a in latest.items()}
-        end = max((u[1] for spans in units.values() for u in spans), default=0)
-        if control not in fields:
-            fields[control] = _SpanField(weights)
-        fields[control].add(max(length or 0, end), units)
-        for a, b in combinations(sorted(units), 2):
-            matched, total = len(units[a] & units[b]), len(units[a]) + len(units[b])
+    """Per span control, each annotator's spans grouped by label once, for every measure."""
+    grouped: dict[str, dict[str, dict[str, set[Span]]]] = {}
+    end = 0
+    for name, annotation in latest.items():
+        for s in annotation.spans:
+            if 0 <= s.start < s.end:
+                end = max(end, s.end)
+                by_label = grouped.setdefault(s.control, {})
+                for label in s.labels:
+                    by_label.setdefault(label, {}).setdefault(name, set()).add((s.start, s.end))
+    if not grouped:
+        return
+    length = max(len(task.text) if task.text is not None else 0, end)
+    names = list(latest)
+    for control, by_label in grouped.items():
+        for by_rater in by_label.values():
+            for name in names:
+                by_rater.setdefault(name, set())
+        field = fields.get(control)
+        if field is None:
+            field = fields[control] = _SpanField(weights)
+        for (a, b), (matched, total) in field.add(length, by_label).items():
             people.f1[a].add(matched, total)
             people.f1[b].add(matched, total)
 

@@ -19,7 +19,7 @@ overall value pools all categories, as DKPro's does.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Sequence
 from itertools import combinations
 
 Span = tuple[int, int]  # begin, end
@@ -75,22 +75,16 @@ def category_disagreement(begin: int, length: int, units: dict[Hashable, Sequenc
     if raters < 2 or length <= 0:
         return 0.0, 0.0
     end = begin + length
-    clean = {r: _merged([(max(b, begin), min(e, end)) for b, e in spans if b < end and e > begin
-                         and e > b]) for r, spans in units.items()}
-    first, *others = clean.values()
-    if all(spans == first for spans in others):  # the common case: nothing to disagree on
-        observed = 0.0
-        lengths = [e - b for b, e in first] * raters
-        gap_lengths = sorted([e - b for b, e in _gaps(first, begin, end)] * raters,
-                             reverse=True)
-    else:
-        gaps = {r: _gaps(spans, begin, end) for r, spans in clean.items()}
-        observed = sum(_pair_distance(clean[a], gaps[a], clean[b], gaps[b])
-                       for a, b in combinations(list(clean), 2))
-        observed = 2 * observed / (raters * (raters - 1) * length * length)
-        lengths = [e - b for spans in clean.values() for b, e in spans]
-        gap_lengths = sorted((e - b for spans in gaps.values() for b, e in spans),
-                             reverse=True)
+    values = list(units.values())
+    if all(spans == values[0] for spans in values[1:]):  # the common case: all alike
+        return 0.0, _expected_alike(_clean(values[0], begin, end), raters, begin, end)
+    clean = {r: _clean(spans, begin, end) for r, spans in units.items()}
+    gaps = {r: _gaps(spans, begin, end) for r, spans in clean.items()}
+    observed = sum(_pair_distance(clean[a], gaps[a], clean[b], gaps[b])
+                   for a, b in combinations(list(clean), 2))
+    observed = 2 * observed / (raters * (raters - 1) * length * length)
+    lengths = [e - b for spans in clean.values() for b, e in spans]
+    gap_lengths = sorted((e - b for spans in gaps.values() for b, e in spans), reverse=True)
     n = len(lengths)
     expected = 0.0
     for unit in lengths:
@@ -103,6 +97,32 @@ def category_disagreement(begin: int, length: int, units: dict[Hashable, Sequenc
     denominator = raters * length * (raters * length - 1) - sum(u * (u - 1) for u in lengths)
     expected = expected * 2 / length / denominator if denominator else 0.0
     return observed, expected
+
+
+def _clean(spans: Collection[Span], begin: int, end: int) -> list[Span]:
+    return _merged([(max(b, begin), min(e, end)) for b, e in spans
+                    if b < end and e > begin and e > b])
+
+
+def _expected_alike(units: list[Span], raters: int, begin: int, end: int) -> float:
+    """The expected disagreement when every rater marked the same ``units``: the general
+    sums below, with each unit and each gap counted once times ``raters``."""
+    length = end - begin
+    lengths = [e - b for b, e in units]
+    gaps = sorted((e - b for b, e in _gaps(units, begin, end)), reverse=True)
+    n = raters * len(lengths)
+    total = 0.0
+    for unit in lengths:
+        within = 0
+        for gap in gaps:
+            if gap < unit:
+                break
+            within += gap - unit + 1
+        total += ((n - 1) * (2 * unit ** 3 - 3 * unit ** 2 + unit) / 3
+                  + unit * unit * raters * within)
+    denominator = raters * length * (raters * length - 1) - raters * sum(
+        u * (u - 1) for u in lengths)
+    return raters * total * 2 / length / denominator if denominator else 0.0
 
 
 def category_alpha(observed: float, expected: float) -> float | None:
@@ -126,6 +146,12 @@ class UnitizingAlpha:
         for rater, spans in units.items():
             for b, e, c in spans:
                 by_category[c][rater].append((b, e))
+        self.add_grouped(length, by_category, begin)
+
+    def add_grouped(self, length: int,
+                    by_category: dict[Hashable, dict[Hashable, Collection[Span]]],
+                    begin: int = 0) -> None:
+        """One continuum, its units already grouped: per category, every rater's spans."""
         for category, by_rater in by_category.items():
             observed, expected = category_disagreement(begin, length, by_rater)
             self.observed[category] += length * observed
