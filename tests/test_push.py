@@ -36,6 +36,8 @@ def test_push_seeds_then_push_again_imports_nothing(settings, studio, seeds_dir)
 
 
 def test_tasks_carry_metadata_and_a_prediction(settings, studio, seeds_dir, ls_client):
+    from workbench.ingest.preannotate import PreAnnotator
+
     report = push([seeds_dir], settings=settings, studio=studio)
     articles = {a.article_id: a for a in ingest([seeds_dir]).articles}
     tasks = list(ls_client.tasks.list(project=report.project_id, fields="all"))
@@ -47,7 +49,8 @@ def test_tasks_carry_metadata_and_a_prediction(settings, studio, seeds_dir, ls_c
             "title": article.title, "source": article.source, "url": article.url,
             "published": article.published.isoformat() if article.published else None}
         (prediction,) = task.predictions
-        assert prediction.model_version == f"workbench-rules/schema-{SCHEMA_VERSION}"
+        assert prediction.model_version == PreAnnotator().model_version
+        assert prediction.model_version.endswith(f"/schema-{SCHEMA_VERSION}")
         spans = [r for r in prediction.result if r["type"] == "labels"]
         assert spans, "every seed mentions an actor or a crime"
         for span in spans:

@@ -1,110 +1,87 @@
 """A transparent rule-based pre-annotator: suggestions, not truth.
 
-Cue phrases for crime mentions and actors, and a small gazetteer of
-organisations and people, live in ``ingest/cues.json``; every id there must be
-a schema id. Crime types are suggested where a crime is mentioned; stances
-are never suggested, because no cue word can tell them.
+The rules are data, in ``ingest/cues/`` (``crimes.json``, ``actors.json``, ``context.json``;
+their schemas and checks are in ``cuefiles.py``, the pattern language they are written in is in
+``patterns.py``). Nothing is learnt, and every suggestion names the rule that made it.
+
+1. **Evidence.** A crime rule is a list of patterns (``traffick* ~4 women|girls``: a word
+   starting with "traffick", up to four other words, then "women" or "girls"; ``sell+`` any
+   inflection of "sell"; ``@people`` a word of the lexicon's class "people"). A match is
+   evidence for the rule's crime type, worth the rule's weight. A rule may need company in its
+   sentence or paragraph (``needs``, ``scope``), or be cancelled by a phrase overlapping it
+   (``unless``: "assault rifle" is no assault). Indicator rules (``mention: false``) are
+   weaker cues ("passports kept by the employer", "16 hours a day") that count only together.
+2. **Context.** *Resolvers* decide what a word is about: "trafficking" of drugs is a drug
+   offence, of women human trafficking; "smuggling" of diesel another crime, of migrants an
+   immigration violation. *Names of bodies* (a capitalised run with a head noun such as
+   "Anti-Corruption Unit", or anti-/counter- words such as "anti-trafficking police") are actor
+   spans, and the crime words inside them are no evidence. *Modality*: a cue word multiplies
+   the weight of the evidence in its sentence (a negation: "no evidence", "rumours"; a generic
+   frame: "workshop", "indicators of"; a denial; a scam's pretext, which spares the scam) or
+   just after it (a threat or hedge: "threatened to", "could become"; a goal: "efforts to
+   prevent"); a cue inside the evidence itself does not count.
+3. **Decision.** Evidence for a type combines as a noisy OR over its rules,
+   ``1 - prod(1 - weight)``, each rule counting its best match in full and each repeat at a
+   discount (the rules of one ``family`` count as one rule: one indicator said in several ways
+   counts once), so two or three different indicators reach the threshold where one does not; a
+   suggested type can support another (forced labour is evidence of trafficking when there is
+   some of its own). A type is suggested at or above the ``crime_type`` threshold: one strong
+   cue, or weaker cues agreeing. Spans are suggested at or above the ``span`` threshold, crime
+   mentions only for suggested types, each phrase once; adjacent spans with one label merge.
+4. **Output.** Each region has a ``score`` and, in ``meta.text`` (shown in Label Studio as the
+   region's note), ``rule <id>: <matched words>``; the crime_types item lists each type's score
+   and rules the same way. The prediction's ``score`` is the mean of the suggested types'
+   scores or, when none is suggested, 1 minus the strongest evidence found: how sure the tagger
+   is of what it suggests, so Label Studio's Data Manager can sort by it.
+
+``no_crime`` is never suggested: finding no cue is not knowing that nothing happened, and an
+empty choice leaves that decision to the annotator (the score still says how little was found).
+Stances are never suggested either: no cue word can tell them.
 """
 
 from __future__ import annotations
 
-import json
 import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 
-from pydantic import BaseModel, model_validator
-
+from workbench.ingest.cuefiles import (
+    Cues, Organisations, Resolver, load_cues, model_version,
+)
+from workbench.ingest.patterns import (
+    JOIN, TOKENS, PatternSet, Text, Vocabulary, at_word_starts, class_words, token_regexes,
+    word_regex,
+)
 from workbench.schema import ACTORS, CRIME_MENTIONS, CRIME_TYPES, SCHEMA, TEXT, Schema
 
-METHOD = "workbench-rules"
+__all__ = ["Evidence", "PreAnnotator"]
 
 
-def model_version(schema: Schema = SCHEMA) -> str:
-    """Names the method and the schema the suggestions follow."""
-    return f"{METHOD}/schema-{schema.version}"
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One rule firing on one stretch of text."""
+
+    start: int
+    end: int
+    label: str
+    rule: str
+    score: float
+    words: str
+    mention: bool = True
+    note: str = ""  # why the weight was lowered, if it was
+
+    def explain(self) -> str:
+        words = f": {self.words!r}" if self.words else ""
+        return f"rule {self.rule}{words}" + (f" ({self.note})" if self.note else "")
 
 
-class GazetteerEntry(BaseModel):
-    name: str
-    role: str
+def _inside(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in ranges)
 
 
-class Cues(BaseModel):
-    crime_mentions: dict[str, list[str]]
-    actors: dict[str, list[str]]
-    gazetteer: list[GazetteerEntry]
-
-    @model_validator(mode="after")
-    def _ids_in_schema(self) -> Cues:
-        mention_ids = {c.id for c in SCHEMA.mention_types}
-        role_ids = {r.id for r in SCHEMA.actor_roles}
-        unknown = (set(self.crime_mentions) - mention_ids) | (set(self.actors) - role_ids) | {
-            e.role for e in self.gazetteer if e.role not in role_ids}
-        if unknown:
-            raise ValueError(f"cues use ids the schema does not have: {sorted(unknown)}")
-        return self
-
-
-def load_cues() -> Cues:
-    data = json.loads(resources.files("workbench.ingest").joinpath("cues.json").read_text("utf-8"))
-    data.pop("_about", None)
-    return Cues.model_validate(data)
-
-
-_WORD = re.compile(r"\w+")
-_JOINER = "[ \\-\u2019'\u00a0]"  # between the words of a phrase: a space, hyphen or apostrophe
-
-
-class _Matcher:
-    """Finds cue phrases on whole words, longest first, with their labels.
-
-    The phrases are compiled into one regular expression shaped like a trie
-    (``police(?:[ -]officers)?|...``): Python's regex engine tries alternatives
-    one by one, and shared prefixes make it fail fast at most positions.
-    """
-
-    def __init__(self, cues: list[tuple[str, str]]):
-        # cues: (phrase, label), in priority order: the first label given to a phrase wins.
-        self._labels: dict[tuple[str, ...], str] = {}
-        for phrase, label in cues:
-            self._labels.setdefault(tuple(_WORD.findall(phrase.lower())), label)
-        pattern = r"(?<!\w)(?:" + _trie_pattern(self._labels) + r")(?!\w)"
-        self._lower = re.compile(pattern)
-        self._any_case = re.compile(pattern, re.IGNORECASE)
-
-    def find(self, text: str, lowered: str):
-        """(start, end, text, label) of each match; ``lowered`` is ``text.lower()``."""
-        if len(lowered) == len(text):
-            matches = self._lower.finditer(lowered)
-        else:  # lower() changed the length (rare letters): match the text itself
-            matches = self._any_case.finditer(text)
-        for match in matches:
-            start, end = match.span()
-            label = self._labels[tuple(_WORD.findall(match.group().lower()))]
-            yield start, end, text[start:end], label
-
-
-_END = ""
-
-
-def _trie_pattern(phrases) -> str:
-    trie: dict = {}
-    for words in phrases:
-        node = trie
-        for char in "\0".join(words):  # NUL stands for the joiner between words
-            node = node.setdefault(char, {})
-        node[_END] = {}
-
-    def pattern(node: dict) -> str:
-        branches = [(_JOINER if char == "\0" else re.escape(char)) + pattern(child)
-                    for char, child in sorted(node.items()) if char != _END]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if _END in node else body
-
-    return pattern(trie)
+# ---------------------------------------------------------------- the pre-annotator
 
 
 class PreAnnotator:
@@ -113,44 +90,433 @@ class PreAnnotator:
     def __init__(self, cues: Cues | None = None, schema: Schema = SCHEMA):
         self.cues = cues or load_cues()
         self.schema = schema
-        self.model_version = model_version(schema)
+        self.model_version = model_version(self.cues, schema)
+        self.thresholds = self.cues.context.thresholds
+        # All patterns are compiled now: an article's vocabulary lookup must know them all.
+        self._vocabulary = Vocabulary(self.cues.context.lexicon)
+
+        def patterns(found: list[str]) -> PatternSet | None:
+            return PatternSet(found, self._vocabulary) if found else None
+
+        self._crime_rules = [(crime, rule, patterns(rule.match), patterns(rule.unless),
+                              [patterns([n]) for n in rule.needs])
+                             for crime, rules in self.cues.crimes.rules.items() for rule in rules]
+        self._actor_rules = [(role, rule, patterns(rule.match))
+                             for role, rules in self.cues.actors.rules.items() for rule in rules
+                             if rule.weight >= self.thresholds.span]
+        self._families = {rule.id: rule.family for rules in self.cues.crimes.rules.values()
+                          for rule in rules if rule.family}
+        self._resolvers = [(r, patterns([r.trigger])) for r in self.cues.context.resolvers]
+        self._modality = [(name, m, patterns(m.match))
+                          for name, m in self.cues.context.modality.items()]
+
+    # -- compiled cues that need no vocabulary (built on first use)
 
     @cached_property
-    def _actors(self) -> _Matcher:
-        gazetteer = [(e.name, e.role) for e in self.cues.gazetteer]
-        cues = [(p, role) for role, patterns in self.cues.actors.items() for p in patterns]
-        return _Matcher(gazetteer + cues)
+    def _gazetteer(self) -> tuple[re.Pattern, dict[str, str]]:
+        roles = {_key(e.name): e.role for e in self.cues.actors.gazetteer}
+        names = sorted((e.name for e in self.cues.actors.gazetteer), key=len, reverse=True)
+        words = [JOIN.join(re.escape(w.lower().replace("\u2019", "'"))
+                            for w in re.split(r"[ \-]+", name)) for name in names]
+        return re.compile(r"(?:" + "|".join(words) + r")(?!\w)"), roles
+
+    def _named(self, doc: Text) -> list[re.Match]:
+        """The gazetteer's names in the text (found once per text)."""
+        if doc.named is None:
+            doc.named = list(at_word_starts(self._gazetteer[0], doc.lowered))
+        return doc.named
 
     @cached_property
-    def _mentions(self) -> _Matcher:
-        return _Matcher([(p, crime) for crime, patterns in self.cues.crime_mentions.items()
-                         for p in patterns])
+    def _titles(self) -> list[tuple[str, re.Pattern]]:
+        """A title, then one to three capitalised words that are not function words."""
+        word = r"(?!(?:The|A|An|He|She|It|They|We|In|On|At|But|And)\b)[A-Z][\w'\u2019\-]+"
+        name = rf"{word}(?: {word}){{0,2}}"
+        found = []
+        for role, titles in self.cues.actors.titles.items():
+            # Short words may be abbreviated with a dot: "Lt. Col.", "Brig. Gen."
+            alternatives = "|".join(" ".join(re.escape(w) + (r"\.?" if len(w) <= 4 else "")
+                                             for w in t.split())
+                                    for t in sorted(titles, key=len, reverse=True))
+            found.append((role, re.compile(rf"(?<![\w.])(?:{alternatives}) {name}")))
+        return found
+
+    @cached_property
+    def _lexicon(self) -> list[tuple[str, re.Pattern]]:
+        return [(name, re.compile("|".join(word_regex(w) for w in class_words(words))))
+                for name, words in self.cues.context.lexicon.items()]
+
+    @cached_property
+    def _trigger_words(self) -> re.Pattern:
+        firsts = [r.trigger.split()[0] for r in self.cues.context.resolvers]
+        return re.compile("|".join(regex for t in firsts for regex, _ in token_regexes(t)))
+
+    # -- the entry point
 
     def predict(self, text: str) -> dict:
         """A prediction dict as Label Studio imports it (offsets in code points, as the UI's)."""
-        lowered = text.lower()
-        result: list[dict] = []
-        mentioned: set[str] = set()
-        for control, matcher in ((ACTORS, self._actors), (CRIME_MENTIONS, self._mentions)):
-            previous: dict | None = None
-            for start, end, phrase, label in matcher.find(text, lowered):
-                if control == CRIME_MENTIONS:
-                    mentioned.add(label)
-                value = previous["value"] if previous else None
-                if value and value["labels"] == [label] and text[value["end"]:start] == " ":
-                    # "Interior Minister" + "Sar Kheng": one actor, one span.
-                    value["end"] = end
-                    value["text"] = text[value["start"]:end]
+        doc = Text(text)
+        bodies, masks = self._bodies(doc)
+        crimes = self._crime_evidence(doc, masks)
+        types = self._decide(crimes)
+        chosen = [c.id for c in self.schema.crime_types
+                  if c.id in types and types[c.id][0] >= self.thresholds.crime_type]
+        actors = self._spans(self._actor_evidence(doc) + bodies, exclusive=True)
+        mentions = self._spans([e for e in crimes if e.label in chosen and e.mention])
+        regions = [(ACTORS, group) for group in actors] + [
+            (CRIME_MENTIONS, group) for group in mentions]
+        result = [_region(f"r{n}", control, group, text)
+                  for n, (control, group) in enumerate(regions)]
+        if chosen:
+            score = statistics.fmean(types[c][0] for c in chosen)
+            result.append({
+                "id": "doc-crime-types", "from_name": CRIME_TYPES, "to_name": TEXT,
+                "type": "choices", "origin": "prediction", "score": _round(score),
+                "meta": {"text": [_explain_type(c, *types[c]) for c in chosen]},
+                "value": {"choices": chosen}})
+        else:  # how sure it is that no type applies
+            score = 1 - max((s for s, _ in types.values()), default=0.0)
+        return {"model_version": self.model_version, "score": _round(score), "result": result}
+
+    def evidence(self, text: str) -> dict[str, tuple[float, list[Evidence]]]:
+        """Every crime type with any evidence: its combined score and evidence, strongest
+        first (what ``predict`` decides on, for inspecting the rules)."""
+        doc = Text(text)
+        return self._decide(self._crime_evidence(doc, self._bodies(doc)[1]))
+
+    # -- evidence
+
+    def _crime_evidence(self, doc: Text, masks: list[tuple[int, int]]) -> list[Evidence]:
+        """Every crime rule and resolver firing outside the names of bodies, weighed in context."""
+        found: list[Evidence] = []
+        modality = self._sentence_modality(doc, masks)
+        for crime, rule, patterns, unless, needs in self._crime_rules:
+            for match in patterns.finditer(doc):
+                start, end = match.span()
+                if _inside(start, end, masks):
                     continue
-                previous = {
-                    "id": f"r{len(result)}", "from_name": control, "to_name": TEXT,
-                    "type": "labels", "origin": "prediction",
-                    "value": {"start": start, "end": end, "text": phrase, "labels": [label]},
-                }
-                result.append(previous)
-        crime_types = [c.id for c in self.schema.crime_types if c.id in mentioned]
-        if crime_types:
-            result.append({"id": "doc-crime-types", "from_name": CRIME_TYPES, "to_name": TEXT,
-                           "type": "choices", "origin": "prediction",
-                           "value": {"choices": crime_types}})
-        return {"model_version": self.model_version, "result": result}
+                sentence = doc.sentence(start)
+                if unless and any(u.start() < end and start < u.end()
+                                  for u in unless.finditer(doc, *sentence)):
+                    continue
+                where = sentence if rule.scope == "sentence" else doc.paragraph(start)
+                if needs and not all(n.search(doc, *where) for n in needs):
+                    continue
+                found.append(self._weigh(doc, modality, start, end, crime, rule.id,
+                                         rule.weight, rule.mention))
+        for resolver, trigger in self._resolvers:
+            found += self._resolve(doc, modality, resolver, trigger, masks)
+        return _strongest_per_place(found)
+
+    def _weigh(self, doc, modality, start, end, label, rule, weight, mention=True) -> Evidence:
+        """Evidence with its weight lowered by the strongest modality cue around it (a cue
+        inside the evidence itself does not count: "threatened to report them" is a threat)."""
+        sentence = doc.sentence(start)
+        multiplier, note = 1.0, ""
+        for at, until, name, factor, scope, window, spare in modality.get(sentence[0], ()):
+            if at < end and start < until or factor >= multiplier or label in spare:
+                continue
+            if scope == "before" and (until > start or len(
+                    TOKENS.findall(doc.lowered, until, start)) > window):
+                continue
+            multiplier, note = factor, f"{name}: {doc.text[at:until]!r}, x{factor}"
+        return Evidence(start, end, label, rule, weight * multiplier, doc.text[start:end],
+                        mention, note)
+
+    def _sentence_modality(self, doc: Text, masks) -> dict[int, list[tuple]]:
+        """The modality cues of each sentence (by its start): where, which, how strong. Cues
+        inside names do not count ("Sessions Court" is no training session)."""
+        found: dict[int, list[tuple]] = defaultdict(list)
+        for name, cue, patterns in self._modality:
+            for match in patterns.finditer(doc):
+                if _inside(*match.span(), masks):
+                    continue
+                found[doc.sentence(match.start())[0]].append(
+                    (*match.span(), name, cue.multiplier, cue.scope, cue.window,
+                     frozenset(cue.spare)))
+        return found
+
+    def _resolve(self, doc, modality, resolver: Resolver, trigger: PatternSet,
+                 masks) -> list[Evidence]:
+        found = []
+        for match in trigger.finditer(doc):
+            start, end = match.span()
+            if _inside(start, end, masks):
+                continue
+            s0, s1 = doc.sentence(start)
+            tokens = [(t.start() + s0, t.end() + s0, t.group())
+                      for t in TOKENS.finditer(doc.lowered[s0:s1])]
+            first = next(i for i, t in enumerate(tokens) if t[1] > start)
+            last = max(i for i, t in enumerate(tokens) if t[0] < end)
+            objects = self._objects(tokens, first, last, resolver)
+            if objects:
+                classes, o0, o1 = objects
+                crimes = dict.fromkeys(c for cls in classes for c in resolver.objects[cls])
+                a, b = min(start, o0), max(end, o1)
+                found += [self._weigh(doc, modality, a, b, crime,
+                                      f"{resolver.id}+{'+'.join(classes)}", resolver.weight)
+                          for crime in crimes]
+            elif resolver.default:
+                found.append(self._weigh(doc, modality, start, end, resolver.default.crime,
+                                         f"{resolver.id} (object not stated)",
+                                         resolver.default.weight))
+        return found
+
+    def _objects(self, tokens, first: int, last: int, resolver: Resolver):
+        """The object classes a trigger is about and where they are, or None."""
+        wanted = set(resolver.objects)
+        chain: list[str] = []
+        chain_start = None
+        for i in range(first - 1, -1, -1):  # words modifying it: "drug and human trafficking"
+            word = tokens[i][2]
+            classes = self._classes(word, wanted)
+            if not classes and word not in ("and", "or"):
+                break
+            if classes:
+                chain, chain_start = classes + chain, tokens[i][0]
+        if chain:
+            return list(dict.fromkeys(chain)), chain_start, tokens[last][1]
+        after = range(last + 1, min(len(tokens), last + 1 + resolver.after))
+        before = range(first - 1, max(-1, first - 1 - resolver.before), -1)
+        for window in (after, before):
+            for j in window:
+                word = tokens[j][2]
+                if classes := self._classes(word, wanted):
+                    return classes, min(tokens[j][0], tokens[first][0]), max(
+                        tokens[j][1], tokens[last][1])
+                if word in ("and", "or", "but", "while") or self._trigger_words.fullmatch(word):
+                    break
+        return None
+
+    def _classes(self, word: str, wanted: set[str]) -> list[str]:
+        return [name for name, regex in self._lexicon if name in wanted and regex.fullmatch(word)]
+
+    def _actor_evidence(self, doc: Text) -> list[Evidence]:
+        found = []
+        text = doc.text
+        roles = self._gazetteer[1]
+        weight = self.cues.actors.gazetteer_weight
+        for match in self._named(doc):
+            found.append(Evidence(*match.span(), roles[_key(match.group())], "gazetteer",
+                                  weight, text[slice(*match.span())]))
+        for role, title in self._titles:
+            for match in title.finditer(text):
+                if _inside(*match.span(), doc.headlines):
+                    continue
+                found.append(Evidence(*match.span(), role, f"title.{role}",
+                                      self.cues.actors.title_weight, match.group()))
+        for role, rule, patterns in self._actor_rules:
+            found += [Evidence(*m.span(), role, rule.id, rule.weight, text[slice(*m.span())])
+                      for m in patterns.finditer(doc)]
+        return found
+
+    # -- names of bodies
+
+    def _bodies(self, doc: Text) -> tuple[list[Evidence], list[tuple[int, int]]]:
+        """Names of bodies (actor evidence) and of laws, and the ranges where crime words are
+        part of a name rather than a mention of a crime."""
+        orgs = self.cues.context.organisations
+        masks = [m.span() for m in self._named(doc)]
+        bodies = []
+        for start, end in _capitalised_runs(doc.text, orgs):
+            if _inside(start, end, doc.headlines):
+                continue
+            end = _with_lowercase_head(doc.text, end, orgs)
+            words = _words(doc.lowered[start:end])
+            kind = _head_kind(words, orgs)
+            if kind is None:
+                continue
+            named = [m for m in masks if start <= m[0] and m[1] <= end]  # "PNP ... Office"
+            masks.append((start, end))
+            if kind != "law":
+                role = _role(words, kind, doc.text[start:end], orgs)
+                weight = self.cues.actors.gazetteer_weight if named else orgs.weight
+                bodies.append(Evidence(start, end, role, f"organisation.{kind}", weight,
+                                       doc.text[start:end]))
+        prefixes = "|".join(map(re.escape, orgs.prefixes))
+        prefixed = rf"(?<![\w\-])(?:{prefixes})[\-\u2010\u2011]\w+(?:[ \-]\w+){{0,4}}"
+        for match in re.finditer(prefixed, doc.lowered):
+            if not _inside(*match.span(), masks):
+                bodies += self._prefixed_body(doc, match, orgs, masks)
+        return bodies, masks
+
+    @staticmethod
+    def _prefixed_body(doc: Text, match: re.Match, orgs: Organisations, masks) -> list[Evidence]:
+        """"anti-trafficking unit" is a body; "anti-money laundering rules" no crime mention."""
+        words = [(w.start() + match.start(), w.end() + match.start(), w.group())
+                 for w in re.finditer(r"\w+", match.group())]
+        for i, (_, end, word) in enumerate(words[1:], start=1):
+            kind = _head_kind([word], orgs)
+            if kind not in (None, "law"):
+                masks.append((match.start(), end))
+                phrase = [w for _, _, w in words[:i + 1]]
+                return [Evidence(match.start(), end, _role(phrase, kind, "", orgs),
+                                 f"organisation.{kind}", orgs.weight,
+                                 doc.text[match.start():end])]
+        masks.append((match.start(), words[min(3, len(words) - 1)][1]))
+        return []
+
+    # -- decisions
+
+    def _decide(self, evidence: list[Evidence]) -> dict[str, tuple[float, list[Evidence]]]:
+        """Each crime type's combined score and its evidence, strongest first."""
+        by_type: dict[str, dict[str, list[Evidence]]] = defaultdict(lambda: defaultdict(list))
+        for e in evidence:  # the rules of one family are one indicator
+            by_type[e.label][self._families.get(e.rule, e.rule)].append(e)
+        decided = {}
+        for crime, rules in by_type.items():
+            remaining, used = 1.0, []
+            for found in rules.values():
+                found.sort(key=lambda e: -e.score)
+                for k, e in enumerate(found[:self.thresholds.max_repeats]):
+                    remaining *= 1 - e.score * (1 if k == 0 else self.thresholds.repeat_discount)
+                used.append(found[0])
+            decided[crime] = (1 - remaining, sorted(used, key=lambda e: -e.score))
+        return self._supported(decided)
+
+    def _supported(self, decided: dict[str, tuple[float, list[Evidence]]]):
+        """Add the support of suggested types to the types they are evidence for."""
+        threshold = self.thresholds.crime_type
+        for support in self.cues.context.support:
+            own = decided.get(support.crime, (0.0, []))
+            by = [c for c in support.by if decided.get(c, (0.0,))[0] >= threshold]
+            if by and own[0] >= support.own:
+                extra = Evidence(0, 0, support.crime, f"support by {'+'.join(by)}",
+                                 support.weight, "", mention=False)
+                decided[support.crime] = (1 - (1 - own[0]) * (1 - support.weight),
+                                          [*own[1], extra])
+        return decided
+
+    def _spans(self, evidence: list[Evidence], exclusive: bool = False) -> list[list[Evidence]]:
+        """Spans to suggest: strong enough; where two overlap, the stronger (then longer) one
+        (for actors, whatever their labels: ``exclusive``); adjacent ones with one label
+        merged ("Interior Minister" + "Sar Kheng"); a phrase already suggested is not again."""
+        strong = [e for e in evidence if e.score >= self.thresholds.span]
+        kept = _strongest_per_place(strong, any_label=exclusive)
+        merged: list[list[Evidence]] = []
+        for e in kept:
+            last = merged[-1] if merged else None
+            if last and last[-1].label == e.label and 0 <= e.start - last[-1].end <= 1:
+                last.append(e)
+            else:
+                merged.append([e])
+        seen: dict[tuple[str, str], int] = defaultdict(int)
+        spans = []
+        for group in merged:
+            keys = [(e.label, _key(e.words)) for e in group]
+            if all(seen[k] >= self.thresholds.spans_per_phrase for k in keys):
+                continue
+            for k in keys:
+                seen[k] += 1
+            spans.append(group)
+        return spans
+
+
+_CAP = r"[A-Z][\w'\u2019\-]*"
+_CONNECTORS = ("of", "and", "in", "on", "for", "against", "the", "to", "de", "&")
+_CAPITALISED = re.compile(
+    rf"(?<![\w\-]){_CAP}(?: (?:(?:{'|'.join(_CONNECTORS)}) )*{_CAP})*")
+_LEADING = ("The", "A", "An", "In", "On", "At", "By", "For", "From", "With")
+
+
+def _capitalised_runs(text: str, orgs: Organisations):
+    """(start, end) of each run of two or more capitalised words, joined by connectors."""
+    for match in _CAPITALISED.finditer(text):
+        yield from _name_runs(match.start(), match.group(), orgs)
+
+
+def _name_runs(start: int, run: str, orgs: Organisations):
+    """A run as names: split where two bodies meet ("... Department and the Ministry of ..."),
+    without leading words that are no part of a name ("The", "Operatives of the")."""
+    first, joined, rest = run.partition(" and the ")
+    if joined:
+        yield from _name_runs(start, first, orgs)
+        yield from _name_runs(start + len(first) + len(joined), rest, orgs)
+        return
+    end, words = start + len(run), run.split(" ")
+    while words and (words[0] in _LEADING or len(words) > 2 and words[1] in _CONNECTORS
+                     and _head_kind([words[0].lower()], orgs) is None):
+        start += len(words.pop(0)) + 1
+        while words and words[0] in _CONNECTORS:
+            start += len(words.pop(0)) + 1
+    if len(words) >= 2:
+        yield start, end
+
+
+def _with_lowercase_head(text: str, end: int, orgs: Organisations) -> int:
+    """Extend a name by a lower-case head noun after it ("... Protection bureau")."""
+    following = re.match(r" ([a-z]+)(?!\w)", text[end:end + 30])
+    if following and any(following.group(1) in heads for heads in orgs.heads.values()):
+        return end + following.end()
+    return end
+
+
+def _words(text: str) -> list[str]:
+    """Lower-cased words, without possessive endings ("Police's" -> "police")."""
+    return [re.sub(r"['\u2019]s$", "", w) for w in re.findall(r"[\w'\u2019]+", text.lower())]
+
+
+def _head_kind(words: list[str], orgs: Organisations) -> str | None:
+    """What a name's head noun makes it: "law", "group", an actor role, or None (no name).
+
+    A head is any word but the first, or the first when a connector follows ("Office of");
+    two-word heads ("task force") count too. A law head wins, else the last head found.
+    """
+    heads: list[str] = []
+    for i, word in enumerate(words):
+        if i == 0 and len(words) > 1 and words[1] not in _CONNECTORS:
+            continue
+        heads += [word] + ([f"{word}-{words[i + 1]}"] if i + 1 < len(words) else [])
+    if any(h in orgs.law_heads for h in heads):
+        return "law"
+    for head in reversed(heads):
+        for role, nouns in orgs.heads.items():
+            if head in nouns:
+                return role
+        if head == "group":
+            return "group"
+    return None
+
+
+def _role(words: list[str], kind: str, original: str, orgs: Organisations) -> str:
+    """The actor role of a body: from words that tell it, else from its head noun."""
+    parts = {p for w in words for p in [w, *w.split("-")]}
+    parts |= {f"{a}-{b}" for a, b in zip(words, words[1:], strict=False)}
+    for role, cues in orgs.role_words.items():
+        if parts & set(cues):
+            return role
+    if kind == "group":
+        return orgs.capitalised_group if "Group" in original else orgs.lowercase_group
+    return kind
+
+
+def _strongest_per_place(evidence: list[Evidence], any_label: bool = False) -> list[Evidence]:
+    """Overlapping evidence for one label (or any, with ``any_label``) counts once: the
+    strongest, then longest, stays."""
+    kept: list[Evidence] = []
+    for e in sorted(evidence, key=lambda e: (-e.score, e.start - e.end, e.start)):
+        if not any((any_label or k.label == e.label) and k.start < e.end and e.start < k.end
+                   for k in kept):
+            kept.append(e)
+    return sorted(kept, key=lambda e: (e.start, e.label))
+
+
+def _key(words: str) -> str:
+    return " ".join(re.findall(r"\w+", words.lower().replace("\u2019", "'")))
+
+
+def _round(score: float) -> float:
+    return round(min(1.0, max(0.0, score)), 3)
+
+
+def _region(region_id: str, control: str, group: list[Evidence], text: str) -> dict:
+    start, end = group[0].start, group[-1].end
+    return {"id": region_id, "from_name": control, "to_name": TEXT, "type": "labels",
+            "origin": "prediction", "score": _round(max(e.score for e in group)),
+            "meta": {"text": [e.explain() for e in group]},
+            "value": {"start": start, "end": end, "text": text[start:end],
+                      "labels": [group[0].label]}}
+
+
+def _explain_type(crime: str, score: float, evidence: list[Evidence]) -> str:
+    return f"{crime} {score:.2f}: " + "; ".join(
+        f"{e.explain()} {e.score:.2f}" for e in evidence[:6])
