@@ -47,9 +47,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from workbench.ingest.cuefiles import (
-    Cues, Organisations, Resolver, load_cues, model_version,
-)
+from workbench.ingest.bodies import find_bodies, inside
+from workbench.ingest.cuefiles import Cues, Resolver, load_cues, model_version
 from workbench.ingest.patterns import (
     JOIN, TOKENS, PatternSet, Text, Vocabulary, at_word_starts, class_words, token_regexes,
     word_regex,
@@ -75,10 +74,6 @@ class Evidence:
     def explain(self) -> str:
         words = f": {self.words!r}" if self.words else ""
         return f"rule {self.rule}{words}" + (f" ({self.note})" if self.note else "")
-
-
-def _inside(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
-    return any(s <= start and end <= e for s, e in ranges)
 
 
 # ---------------------------------------------------------------- the pre-annotator
@@ -192,7 +187,7 @@ class PreAnnotator:
         for crime, rule, patterns, unless, needs in self._crime_rules:
             for match in patterns.finditer(doc):
                 start, end = match.span()
-                if _inside(start, end, masks):
+                if inside(start, end, masks):
                     continue
                 sentence = doc.sentence(start)
                 if unless and any(u.start() < end and start < u.end()
@@ -228,7 +223,7 @@ class PreAnnotator:
         found: dict[int, list[tuple]] = defaultdict(list)
         for name, cue, patterns in self._modality:
             for match in patterns.finditer(doc):
-                if _inside(*match.span(), masks):
+                if inside(*match.span(), masks):
                     continue
                 found[doc.sentence(match.start())[0]].append(
                     (*match.span(), name, cue.multiplier, cue.scope, cue.window,
@@ -240,7 +235,7 @@ class PreAnnotator:
         found = []
         for match in trigger.finditer(doc):
             start, end = match.span()
-            if _inside(start, end, masks):
+            if inside(start, end, masks):
                 continue
             s0, s1 = doc.sentence(start)
             tokens = [(t.start() + s0, t.end() + s0, t.group())
@@ -300,7 +295,7 @@ class PreAnnotator:
                                   weight, text[slice(*match.span())]))
         for role, title in self._titles:
             for match in title.finditer(text):
-                if _inside(*match.span(), doc.headlines):
+                if inside(*match.span(), doc.headlines):
                     continue
                 found.append(Evidence(*match.span(), role, f"title.{role}",
                                       self.cues.actors.title_weight, match.group()))
@@ -309,51 +304,14 @@ class PreAnnotator:
                       for m in patterns.finditer(doc)]
         return found
 
-    # -- names of bodies
-
     def _bodies(self, doc: Text) -> tuple[list[Evidence], list[tuple[int, int]]]:
-        """Names of bodies (actor evidence) and of laws, and the ranges where crime words are
-        part of a name rather than a mention of a crime."""
+        """Names of bodies as actor evidence, and the ranges where crime words are part of a
+        name rather than a mention of a crime (``ingest.bodies``)."""
         orgs = self.cues.context.organisations
-        masks = [m.span() for m in self._named(doc)]
-        bodies = []
-        for start, end in _capitalised_runs(doc.text, orgs):
-            if _inside(start, end, doc.headlines):
-                continue
-            end = _with_lowercase_head(doc.text, end, orgs)
-            words = _words(doc.lowered[start:end])
-            kind = _head_kind(words, orgs)
-            if kind is None:
-                continue
-            named = [m for m in masks if start <= m[0] and m[1] <= end]  # "PNP ... Office"
-            masks.append((start, end))
-            if kind != "law":
-                role = _role(words, kind, doc.text[start:end], orgs)
-                weight = self.cues.actors.gazetteer_weight if named else orgs.weight
-                bodies.append(Evidence(start, end, role, f"organisation.{kind}", weight,
-                                       doc.text[start:end]))
-        prefixes = "|".join(map(re.escape, orgs.prefixes))
-        prefixed = rf"(?<![\w\-])(?:{prefixes})[\-\u2010\u2011]\w+(?:[ \-]\w+){{0,4}}"
-        for match in re.finditer(prefixed, doc.lowered):
-            if not _inside(*match.span(), masks):
-                bodies += self._prefixed_body(doc, match, orgs, masks)
-        return bodies, masks
-
-    @staticmethod
-    def _prefixed_body(doc: Text, match: re.Match, orgs: Organisations, masks) -> list[Evidence]:
-        """"anti-trafficking unit" is a body; "anti-money laundering rules" no crime mention."""
-        words = [(w.start() + match.start(), w.end() + match.start(), w.group())
-                 for w in re.finditer(r"\w+", match.group())]
-        for i, (_, end, word) in enumerate(words[1:], start=1):
-            kind = _head_kind([word], orgs)
-            if kind not in (None, "law"):
-                masks.append((match.start(), end))
-                phrase = [w for _, _, w in words[:i + 1]]
-                return [Evidence(match.start(), end, _role(phrase, kind, "", orgs),
-                                 f"organisation.{kind}", orgs.weight,
-                                 doc.text[match.start():end])]
-        masks.append((match.start(), words[min(3, len(words) - 1)][1]))
-        return []
+        found, masks = find_bodies(doc, orgs, [m.span() for m in self._named(doc)])
+        return [Evidence(b.start, b.end, b.role, f"organisation.{b.kind}",
+                         self.cues.actors.gazetteer_weight if b.gazetteer else orgs.weight,
+                         doc.text[b.start:b.end]) for b in found], masks
 
     # -- decisions
 
@@ -409,84 +367,6 @@ class PreAnnotator:
                 seen[k] += 1
             spans.append(group)
         return spans
-
-
-_CAP = r"[A-Z][\w'\u2019\-]*"
-_CONNECTORS = ("of", "and", "in", "on", "for", "against", "the", "to", "de", "&")
-_CAPITALISED = re.compile(
-    rf"(?<![\w\-]){_CAP}(?: (?:(?:{'|'.join(_CONNECTORS)}) )*{_CAP})*")
-_LEADING = ("The", "A", "An", "In", "On", "At", "By", "For", "From", "With")
-
-
-def _capitalised_runs(text: str, orgs: Organisations):
-    """(start, end) of each run of two or more capitalised words, joined by connectors."""
-    for match in _CAPITALISED.finditer(text):
-        yield from _name_runs(match.start(), match.group(), orgs)
-
-
-def _name_runs(start: int, run: str, orgs: Organisations):
-    """A run as names: split where two bodies meet ("... Department and the Ministry of ..."),
-    without leading words that are no part of a name ("The", "Operatives of the")."""
-    first, joined, rest = run.partition(" and the ")
-    if joined:
-        yield from _name_runs(start, first, orgs)
-        yield from _name_runs(start + len(first) + len(joined), rest, orgs)
-        return
-    end, words = start + len(run), run.split(" ")
-    while words and (words[0] in _LEADING or len(words) > 2 and words[1] in _CONNECTORS
-                     and _head_kind([words[0].lower()], orgs) is None):
-        start += len(words.pop(0)) + 1
-        while words and words[0] in _CONNECTORS:
-            start += len(words.pop(0)) + 1
-    if len(words) >= 2:
-        yield start, end
-
-
-def _with_lowercase_head(text: str, end: int, orgs: Organisations) -> int:
-    """Extend a name by a lower-case head noun after it ("... Protection bureau")."""
-    following = re.match(r" ([a-z]+)(?!\w)", text[end:end + 30])
-    if following and any(following.group(1) in heads for heads in orgs.heads.values()):
-        return end + following.end()
-    return end
-
-
-def _words(text: str) -> list[str]:
-    """Lower-cased words, without possessive endings ("Police's" -> "police")."""
-    return [re.sub(r"['\u2019]s$", "", w) for w in re.findall(r"[\w'\u2019]+", text.lower())]
-
-
-def _head_kind(words: list[str], orgs: Organisations) -> str | None:
-    """What a name's head noun makes it: "law", "group", an actor role, or None (no name).
-
-    A head is any word but the first, or the first when a connector follows ("Office of");
-    two-word heads ("task force") count too. A law head wins, else the last head found.
-    """
-    heads: list[str] = []
-    for i, word in enumerate(words):
-        if i == 0 and len(words) > 1 and words[1] not in _CONNECTORS:
-            continue
-        heads += [word] + ([f"{word}-{words[i + 1]}"] if i + 1 < len(words) else [])
-    if any(h in orgs.law_heads for h in heads):
-        return "law"
-    for head in reversed(heads):
-        for role, nouns in orgs.heads.items():
-            if head in nouns:
-                return role
-        if head == "group":
-            return "group"
-    return None
-
-
-def _role(words: list[str], kind: str, original: str, orgs: Organisations) -> str:
-    """The actor role of a body: from words that tell it, else from its head noun."""
-    parts = {p for w in words for p in [w, *w.split("-")]}
-    parts |= {f"{a}-{b}" for a, b in zip(words, words[1:], strict=False)}
-    for role, cues in orgs.role_words.items():
-        if parts & set(cues):
-            return role
-    if kind == "group":
-        return orgs.capitalised_group if "Group" in original else orgs.lowercase_group
-    return kind
 
 
 def _strongest_per_place(evidence: list[Evidence], any_label: bool = False) -> list[Evidence]:
