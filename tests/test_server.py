@@ -115,12 +115,18 @@ def test_annotator_can_log_in_and_no_password_is_printed(settings, cli_env, tmp_
     assert _can_log_in(login_url, email, "correct horse battery staple")
     assert not _can_log_in(login_url, email, "wrong password")
 
-    generated = CliRunner().invoke(cli, ["annotators", "add", email], env=cli_env)
+    again = CliRunner().invoke(cli, ["annotators", "add", email], env=cli_env)
+    assert "already exists; its password is unchanged" in again.output
+    assert _can_log_in(login_url, email, "correct horse battery staple")
+
+    generated = CliRunner().invoke(cli, ["annotators", "add", email, "--reset-password"],
+                                   env=cli_env)
     stored = settings.home / "annotators" / f"{email}.password"
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     new_password = stored.read_text().strip()
     assert new_password not in generated.output and "already existed" in generated.output
     assert _can_log_in(login_url, email, new_password)
+    assert not _can_log_in(login_url, email, "correct horse battery staple")
     listed = CliRunner().invoke(cli, ["annotators", "list"], env=cli_env)
     assert re.search(rf"^\d+\t{re.escape(email)}$", listed.output, re.M)
 

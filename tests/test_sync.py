@@ -26,7 +26,7 @@ def test_sync_pushes_then_exports_gold_once_people_agree(settings, cli_env, seed
     run = lambda: CliRunner().invoke(cli, ["sync", "--silent"], env=cli_env)
     first = run()
     assert first.exit_code == 0, first.output
-    assert "5 created, 0 already there" in first.output
+    assert "5 tasks created, 0 already there" in first.output
     assert "Articles: 5 in the project, 0 annotated, 0 agreed" in first.output
     assert "No gold yet" in first.output
     assert f"Annotate: http://127.0.0.1:{settings.port}/projects/" in first.output
@@ -46,7 +46,7 @@ def test_sync_pushes_then_exports_gold_once_people_agree(settings, cli_env, seed
 
     second = run()
     assert second.exit_code == 0, second.output
-    assert "0 created, 5 already there" in second.output
+    assert "0 tasks created, 5 already there" in second.output
     assert ("Articles: 5 in the project, 2 annotated, 1 agreed, 0 adjudicated, 1 awaiting "
             "review, 3 awaiting annotations") in second.output
     assert "Wrote gold version 1.0.1: 1 article in" in second.output

@@ -136,6 +136,13 @@ def _print_ingest_summary(report: IngestReport, *, err: bool) -> None:
         echo(f"skipped: {skipped.path}: {skipped.reason}")
 
 
+def _clip(text: str, width: int) -> str:
+    """``text`` cut at a word to fit ``width``, with an ellipsis when cut."""
+    if len(text) <= width:
+        return text
+    return text[:width - 1].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
+
+
 def _count(n: int, word: str, plural: str | None = None) -> str:
     """``1 annotation``, ``2 annotations``."""
     return f"{n:,} {word if n == 1 else plural or word + 's'}"
@@ -167,6 +174,18 @@ def server() -> None:
     """
 
 
+def _managed_settings(verb: str) -> Settings:
+    """Settings for the managed server; a remote one is not the workbench's to start or stop."""
+    from workbench.errors import ConfigError
+
+    settings = _settings()
+    if not settings.managed:
+        raise ConfigError(f"WORKBENCH_LABEL_STUDIO_URL points at a Label Studio the workbench "
+                          f"does not run ({settings.label_studio_url}): it does not {verb} it; "
+                          f"unset the variable to use the managed server")
+    return settings
+
+
 @server.command("start")
 def server_start() -> None:
     """Start the managed Label Studio; returns once it answers. No-op when it runs.
@@ -179,7 +198,7 @@ def server_start() -> None:
     """
     from workbench.studio.server import ManagedServer
 
-    managed = ManagedServer(_settings())
+    managed = ManagedServer(_managed_settings("start"))
     if managed.running() is None:
         click.echo(f"Starting Label Studio at {managed.url} ...", err=True)
     info = managed.start()
@@ -198,7 +217,7 @@ def server_stop() -> None:
     """
     from workbench.studio.server import ManagedServer
 
-    stopped = ManagedServer(_settings()).stop()
+    stopped = ManagedServer(_managed_settings("stop")).stop()
     click.echo("Label Studio stopped" if stopped else "Label Studio was not running")
 
 
@@ -536,6 +555,10 @@ def agreement_command(export: Path | None, as_json: bool) -> None:
                           ["annotator", "items", "agreement", "F1"]))
     click.echo("\nalpha: Krippendorff (MASI for multi-choice); agree: percent agreement; "
                "F1 / F1~: spans matched exactly / by overlap")
+    for name, f in report.fields.items():  # a missing alpha says why where it is missing
+        for where, a in [(name, f), *((f"{name} {label}", a) for label, a in f.per_label.items())]:
+            if a.undefined:
+                click.echo(f"alpha undefined for {where}: {a.undefined}")
 
 
 def _voting_options(function):
@@ -813,7 +836,7 @@ def diff_command(old: str, new: str, root: Path, as_json: bool) -> None:
 
 @cli.group()
 def annotators() -> None:
-    """Manage annotator accounts on the managed Label Studio.
+    """Manage annotator accounts: made on the managed Label Studio, invited on a remote one.
 
     \b
     Example:
@@ -836,7 +859,9 @@ def annotators_add(email: str, password_file: Path | None, reset_password: bool,
     """Create an annotator account and print the login URL. Never prints a password.
 
     Running it again for an existing account changes nothing (but the role, when
-    given), unless --reset-password.
+    given), unless --reset-password. On a remote Label Studio (no API sets a
+    password there) it prints the organization's invite link instead: the person
+    signs up with EMAIL and chooses their own password.
 
     \b
     Examples:
@@ -851,19 +876,37 @@ def annotators_add(email: str, password_file: Path | None, reset_password: bool,
     settings = _settings()
     annotator = add_annotator(settings, connect(settings), email, password_file=password_file,
                               reset_password=reset_password, role=role)
-    if annotator.created:
+    if annotator.remote:
+        _print_invitation(annotator)
+    elif annotator.created:
         state = "created"
     elif annotator.password_set:
         state = "already existed; password reset"
     else:
         state = "already exists; its password is unchanged (--reset-password sets a new one)"
-    click.echo(f"{annotator.email}: {state}. Log in at {annotator.login_url}")
+    if not annotator.remote:
+        click.echo(f"{annotator.email}: {state}. Log in at {annotator.login_url}")
     if annotator.role:
         click.echo(f"{annotator.email} is {'now' if annotator.role_changed else 'already'} "
                    f"an {annotator.role}")
     if annotator.password_file:
         click.echo(f"The password is in {_shown(annotator.password_file)} (readable by you only): "
                    f"hand it over privately.")
+
+
+def _print_invitation(annotator) -> None:
+    """A remote server: the invite link to pass on, or how a member logs in."""
+    from workbench.studio.annotators import RESET_ON_HOST
+
+    if annotator.invite_url:
+        click.echo(f"{annotator.email}: no account yet. Send them the invite link (it lets "
+                   f"anyone join, so send it privately): {annotator.invite_url}")
+        click.echo(f"They sign up there with {annotator.email} and choose their own password.")
+    else:
+        click.echo(f"{annotator.email}: already has an account. Log in at "
+                   f"{annotator.login_url}")
+        click.echo("If they cannot log in (an account made through Label Studio's API has no "
+                   "password), " + RESET_ON_HOST.format(email=annotator.email) + ".")
 
 
 @annotators.command("list")
@@ -923,7 +966,7 @@ def sync_command(paths: tuple[Path, ...], silent: bool) -> None:
         click.echo(f"Disputed, awaiting review ({first}"
                    f"{_count(len(report.disputed), 'article')}):")
         for article in report.disputed:
-            title = f" {article.title[:40]!r}" if article.title else ""
+            title = f" '{_clip(article.title, 45)}'" if article.title else ""
             click.echo(f"  {article.article_id}{title}: {article.why}")
     if report.invalid:
         click.echo(f"{_count(report.invalid, 'annotation')} had parts set aside for errors "

@@ -1,10 +1,16 @@
-"""Annotator accounts on the managed Label Studio.
+"""Annotator accounts: made on the managed Label Studio, invited on a remote one.
 
 Label Studio Community ignores the password given to its user API; its own
 ``reset_password`` command sets it. The password travels on that command's
 stdin (never its arguments, which other users of the machine can read) and
 is stored, when the workbench made it up, in a 0600 file under
 ``$WORKBENCH_HOME/annotators/``. It is never printed.
+
+On a remote server that command is out of reach, and no API sets a password.
+An account made through the API would have none, and would also block the
+person from signing up under that email ("User with this email already
+exists"), so nothing is created there: the person gets the organization's
+invite link and signs up with the email, choosing their own password.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.errors import ConfigError, InputError, ServerError
+from workbench.errors import (
+    AuthError, ConfigError, InputError, ServerError, ServerUnreachable, StudioError,
+)
 from workbench.settings import Settings
 from workbench.store.roles import set_role
 from workbench.store.atomic import write_text
@@ -27,13 +35,20 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 @dataclass(frozen=True)
 class Annotator:
     email: str
-    user_id: int
+    user_id: int | None  # None: no account yet (a remote server's invitee)
     created: bool
     password_set: bool  # a new account, or --reset-password
     role: str | None  # the role given, when one was
     role_changed: bool
     login_url: str
     password_file: Path | None  # where a generated password was stored
+    invite_url: str | None = None  # remote, no account yet: where the person signs up
+    remote: bool = False
+
+
+# What a remote server's administrator does for a password (no API can).
+RESET_ON_HOST = ("an administrator sets it on the server's host: label-studio reset_password "
+                 "--username {email} (with the server's data dir and database settings)")
 
 
 def add_annotator(settings: Settings, studio: Studio, email: str, *,
@@ -45,11 +60,11 @@ def add_annotator(settings: Settings, studio: Studio, email: str, *,
     ``reset_password``: re-running the command must not lock a working annotator
     out. ``role`` records who adjudicates (``store.roles``).
     """
-    if not settings.managed:
-        raise ConfigError("annotators add works on the managed server only: on a remote Label "
-                          "Studio, invite people from its Organization page")
     if not _EMAIL.match(email):
         raise InputError(f"not an email address: {email!r}")
+    if not settings.managed:
+        return _invite(settings, studio, email, role=role, password_file=password_file,
+                       reset_password=reset_password)
     existing = {u["email"]: u["id"] for u in studio.users()}
     created = email not in existing
     role_changed = set_role(settings, email, role) if role else False
@@ -70,6 +85,33 @@ def add_annotator(settings: Settings, studio: Studio, email: str, *,
                      password_set=created or reset_password, role=role,
                      role_changed=role_changed, login_url=f"{studio.url}/user/login/",
                      password_file=stored)
+
+
+def _invite(settings: Settings, studio: Studio, email: str, *, role: str | None,
+            password_file: Path | None, reset_password: bool) -> Annotator:
+    """A remote server: the invite link for a newcomer; nothing to make for a member."""
+    if password_file is not None or reset_password:
+        raise ConfigError(f"Label Studio has no API to set a password, so --password-file and "
+                          f"--reset-password work on the managed server only: on {studio.url} "
+                          f"people choose their own when they sign up; to reset one, "
+                          + RESET_ON_HOST.format(email=email))
+    existing = {u["email"].lower(): u["id"] for u in studio.users() if u["email"]}
+    user_id = existing.get(email.lower())
+    invite = None
+    if user_id is None:
+        try:
+            invite = studio.invite_url()
+        except (AuthError, ServerUnreachable):
+            raise
+        except StudioError as error:
+            raise StudioError(f"{error}; an administrator can copy the invite link from "
+                              f"{studio.url}/organization (Add Members) and send it to "
+                              f"{email}") from None
+    role_changed = set_role(settings, email, role) if role else False
+    return Annotator(email=email, user_id=user_id, created=False, password_set=False,
+                     role=role, role_changed=role_changed,
+                     login_url=f"{studio.url}/user/login/", password_file=None,
+                     invite_url=invite, remote=True)
 
 
 def list_annotators(studio: Studio) -> list[dict]:

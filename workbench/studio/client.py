@@ -4,7 +4,9 @@ The SDK's own retries are off: it would retry a POST whose first attempt
 landed and duplicate tasks. Here, reads and idempotent writes are retried with
 backoff; imports are never retried blindly (push reconciles instead). SDK and
 HTTP errors become ``StudioError``/``ServerUnreachable`` with a message that
-names what failed and never echoes headers or tokens.
+names what failed and never echoes headers or tokens; a refused key becomes
+``AuthError``, saying what to do. A personal access token's short-lived access
+tokens are renewed before each call as they near their end (``studio.auth``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ try:
     import httpx  # comes with label-studio-sdk, the 'studio' extra
 except ModuleNotFoundError:
     raise MissingExtra("studio", "talking to Label Studio") from None
+
+from workbench.studio.auth import (  # after the check above: it needs httpx
+    AccessTokens, check_key, refused, remote_hint, response_body,
+)
 
 T = TypeVar("T")
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
@@ -53,17 +59,32 @@ class Studio:
     """A Label Studio server, reached with an API key (legacy token or personal access token)."""
 
     def __init__(self, *, url: str, api_key: str, httpx_client: httpx.Client | None = None,
-                 timeout: float = 300.0, retries: int = 3, backoff: float = 0.5):
+                 timeout: float = 300.0, retries: int = 3, backoff: float = 0.5,
+                 auth_hint: str | None = None, clock: Callable[[], float] = time.monotonic):
+        """``auth_hint`` says what to do when the key is refused (default: make a new
+        personal access token); ``clock`` measures the age of access tokens (tests pass
+        their own)."""
         try:  # heavy: imported only when a server is used
             from label_studio_sdk import LabelStudio
+            from label_studio_sdk.core.api_error import ApiError
         except ModuleNotFoundError:
             raise MissingExtra("studio", "talking to Label Studio") from None
 
         self.url = url.rstrip("/")
         self.retries = retries
         self.backoff = backoff
-        self._client = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout,
-                                   max_retries=0, httpx_client=httpx_client)
+        auth_hint = auth_hint or remote_hint(self.url)
+        kind = check_key(self.url, api_key, auth_hint)  # before the SDK looks at it
+        try:
+            self._client = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout,
+                                       max_retries=0, httpx_client=httpx_client)
+        except ApiError as error:  # the SDK's own look at a JWT key: no expiry, expired
+            raise refused(self.url, error.body, auth_hint) from None
+        wrapper = self._client._client_wrapper
+        self._tokens = AccessTokens(url=self.url, api_key=api_key, hint=auth_hint,
+                                    personal=kind == "personal",
+                                    sdk_tokens=wrapper._tokens_client,
+                                    http=wrapper.httpx_client.httpx_client, clock=clock)
 
     # -- error handling ----------------------------------------------------------------
 
@@ -72,10 +93,21 @@ class Studio:
         from label_studio_sdk.core.api_error import ApiError
 
         attempts = self.retries + 1 if retry else 1
-        for attempt in range(attempts):
+        renewed = False
+        attempt = 0
+        while attempt < attempts:
             try:
+                self._tokens.ensure()
                 return call()
             except ApiError as error:
+                if error.status_code == 401:
+                    # An access token refused (it expired in flight, or the clocks
+                    # disagree): renew it and send again, once; the request was not served.
+                    if self._tokens.personal and not renewed:
+                        self._tokens.forget()
+                        renewed = True
+                        continue
+                    raise refused(self.url, error.body, self._tokens.hint) from None
                 transient = error.status_code in RETRY_STATUSES
                 if not transient or attempt == attempts - 1:
                     raise StudioError(f"Label Studio refused to {what}: "
@@ -94,6 +126,7 @@ class Studio:
                                       f"{type(error).__name__}") from None
                 delay = self.backoff * 2 ** attempt
             time.sleep(delay)
+            attempt += 1
         raise AssertionError("unreachable")
 
     # -- identity ----------------------------------------------------------------------
@@ -190,7 +223,7 @@ class Studio:
                 request_options={"max_retries": 0})
             if not 200 <= response.status_code < 300:
                 raise ApiError(status_code=response.status_code, headers=dict(response.headers),
-                               body=_body(response))
+                               body=response_body(response))
             return response.json()
 
         answer = self._call(f"import {len(tasks)} tasks into project {project_id}", send,
@@ -278,12 +311,11 @@ class Studio:
             username=email, email=email), retry=False)
         return user.id
 
-
-def _body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
+    def invite_url(self) -> str:
+        """The organization's signup link (what its Organization page shows), absolute."""
+        invite = self._call("read the organization's invite link",
+                            self._client.organizations.invites.get_invite_link, retry=True)
+        return self.url + (invite.invite_url or "")
 
 
 def _describe(status: int | None, body: Any) -> str:
@@ -334,4 +366,6 @@ def connect(settings: Settings, *, start: bool = True,
         raise ServerUnreachable("the managed Label Studio is not running: "
                                 "start it with `workbench server start`")
     token = server.credentials().token.get_secret_value()
-    return Studio(url=server.url, api_key=token, httpx_client=httpx_client)
+    return Studio(url=server.url, api_key=token, httpx_client=httpx_client,
+                  auth_hint=f"the managed server does not take the token in "
+                            f"{server.credentials_file}; was {server.data_dir} replaced?")

@@ -44,11 +44,15 @@ from workbench.store.atomic import write_text
 ADMIN_EMAIL = "admin@workbench.local"
 # Variables Label Studio reads that must come from us, not from the user's shell.
 _STRAY = ("HOST", "PORT", "USERNAME", "PASSWORD")
-_QUIET = {
+# No telemetry, no version check, no error reports: any Label Studio we start.
+TELEMETRY_OFF = {
     "LATEST_VERSION_CHECK": "false",
     "COLLECT_ANALYTICS": "false",
     "SENTRY_DSN": "",
     "FRONTEND_SENTRY_DSN": "",
+}
+_QUIET = {
+    **TELEMETRY_OFF,
     "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
     "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
     "DJANGO_SETTINGS_MODULE": "workbench.studio.offline.settings",
@@ -181,8 +185,7 @@ class ManagedServer:
 
     def environment(self, credentials: Credentials) -> dict[str, str]:
         """The server's environment: the user's, minus what Label Studio must not read."""
-        env = {key: value for key, value in os.environ.items()
-               if key not in _STRAY and not key.startswith("LABEL_STUDIO_")}
+        env = clean_environment()
         env.update(_QUIET)
         env.update({
             "LABEL_STUDIO_BASE_DATA_DIR": str(self.data_dir),
@@ -212,6 +215,13 @@ class ManagedServer:
             return json.loads(self.state_file.read_text())
         except (FileNotFoundError, json.JSONDecodeError):
             return None
+
+
+def clean_environment() -> dict[str, str]:
+    """This process's environment without what Label Studio would take as its own settings
+    (plain HOST, PORT, USERNAME, PASSWORD and every LABEL_STUDIO_* variable)."""
+    return {key: value for key, value in os.environ.items()
+            if key not in _STRAY and not key.startswith("LABEL_STUDIO_")}
 
 
 def healthy(url: str, timeout: float = 2.0) -> bool:
