@@ -143,7 +143,8 @@ def test_changed_text_replaces_unannotated_and_keeps_annotated(settings, studio,
     assert result.exit_code == 0, result.output
     assert ("changed: keep: its text differs from the task's, which has annotations: "
             "kept the task as it is") in result.output
-    assert "0 tasks created, 0 already there, 2 changed (1 replaced, 1 kept: annotated)" in result.output
+    assert ("0 tasks created, 0 already there, 2 changed (1 replaced, 1 kept: annotated)"
+            in result.output)
     keys = {k.article_id: k for k in studio.task_keys(report.project_id)}
     new_text = {a.article_id: a for a in ingest([source]).articles}
     assert keys["keep"].task_id == task_ids["keep"] and keys["keep"].annotations == 1
