@@ -7,6 +7,7 @@ import socket
 import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.settings import Settings
@@ -96,21 +97,46 @@ import os, subprocess, sys, time
 started = time.perf_counter()
 process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
 _, status, usage = os.wait4(process.pid, 0)
-print(time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+print(time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status),
+      usage.ru_utime + usage.ru_stime)
 """
+PEAKS = Path(__file__).resolve().parent / "peaks.py"
+
+
+@dataclass
+class Measured:
+    """One command's run: wall time, CPU time of it and its children, and its peak memory
+    (the sum of its own and its children's, which run beside it)."""
+
+    seconds: float
+    cpu: float
+    mib: float
 
 
 def measure(command: list[str]) -> tuple[float, float]:
     """Wall time (s) and peak resident memory (MiB) of one child process."""
+    found = run_measured(command)
+    return found.seconds, found.mib
+
+
+def run_measured(command: list[str]) -> Measured:
+    """``command`` in its own process; a Python command (``sys.executable`` first) runs
+    through bench/peaks.py, so that the peaks of the processes it starts are added."""
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-c", _MIDDLE, *command], capture_output=True,
-                         text=True, check=True).stdout.split()
-    elapsed, peak_kib, code = float(out[0]), int(out[1]), int(out[2])
-    if code not in (0, 1):  # validate exits 1 on findings
-        raise RuntimeError(f"{command} failed with exit code {code}")
-    return elapsed, peak_kib / 1024
+    with tempfile.NamedTemporaryFile("r", suffix=".peaks") as peaks:
+        if command[0] == sys.executable:
+            command = [sys.executable, str(PEAKS), peaks.name, *command[1:]]
+        out = subprocess.run([sys.executable, "-c", _MIDDLE, *command], capture_output=True,
+                             text=True, check=True).stdout.split()
+        elapsed, peak_kib, code, cpu = float(out[0]), int(out[1]), int(out[2]), float(out[3])
+        if code not in (0, 1):  # validate exits 1 on findings
+            raise RuntimeError(f"{command} failed with exit code {code}")
+        written = Path(peaks.name).read_text().split()
+        if written:  # its own peak and its children's, which run beside it
+            peak_kib = int(written[0]) + int(written[1])
+    return Measured(seconds=elapsed, cpu=cpu, mib=peak_kib / 1024)
 
 
 def json_load_command(path: Path) -> list[str]:
@@ -120,15 +146,17 @@ def json_load_command(path: Path) -> list[str]:
     return [sys.executable, "-c", f"import json; json.load(open({str(path)!r}, encoding='utf-8'))"]
 
 
-def synthetic_export(folder: Path, tasks: int) -> Path:
-    """A synthetic pull of ``tasks`` x 3 annotations (see synthetic.py), cached in ``folder``."""
+def synthetic_export(folder: Path, tasks: int, disputed: float = 0.0) -> Path:
+    """A synthetic pull of ``tasks`` x 3 annotations (see synthetic.py), ``disputed`` the share
+    of its articles the votes cannot settle, cached in ``folder``."""
     from synthetic import write_export
 
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"export-{tasks}.json"
+    shown = f"-disputed-{disputed:g}" if disputed else ""
+    path = folder / f"export-{tasks}{shown}.json"
     if not path.exists():
         started = time.perf_counter()
-        write_export(path, tasks)
+        write_export(path, tasks, disputed=disputed)
         print(f"(wrote {path.name}: {path.stat().st_size / 1e6:,.0f} MB in "
               f"{time.perf_counter() - started:.0f} s)", flush=True)
     return path

@@ -4,14 +4,19 @@
   (bench/push.py), then the unchanged N pushed again;
 - pull: `workbench pull` of N annotated tasks vs Label Studio's own snapshot export of
   them (bench/pull.py);
-- offline chain: `workbench export --export F`, which validates every annotation,
-  measures agreement, adjudicates and writes the gold version in one streaming pass,
-  vs `json.load` of F, each in its own process, on synthetic pulls of 10,000 and
-  100,000 tasks x 3 annotations (bench/synthetic.py); growth is the 100,000 figure
-  over the 10,000 one (10x for linear).
+- export: `workbench export --export F`, which validates every annotation, measures
+  agreement, adjudicates and writes the gold version in one streaming pass, vs `json.load`
+  of F, each in its own process, on synthetic pulls of N tasks x 3 annotations
+  (bench/synthetic.py): 10,000 and 100,000 tasks, and 20,000 where half the articles are
+  disputed; growth is the 100,000 figure over the 10,000 one (10x for linear);
+- sync's offline part: what `workbench sync` does after the pull, on the same file (export,
+  decisions log, review tasks, feedback, the report's data and page; bench/sync_offline.py).
 
-    python bench/run.py                  # about 13 minutes on 2 cores
-    python bench/run.py --server-n 1000 --offline-n 1000 10000 --data /tmp/bench
+Times are wall-clock, with the CPU time of the command and of the processes it starts in
+brackets; peaks are resident memory, the command's and its children's added (bench/peaks.py).
+
+    python bench/run.py                  # about 25 minutes on 2 cores
+    python bench/run.py --server-n 0 --offline-n 10000 --disputed-n 0 --data /tmp/bench
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fresh_server, json_load_command, measure, synthetic_export, table
+from common import Measured, fresh_server, json_load_command, run_measured, synthetic_export, table
 from pull import measure_pull
 from push import measure_push
 
@@ -48,35 +53,49 @@ def server_rows(n: int) -> list[list[str]]:
     return rows
 
 
-def offline(n: int, folder: Path) -> dict[str, float]:
-    """json.load of a synthetic pull vs the export of it, each in its own process."""
-    path = synthetic_export(folder, n)
-    exports = folder / f"exports-{n}"
-    shutil.rmtree(exports, ignore_errors=True)  # a cached run's gold would be "unchanged"
-    os.environ["WORKBENCH_EXPORTS"] = str(exports)  # decisions log and pseudonyms
-    load_s, load_mb = measure(json_load_command(path))
-    export_s, export_mb = measure([sys.executable, "-m", "workbench", "export", "--export",
-                                   str(path), "--out", str(exports / "gold")])
-    return {"load_s": load_s, "load_mb": load_mb, "s": export_s, "mb": export_mb}
+def offline(n: int, folder: Path, disputed: float = 0.0) -> dict[str, Measured]:
+    """json.load of a synthetic pull, the export of it and sync's offline part on it, one
+    after the other, each in its own process."""
+    path = synthetic_export(folder, n, disputed)
+    found = {"load": run_measured(json_load_command(path))}
+    for step, command in (("export", ["-m", "workbench", "export", "--export", str(path)]),
+                          ("sync", [str(Path(__file__).resolve().parent / "sync_offline.py"),
+                                    str(path)])):
+        exports = folder / f"exports-{path.stem}-{step}"
+        shutil.rmtree(exports, ignore_errors=True)  # a cached run's gold would be "unchanged"
+        os.environ["WORKBENCH_EXPORTS"] = str(exports)  # decisions log and pseudonyms
+        extra = ["--out", str(exports / "gold")] if step == "export" else [str(exports)]
+        found[step] = run_measured([sys.executable, *command, *extra])
+    return found
 
 
-def offline_rows(sizes: list[int], folder: Path) -> list[list[str]]:
+def _time(m: Measured) -> str:
+    return f"{m.seconds:.1f} s ({m.cpu:.1f})"
+
+
+def offline_rows(sizes: list[int], disputed: list[int], folder: Path) -> list[list[str]]:
     rows, results = [], {}
-    for n in sizes:
-        r = results[n] = offline(n, folder)
-        rows += [["offline chain vs json.load (time)", f"{n:,}", f"{r['load_s']:.1f} s",
-                  f"{r['s']:.1f} s", f"{r['s'] / r['load_s']:.2f}x"],
-                 ["offline chain vs json.load (peak memory)", f"{n:,}",
-                  f"{r['load_mb']:,.0f} MiB", f"{r['mb']:,.0f} MiB",
-                  f"{r['mb'] / r['load_mb']:.2f}x"]]
-        print(table(rows[-2:], HEADER), flush=True)
+    runs = [(n, 0.0) for n in sizes] + [(n, 0.5) for n in disputed]
+    for n, share in sorted(runs):
+        r = results[n, share] = offline(n, folder, share)
+        load, export, sync = r["load"], r["export"], r["sync"]
+        shown = f"{n:,}" + (f", {share:.0%} disputed" if share else "")
+        rows += [["export vs json.load (time)", shown, _time(load), _time(export),
+                  f"{export.seconds / load.seconds:.2f}x"],
+                 ["export vs json.load (peak memory)", shown, f"{load.mib:,.0f} MiB",
+                  f"{export.mib:,.0f} MiB", f"{export.mib / load.mib:.2f}x"],
+                 ["sync's offline part vs json.load (time)", shown, _time(load), _time(sync),
+                  f"{sync.seconds / load.seconds:.2f}x"],
+                 ["sync's offline part vs json.load (peak memory)", shown,
+                  f"{load.mib:,.0f} MiB", f"{sync.mib:,.0f} MiB", f"{sync.mib / load.mib:.2f}x"]]
+        print(table(rows[-4:], HEADER), flush=True)
     if len(sizes) > 1:
-        small, large = results[sizes[0]], results[sizes[-1]]
+        small, large = results[sizes[0], 0.0]["export"], results[sizes[-1], 0.0]["export"]
         span = f"{sizes[0]:,} -> {sizes[-1]:,}"
-        rows += [[f"growth of the offline chain (time; linear = {sizes[-1] / sizes[0]:g}x)", span,
-                  f"{small['s']:.1f} s", f"{large['s']:.1f} s", f"{large['s'] / small['s']:.1f}x"],
-                 ["growth of the offline chain (peak memory)", span, f"{small['mb']:,.0f} MiB",
-                  f"{large['mb']:,.0f} MiB", f"{large['mb'] / small['mb']:.1f}x"]]
+        rows += [[f"growth of export (time; linear = {sizes[-1] / sizes[0]:g}x)", span,
+                  _time(small), _time(large), f"{large.seconds / small.seconds:.1f}x"],
+                 ["growth of export (peak memory)", span, f"{small.mib:,.0f} MiB",
+                  f"{large.mib:,.0f} MiB", f"{large.mib / small.mib:.1f}x"]]
     return rows
 
 
@@ -84,11 +103,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server-n", type=int, default=10_000,
                         help="tasks pushed and pulled (default 10,000; 0: skip the server)")
-    parser.add_argument("--offline-n", type=int, nargs="+", default=[10_000, 100_000],
+    parser.add_argument("--offline-n", type=int, nargs="*", default=[10_000, 100_000],
                         help="synthetic tasks for the offline chain (default 10,000 100,000)")
+    parser.add_argument("--disputed-n", type=int, nargs="*", default=[20_000],
+                        help="the same, half the articles disputed (default 20,000)")
     parser.add_argument("--data", type=Path, help="keep the synthetic pulls here for re-runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="workbench-bench-") as scratch:
         rows = server_rows(args.server_n) if args.server_n else []
-        rows += offline_rows(args.offline_n, args.data or Path(scratch))
+        rows += offline_rows(args.offline_n, args.disputed_n, args.data or Path(scratch))
     print("\n" + table(rows, HEADER))

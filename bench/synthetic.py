@@ -4,16 +4,19 @@ Each task has a ~1 KB text, one prediction (none for every tenth task, the
 control share) and K annotations by different
 annotators that mostly agree (spans, crime types, stance, per-region stance,
 a relation), with a few disagreements and a cancelled annotation now and
-then. Written as a stream, so 100,000 tasks need no more memory than one.
+then. ``disputed`` makes that share of the articles ones the votes cannot settle: each
+annotator gives another stance, and their spans and crime types differ as above. Written as
+a stream, so 100,000 tasks need no more memory than one.
 
     python bench/synthetic.py 10000 /tmp/export-10k.json
+    python bench/synthetic.py 20000 /tmp/export-20k-disputed.json --disputed 0.5
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
-import sys
 from pathlib import Path
 
 WORDS = ("Police in Sihanoukville said the victims of human trafficking were rescued from a "
@@ -77,25 +80,29 @@ def _result(text: str, spans, rng: random.Random, crimes: list[str], stance: str
     return result
 
 
-def task(n: int, annotators: int = 3, seed: int = 0) -> dict:
+def task(n: int, annotators: int = 3, seed: int = 0, disputed: float = 0.0) -> dict:
     rng = random.Random(seed * 1_000_003 + n)
     text = _text(rng, n)
     spans = _spans(text)
     mentioned = sorted({label for _, _, control, label in spans if control == "crime_mentions"})
     control = n % 10 == 0  # the control share: pushed without suggestions
     stance = rng.choice(STANCES)
+    # Its own generator, so that the articles not disputed stay as they were without it.
+    split = random.Random(f"{seed}:{n}:disputed") if disputed else None
+    contested = split is not None and split.random() < disputed
     annotations = []
     for k in range(annotators):
-        disagree = rng.random() < 0.2
+        disagree = rng.random() < 0.2 or contested
         crimes = mentioned + ([rng.choice(CRIMES)] if disagree else [])
         cancelled = rng.random() < 0.02
+        given = None if cancelled else STANCES[(STANCES.index(stance) + k) % len(
+            STANCES)] if contested else rng.choice(STANCES) if disagree else stance
         annotations.append({
             "id": n * annotators + k + 1,
             "completed_by": {"id": k + 2, "email": f"annotator{k}@example.org",
                              "first_name": "", "last_name": ""},
             "result": [] if cancelled else _result(
-                text, spans, rng, sorted(set(crimes)) or ["no_crime"],
-                rng.choice(STANCES) if disagree else stance, disagree),
+                text, spans, rng, sorted(set(crimes)) or ["no_crime"], given, disagree),
             "was_cancelled": cancelled, "ground_truth": False,
             "created_at": "2026-11-01T10:00:00.000000Z",
             "updated_at": "2026-11-01T10:05:00.000000Z",
@@ -121,18 +128,26 @@ def task(n: int, annotators: int = 3, seed: int = 0) -> dict:
     }
 
 
-def write_export(path: Path, tasks: int, *, annotators: int = 3, seed: int = 0) -> Path:
-    """A Label Studio JSON export (one array) of ``tasks`` tasks, written as a stream."""
+def write_export(path: Path, tasks: int, *, annotators: int = 3, seed: int = 0,
+                 disputed: float = 0.0) -> Path:
+    """A Label Studio JSON export (one array) of ``tasks`` tasks, written as a stream;
+    ``disputed``: the share of articles the votes cannot settle."""
     with path.open("w", encoding="utf-8") as handle:
         handle.write("[")
         for n in range(tasks):
             if n:
                 handle.write(",\n")
             # dumps, not dump: only the one-shot encoder is the C one, several times faster
-            handle.write(json.dumps(task(n, annotators, seed), ensure_ascii=False))
+            handle.write(json.dumps(task(n, annotators, seed, disputed), ensure_ascii=False))
         handle.write("]\n")
     return path
 
 
 if __name__ == "__main__":
-    write_export(Path(sys.argv[2]), int(sys.argv[1]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tasks", type=int)
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--disputed", type=float, default=0.0,
+                        help="share of articles the votes cannot settle (default 0)")
+    args = parser.parse_args()
+    write_export(args.path, args.tasks, disputed=args.disputed)

@@ -34,8 +34,8 @@ def _items(seed: int, count: int) -> list[Counter]:
 class _Unit(Weights):
     """Every replicate weighs every item once: the plain, unresampled data."""
 
-    def next_article(self) -> None:
-        self.current = np.ones(self.replicates)
+    def draw(self, articles: int) -> np.ndarray:
+        return np.ones((articles, self.replicates))
 
 
 @pytest.mark.parametrize("metric", [nominal, masi])

@@ -91,7 +91,8 @@ def offline_pass(settings: Settings, source: Source, review: Review, *,
     with GoldWriter(settings, pseudonyms=pseudonyms) as gold, \
             DecisionLog(settings, source) as log, ReviewStage(settings, pseudonyms) as staged:
         result = run_chain(source, log.add, gold.add, staged.add, gatherer.add, feedback.add,
-                           disputed.add, review=review, meter=gatherer.meter())
+                           disputed.add, review=review, meter=gatherer.meter(),
+                           measures=[gatherer.counts])
         exported = gold.write(result, review.source)
         pages = feedback.write(settings.exports / "feedback", task_url=task_url)
         data = gatherer.finish(result, review, latest_gold(gold_root(settings), source))

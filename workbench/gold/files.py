@@ -13,12 +13,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pyarrow as pa
+import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from workbench.gold.arrow import DOCUMENTS_SCHEMA, GOLD_SCHEMA, RELATIONS_SCHEMA, SPANS_SCHEMA
-from workbench.gold.splits import primary_crime_type
+from workbench.gold.staged import LabelCounts, Staged, joined
 from workbench.quality.agreement import AgreementReport
 from workbench.schema import SCHEMA_VERSION
 from workbench.store.atomic import write_text
@@ -29,97 +29,67 @@ DATA_FILES = ("gold.jsonl", "gold.parquet", "documents.parquet", "spans.parquet"
 ROW_GROUP = 5_000
 
 
-def write_data(folder: Path, records: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Every data file, streamed in article order; the counts the card and manifest give."""
-    counts: dict[str, Any] = {"articles": 0, "splits": {}, "crime_types": {}, "stance": {},
-                              "actor_roles": {}, "actor_stances": {}, "crime_mentions": {},
-                              "relation_types": {}}
-
-    def bump(table: str, key: str | None) -> None:
-        key = key or "(none)"
-        counts[table][key] = counts[table].get(key, 0) + 1
-
-    writers = {name: pq.ParquetWriter(folder / f"{name}.parquet", schema)
-               for name, schema in (("gold", GOLD_SCHEMA), ("documents", DOCUMENTS_SCHEMA),
-                                    ("spans", SPANS_SCHEMA), ("relations", RELATIONS_SCHEMA))}
-    buffers: dict[str, list[dict]] = {name: [] for name in writers}
-
-    def flush(force: bool = False) -> None:
-        for name, rows in buffers.items():
-            if rows and (force or len(rows) >= ROW_GROUP):
-                writers[name].write_table(pa.Table.from_pylist(rows, schema=writers[name].schema))
-                rows.clear()
-
-    encode = msgspec.json.Encoder(order="sorted").encode  # keys sorted: the same bytes each time
+def write_data(folder: Path, records: Iterable[tuple[Staged, str]],
+               labels: LabelCounts) -> dict[str, Any]:
+    """Every data file from the staged records and their splits, in article order; the counts
+    the card and manifest give (``labels`` counted as the records were staged)."""
+    counts: dict[str, Any] = {"articles": 0, "splits": {}, **labels.counts}
+    tables = {name: _Table(folder / f"{name}.parquet", schema)
+              for name, schema in (("gold", GOLD_SCHEMA), ("documents", DOCUMENTS_SCHEMA),
+                                   ("spans", SPANS_SCHEMA), ("relations", RELATIONS_SCHEMA))}
+    splits = counts["splits"]
     with (folder / "gold.jsonl").open("wb") as gold, \
             (folder / "spans.jsonl").open("wb") as prodigy:
-        for record in records:
-            gold.write(encode(record) + b"\n")
-            article, split = record["article_id"], record["split"]
+        for staged, split in records:
+            line, spans_line, document, spans, relations = joined(staged, split)
+            gold.write(line)
+            prodigy.write(spans_line)
             counts["articles"] += 1
-            bump("splits", split)
-            bump("stance", record["stance"])
-            for crime in record["crime_types"]:
-                bump("crime_types", crime)
-            provenance = record["provenance"]
-            spans = []
-            for i, actor in enumerate(record["actors"]):
-                bump("actor_roles", actor["role"])
-                bump("actor_stances", actor["stance"])
-                spans.append({"start": actor["start"], "end": actor["end"],
-                              "label": actor["role"]})
-                p = provenance["actors"][i]
-                buffers["spans"].append({"article_id": article, "split": split,
-                                         "field": "actors", "index": i, "start": actor["start"],
-                                         "end": actor["end"], "text": actor["text"],
-                                         "label": actor["role"], "stance": actor["stance"],
-                                         "method": p["method"], "agreement": p["agreement"]})
-            for i, mention in enumerate(record["crime_mentions"]):
-                bump("crime_mentions", mention["crime_type"])
-                spans.append({"start": mention["start"], "end": mention["end"],
-                              "label": mention["crime_type"]})
-                p = provenance["crime_mentions"][i]
-                buffers["spans"].append({"article_id": article, "split": split,
-                                         "field": "crime_mentions", "index": i,
-                                         "start": mention["start"], "end": mention["end"],
-                                         "text": mention["text"], "label": mention["crime_type"],
-                                         "stance": None, "method": p["method"],
-                                         "agreement": p["agreement"]})
-            for i, relation in enumerate(record["relations"]):
-                bump("relation_types", relation["type"])
-                p = provenance["relations"][i]
-                buffers["relations"].append({"article_id": article, "split": split, **relation,
-                                             "method": p["method"], "agreement": p["agreement"]})
-            spans.sort(key=lambda s: (s["start"], s["end"], s["label"]))
-            prodigy.write(encode({"text": record["text"], "spans": spans,
-                                  "meta": {"article_id": article, "split": split}}) + b"\n")
-            row = _arrow_row(record)
-            buffers["gold"].append(row)
-            buffers["documents"].append({
-                "article_id": article, "split": split, "title": record["title"],
-                "source": record["source"], "published": row["published"],
-                "url": record["url"], "sha256": record["sha256"], "text": record["text"],
-                "crime_types": record["crime_types"],
-                "primary_crime_type": primary_crime_type(record["crime_types"]),
-                "stance": record["stance"],
-                "stance_method": (provenance["stance"] or {}).get("method"),
-                "actors": len(record["actors"]), "crime_mentions": len(record["crime_mentions"]),
-                "relations": len(record["relations"])})
-            flush()
-    flush(force=True)
-    for writer in writers.values():
-        writer.close()
+            splits[split] = splits.get(split, 0) + 1
+            tables["gold"].add([line])
+            tables["documents"].add([document])
+            tables["spans"].add(spans)
+            tables["relations"].add(relations)
+            for table in tables.values():
+                table.flush()
+    for table in tables.values():
+        table.close()
     return {key: dict(sorted(value.items())) if isinstance(value, dict) else value
             for key, value in counts.items()}
 
 
-def _arrow_row(record: dict[str, Any]) -> dict[str, Any]:
-    """A gold record as the parquet schema wants it (dates as dates)."""
-    from datetime import date
+class _Table:
+    """A parquet file written a row group at a time, from rows as JSON lines: Arrow's JSON
+    reader builds each group (single-threaded), without Python objects for the rows."""
 
-    row = dict(record)
-    row["published"] = date.fromisoformat(record["published"]) if record["published"] else None
-    return row
+    def __init__(self, path: Path, schema: pa.Schema):
+        self.schema = schema
+        self.writer = pq.ParquetWriter(path, schema)
+        # As JSON has it: dates are strings, cast when the group is read.
+        self.read_as = pa.schema([pa.field(f.name, pa.string()) if f.type == pa.date32()
+                                  else f for f in schema])
+        self.rows: list[bytes] = []
+
+    def add(self, rows: list[bytes]) -> None:
+        self.rows += rows
+
+    def flush(self, force: bool = False) -> None:
+        """Write the rows as one group once there are ``ROW_GROUP`` of them (as many as a
+        record brings past that: the groups fall where they always have)."""
+        if not self.rows or (len(self.rows) < ROW_GROUP and not force):
+            return
+        data = b"".join(self.rows)
+        table = pa_json.read_json(
+            pa.BufferReader(data), read_options=pa_json.ReadOptions(
+                use_threads=False, block_size=len(data) + 1),
+            parse_options=pa_json.ParseOptions(explicit_schema=self.read_as,
+                                               unexpected_field_behavior="ignore"))
+        self.writer.write_table(table.select(self.schema.names).cast(self.schema))
+        self.rows = []
+
+    def close(self) -> None:
+        self.flush(force=True)
+        self.writer.close()
 
 
 def describe(folder: Path, names: Iterable[str] = DATA_FILES) -> dict[str, dict[str, Any]]:

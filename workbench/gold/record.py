@@ -85,6 +85,9 @@ def _date(value: Any) -> str | None:
         return None
 
 
+_RANK = {c.id: i for i, c in enumerate(SCHEMA.crime_types)}  # the schema's order
+
+
 def schema_order(crime_types: list[str]) -> list[str]:
-    order = [c.id for c in SCHEMA.crime_types]
-    return sorted(crime_types, key=lambda c: (order.index(c) if c in order else len(order), c))
+    """Crime types in the schema's order, then those it does not have, by name."""
+    return sorted(crime_types, key=lambda c: (_RANK.get(c, len(_RANK)), c))

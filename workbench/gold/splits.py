@@ -19,11 +19,14 @@ TARGETS = {"train": 0.8, "validation": 0.1, "test": 0.1}
 MIN_STRATUM = 10
 
 
+_RANK = {c.id: i for i, c in enumerate(SCHEMA.crime_types)}  # the schema's order
+
+
 def primary_crime_type(crime_types: list[str]) -> str:
     """The first of an article's crime types in schema order ("none" when it has none)."""
-    order = [c.id for c in SCHEMA.crime_types]
-    known = sorted((c for c in crime_types if c in order), key=order.index)
-    return known[0] if known else (sorted(crime_types)[0] if crime_types else "none")
+    known = [c for c in crime_types if c in _RANK]
+    return min(known, key=_RANK.__getitem__) if known else (
+        min(crime_types) if crime_types else "none")
 
 
 def _unit(article_id: str, seed: str = SPLIT_SEED) -> float:

@@ -25,7 +25,8 @@ from workbench.gold.card import dataset_card
 from workbench.gold.files import describe, content_sha256, write_data, write_manifest
 from workbench.store.pseudonyms import Pseudonyms, pseudonyms_path
 from workbench.gold.record import gold_record
-from workbench.gold.splits import SPLIT_SEED, assign_splits, primary_crime_type
+from workbench.gold.splits import SPLIT_SEED, assign_splits
+from workbench.gold.staged import LabelCounts, Staged, stage, staged_record
 from workbench.gold.versions import LATEST, gold_root, next_version, resolve, versions
 from workbench.quality.agreement import AgreementMeter
 from workbench.quality.chain import (
@@ -39,7 +40,8 @@ from workbench.store.lock import job_lock
 from workbench.store.rawpulls import Source, open_export
 
 
-_ENCODER = msgspec.json.Encoder()
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODER = msgspec.msgpack.Decoder(Staged)
 
 
 class PendingArticle(BaseModel):
@@ -91,13 +93,16 @@ class GoldWriter:
         self.name = name
         self.pseudonyms = pseudonyms or Pseudonyms(pseudonyms_path(settings))
         self.pending: list[PendingArticle] = []
-        self.offsets: dict[str, int] = {}  # article_id -> where its record is staged
-        self.strata: dict[str, str] = {}  # article_id -> primary crime type
+        # article_id -> where its staged record is (offset, length), its primary crime type
+        self.offsets: dict[str, tuple[int, int]] = {}
+        self.strata: dict[str, str] = {}
+        self.labels = LabelCounts()
         for stale in self.root.glob(".staging-*"):  # of exports that were killed
             shutil.rmtree(stale, ignore_errors=True)
         self.root.mkdir(parents=True, exist_ok=True)
         self.staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
-        self._staged = (self.staging / "records.jsonl").open("wb")
+        self._staged = (self.staging / "records.msgpack").open("wb", buffering=1 << 20)
+        self._reader = None
 
     def __enter__(self) -> GoldWriter:
         return self
@@ -114,9 +119,15 @@ class GoldWriter:
                                                disagreements=len(decision.disagreements)))
             return
         record = gold_record(decision, checked.task, self.pseudonyms, self.with_text)
-        self.offsets[record["article_id"]] = self._staged.tell()
-        self.strata[record["article_id"]] = primary_crime_type(record["crime_types"])
-        self._staged.write(_ENCODER.encode(record) + b"\n")
+        staged = stage(record)
+        article = staged.article_id
+        if article in self.offsets:  # met before: the last one counts
+            self.labels.add(staged_record(self._read(*self.offsets[article])), by=-1)
+        self.labels.add(record)
+        encoded = _ENCODER.encode(staged)
+        self.offsets[article] = (self._staged.tell(), len(encoded))
+        self.strata[article] = staged.stratum
+        self._staged.write(encoded)
 
     def write(self, result: ChainResult, review: Source | None) -> GoldReport:
         """The version, written whole, or nothing when the gold is unchanged."""
@@ -128,7 +139,7 @@ class GoldWriter:
         splits = assign_splits(self.strata, _previous_splits(self.previous))
         folder = self.staging / "version"
         folder.mkdir()
-        counts = write_data(folder, self._sorted(splits))
+        counts = write_data(folder, self._sorted(splits), self.labels)
         report.articles = counts["articles"]
         if counts["articles"] == 0 and self.previous is None and self.version is None:
             return report  # nothing to release yet
@@ -158,14 +169,21 @@ class GoldWriter:
         report.previous = self.previous.name if self.previous else None
         return report
 
-    def _sorted(self, splits: dict[str, str]) -> Iterator[dict[str, Any]]:
+    def _sorted(self, splits: dict[str, str]) -> Iterator[tuple[Staged, str]]:
         """The staged records sorted by article_id, each with its split."""
-        with (self.staging / "records.jsonl").open("rb") as handle:
+        self._reader = (self.staging / "records.msgpack").open("rb")
+        with self._reader:
             for article_id in sorted(self.offsets):
-                handle.seek(self.offsets[article_id])
-                record = msgspec.json.decode(handle.readline())
-                record["split"] = splits[article_id]
-                yield record
+                yield self._read(*self.offsets[article_id]), splits[article_id]
+
+    def _read(self, offset: int, length: int) -> Staged:
+        if self._reader is None:  # still staging: what is written so far, read back
+            self._staged.flush()
+            with (self.staging / "records.msgpack").open("rb") as handle:
+                handle.seek(offset)
+                return _DECODER.decode(handle.read(length))
+        self._reader.seek(offset)
+        return _DECODER.decode(self._reader.read(length))
 
 
 def _manifest(folder: Path) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from workbench.lsformat.reader import (
 from workbench.schema import CRIME_TYPES
 
 VALUE_KINDS = ("textarea", "rating", "number", "datetime", "taxonomy")
+Unit = tuple[str, int, int, str]  # a span with one of its labels: control, start, end, label
 # Result types that draw a region other results may attach to (by sharing its id).
 _REGION_TYPES = ("labels", "rectangle", "polygon", "ellipse", "keypoint", "brush")
 
@@ -93,7 +94,7 @@ class Suggestion(msgspec.Struct, frozen=True, gc=False):
 
     model_version: str | None
     crime_types: tuple[str, ...]
-    spans: frozenset[tuple[str, int, int, str]]  # control, start, end, label
+    spans: frozenset[Unit]
     score: float | None = None
 
 
@@ -114,6 +115,12 @@ class Task(msgspec.Struct, frozen=True, gc=False):
     def label(self) -> str:
         """How messages name the task: its id, or its position when it had none."""
         return f"task {self.id}" if self.id >= 0 else f"task #{-self.id} (no id)"
+
+
+def span_units(annotation: Annotation) -> frozenset[Unit]:
+    """The annotation's spans, one unit per label: what span agreement compares."""
+    return frozenset([(s.control, s.start, s.end, label) for s in annotation.spans
+                      for label in s.labels])
 
 
 def annotator_name(completed_by) -> str:
@@ -137,7 +144,8 @@ def parse_task(task: ExportTask, index: int = 0, notes: ReadNotes | None = None)
         annotations = task.completions
     data = task.data or {}
     text = _text(data, annotations or ())
-    offsets = Offsets(text) if isinstance(text, str) else None
+    # Offsets matter only where a character counts two in UTF-16: never in ASCII text.
+    offsets = Offsets(text) if isinstance(text, str) and not text.isascii() else None
     meta = task.meta or {}
     article_id = data.get("article_id") or meta.get("article_id")
     parsed = []
@@ -159,8 +167,7 @@ def _suggestion(predictions, data: dict, offsets: Offsets | None) -> Suggestion 
     if first is None:
         return None
     parsed = _annotation(ExportAnnotation(result=first.result), 0, 0, data, offsets)
-    spans = frozenset((s.control, s.start, s.end, label) for s in parsed.spans
-                      for label in s.labels)
+    spans = span_units(parsed)
     score = first.score if isinstance(first.score, int | float) else None
     return Suggestion(model_version=first.model_version if isinstance(
         first.model_version, str) else None, crime_types=parsed.choices.get(CRIME_TYPES, ()),
@@ -194,52 +201,63 @@ def _text(data: dict, annotations) -> str | None:
 
 def _annotation(raw: ExportAnnotation, annotation_id: int, task_id: int, data: dict,
                 offsets: Offsets | None) -> Annotation:
+    """The result items sorted into their kinds. The loop runs for every item of a big
+    export: the common kinds (text spans, choices) come first and are built positionally."""
     spans, region_choices, relations, values, others = [], [], [], [], []
     choices: dict[str, tuple[str, ...]] = {}
-    regions = None  # region ids, found when a choice or value without offsets needs them
+    picked = []  # choices: (id, control, values, has offsets), in order
+    regions = None  # region ids, found when a value without offsets needs them
+    not_text = None  # data fields that hold no text (a span on one is not a text span)
     for item in raw.result:
         kind, control, value = item.type, item.from_name, item.value
-        if not isinstance(kind, str):
-            others.append(Other(control=_name(control), type="(no type)"))
+        if kind == "labels" and value is not None:
+            start, end, to_name = value.start, value.end, item.to_name
+            if type(start) is int and type(end) is int:
+                if to_name is not None:
+                    if not_text is None:
+                        not_text = {k for k, v in data.items() if not isinstance(v, str)}
+                    if to_name in not_text:
+                        others.append(Other(_name(control), kind))
+                        continue
+                text = value.text
+                if offsets is not None:
+                    start, end = offsets.resolve(start, end, text)
+                labels = value.labels
+                spans.append(Span(_region(item.id), control if type(control) is str else (
+                    _name(control) or ""), tuple(map(str, labels)) if type(labels) is list
+                    else (), start, end, text if isinstance(text, str) else None))
+                continue
+        if kind == "choices" and value is not None and type(value.choices) is list:
+            # Per region or for the document: known once every item is seen (below).
+            picked.append((item.id, _name(control) or "", _strings(value.choices),
+                           value.start is not None or value.x is not None))
+        elif not isinstance(kind, str):
+            others.append(Other(_name(control), "(no type)"))
         elif kind == "relation":
             direction = item.direction if isinstance(item.direction, str) else "right"
             ends = (_region(item.from_id), _region(item.to_id))
             source, target = ends[::-1] if direction == "left" else ends
-            relations.append(RegionRelation(source=source, target=target,
-                                            labels=_strings(item.labels),
-                                            direction=direction))
+            relations.append(RegionRelation(source, target, _strings(item.labels), direction))
         elif value is None:
-            others.append(Other(control=_name(control), type=kind))
-        elif kind == "labels" and _is_text_span(value, data, item.to_name):
-            start, end, text = value.start, value.end, value.text
-            if offsets is not None:
-                start, end = offsets.resolve(start, end, text)
-            spans.append(Span(region=_region(item.id), control=_name(control) or "",
-                              labels=_strings(value.labels), start=start, end=end,
-                              text=text if isinstance(text, str) else None))
-        elif kind == "choices" and type(value.choices) is list:
-            chosen = _strings(value.choices)
-            if value.start is None and value.x is None and item.id is not None and (
-                    regions is None):
-                regions = _regions(raw)
-            if value.start is not None or value.x is not None or (
-                    item.id is not None and item.id in regions):
-                region_choices.append(RegionChoice(region=_region(item.id),
-                                                   control=_name(control) or "",
-                                                   values=chosen))
-            else:
-                name = _name(control) or ""
-                choices[name] = choices.get(name, ()) + chosen
+            others.append(Other(_name(control), kind))
         elif kind in VALUE_KINDS and isinstance(control, str):
             if regions is None:
                 regions = _regions(raw)
             if value.start is not None or value.x is not None or item.id in regions:
-                others.append(Other(control=control, type=f"{kind} (per region)"))
+                others.append(Other(control, f"{kind} (per region)"))
             else:
-                values.append(FieldValue(control=control, kind=kind, value=_field_value(
-                    kind, value)))
+                values.append(FieldValue(control, kind, _field_value(kind, value)))
         else:
-            others.append(Other(control=_name(control), type=kind))
+            others.append(Other(_name(control), kind))
+    if picked:
+        # A choice without offsets belongs to a region when a region item shares its id.
+        wanted = {rid for rid, _, _, on_region in picked if not on_region and rid is not None}
+        shared = _regions(raw, wanted) if wanted else ()
+        for rid, name, chosen, on_region in picked:
+            if on_region or (rid is not None and rid in shared):
+                region_choices.append(RegionChoice(_region(rid), name, chosen))
+            else:
+                choices[name] = choices.get(name, ()) + chosen
     return Annotation(
         id=annotation_id, task_id=task_id, annotator=annotator_name(raw.completed_by),
         created_at=raw.created_at, updated_at=raw.updated_at, lead_time=raw.lead_time,
@@ -248,16 +266,14 @@ def _annotation(raw: ExportAnnotation, annotation_id: int, task_id: int, data: d
         relations=tuple(relations), values=tuple(values), others=tuple(others))
 
 
-def _regions(raw: ExportAnnotation) -> set:
-    """The ids of the items that draw regions (others may attach to them by id)."""
+def _regions(raw: ExportAnnotation, among: set | None = None) -> set:
+    """The ids of the items that draw regions (others may attach to them by id); only
+    those ``among`` the given ids, when given (a cheaper look)."""
+    if among is not None:
+        return {item.id for item in raw.result if item.id in among
+                and isinstance(item.type, str) and item.type.endswith(_REGION_TYPES)}
     return {item.id for item in raw.result if isinstance(item.type, str)
             and item.type.endswith(_REGION_TYPES) and item.id is not None}
-
-
-def _is_text_span(value, data: dict, to_name) -> bool:
-    """Labels on text: integer offsets into a string of the task (not seconds, not XPath)."""
-    return (type(value.start) is int and type(value.end) is int
-            and (to_name is None or isinstance(data.get(to_name, ""), str)))
 
 
 def _field_value(kind: str, value) -> Any:
@@ -284,7 +300,7 @@ def _name(value) -> str | None:
 
 
 def _region(value) -> str | None:
-    return None if value is None else str(value)
+    return value if type(value) is str else None if value is None else str(value)
 
 
 def read_tasks(path: Path, notes: ReadNotes | None = None) -> Iterator[Task | MalformedTask]:

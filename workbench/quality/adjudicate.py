@@ -286,24 +286,37 @@ class _Votes:
         self.min_agree, self.min_annotators = min_agree, min_annotators
         self.everyone = {a.annotator for a in kept}
         self._provenances: dict[tuple, Provenance] = {}
+        self._everyone: Provenance | None = None  # what everyone voted for
         self._voters = {field: {a.annotator for a in kept if a.choices.get(field)}
                         for field in (CRIME_TYPES, STANCE)}
-        # Every span once: who marked it, and (actors) which stance each of them gave.
-        self._spans: dict[str, dict[SpanKey, set[str]]] = {ACTORS: defaultdict(set),
-                                                          CRIME_MENTIONS: defaultdict(set)}
-        self._stances: dict[SpanKey, dict[str | None, set[str]]] = defaultdict(
-            lambda: defaultdict(set))
+        # Every span once: who marked it, and (actors) which stance each of them gave, the
+        # stances in the order they were first given.
+        spans: dict[str, dict[SpanKey, set[str]]] = {ACTORS: {}, CRIME_MENTIONS: {}}
+        stances: dict[SpanKey, dict[str | None, set[str]]] = {}
         for annotation in kept:
             name = annotation.annotator
-            stances = _region_stances(annotation) if annotation.region_choices else {}
+            given = _region_stances(annotation) if annotation.region_choices else {}
             for span in annotation.spans:
-                support = self._spans.get(span.control)
+                control = span.control
+                support = spans.get(control)
                 if support is None:
                     continue
-                key = (span.control, span.start, span.end, span.labels)
-                support[key].add(name)
-                if span.control == ACTORS:
-                    self._stances[key][stances.get(span.region)].add(name)
+                key = (control, span.start, span.end, span.labels)
+                marked = support.get(key)
+                if marked is None:
+                    support[key] = {name}
+                else:
+                    marked.add(name)
+                if control == ACTORS:
+                    by_stance = stances.get(key)
+                    if by_stance is None:
+                        by_stance = stances[key] = {}
+                    stance = given.get(span.region)
+                    if stance in by_stance:
+                        by_stance[stance].add(name)
+                    else:
+                        by_stance[stance] = {name}
+        self._spans, self._stances = spans, stances
 
     # -- support: who chose each value ---------------------------------------------------
 
@@ -329,6 +342,8 @@ class _Votes:
     def relation_support(self) -> dict[RelationKey, set[str]]:
         support: dict[RelationKey, set[str]] = defaultdict(set)
         for annotation in self.kept:
+            if not annotation.relations:
+                continue
             regions = {s.region: _key(s) for s in annotation.spans}
             for relation in annotation.relations:
                 source, target = regions.get(relation.source), regions.get(relation.target)
@@ -348,6 +363,16 @@ class _Votes:
         voters = len(self.voters(field)) or 1
         if method is None:
             method = "unanimous" if len(supporters) == voters else "majority"
+            if (method == "unanimous" and voters == len(self.everyone)
+                    and decided_by is None):  # the common case
+                if self._everyone is None:
+                    self._everyone = self._shared(self.everyone, voters, method)
+                return self._everyone
+        return self._shared(supporters, voters, method, decided_by)
+
+    def _shared(self, supporters: set[str], voters: int, method: Method,
+                decided_by: str | None = None) -> Provenance:
+        """The one Provenance of these supporters among ``voters``, decided so."""
         key = (frozenset(supporters), voters, method, decided_by)
         found = self._provenances.get(key)
         if found is None:
@@ -421,15 +446,19 @@ class _Votes:
         support = self.span_support(control)
         target = self.decision.actors if control == ACTORS else self.decision.crime_mentions
         accepted: dict[SpanKey, int] = {}
+        voters = len(self.voters(control))
+        k = self.k(voters)
         for key in sorted(support, key=lambda k: (k[1], k[2], k[3])):
             names = support[key]
-            outcome = self.outcome(names, control)
-            if outcome == "open":
+            # outcome(), inline: this runs for every span of every article
+            if voters >= self.min_annotators and len(names) >= k:
+                pass  # accepted
+            elif voters >= self.min_annotators and voters - len(names) >= k:
+                continue  # rejected
+            else:
                 self.dispute(control, self.where(key),
                              {"marked": names, "not marked": self.everyone - names}, key[3],
                              span=(key[1], key[2]))
-                continue
-            if outcome == "rejected":
                 continue
             stance, stance_provenance = None, None
             if control == ACTORS:
@@ -445,6 +474,11 @@ class _Votes:
 
     def actor_stance(self, key: SpanKey) -> tuple[str | None, Provenance | None]:
         votes = self.stance_support(key)
+        if len(votes) == 1:  # the common case: whoever marked the actor gave one stance
+            ((stance, names),) = votes.items()
+            if len(names) >= self.k(len(names)):
+                return (None, None) if stance is None else (
+                    stance, self._shared(names, len(names), "unanimous"))
         marked = set().union(*votes.values())
         k = self.k(len(marked))
         winners = [v for v, names in votes.items() if len(names) >= k]
@@ -452,9 +486,8 @@ class _Votes:
             if winners[0] is None:
                 return None, None
             names = votes[winners[0]]
-            return winners[0], Provenance(
-                method="unanimous" if names == marked else "majority",
-                annotators=sorted(names), agreement=len(names) / len(marked))
+            return winners[0], self._shared(
+                names, len(marked), "unanimous" if names == marked else "majority")
         self.dispute(ACTOR_STANCE, self.where(key), {str(v) if v else "(none)": names
                                                      for v, names in votes.items()},
                      [v for v in votes if v], span=(key[1], key[2]))
@@ -463,18 +496,18 @@ class _Votes:
     def relations(self, spans: dict[str, dict[SpanKey, int]]) -> None:
         for (source, target, label), names in sorted(self.relation_support().items(), key=str):
             outcome = self.outcome(names, "relations")
-            where = f"{_quote(self.task, source)} {label} {_quote(self.task, target)}"
-            votes = {"linked": names, "not linked": self.everyone - names}
-            if outcome == "open":
-                self.dispute("relations", where, votes, [label])
-            elif outcome == "accepted":
-                s, t = spans[ACTORS].get(source), spans[CRIME_MENTIONS].get(target)
-                if s is None or t is None:  # an end was not agreed on
-                    self.dispute("relations", where, votes, [label])
-                else:
-                    self.decision.relations.append(DecidedRelation(
-                        source=s, target=t, type=label,
-                        provenance=self.provenance(names, "relations")))
+            if outcome == "rejected":
+                continue
+            s, t = spans[ACTORS].get(source), spans[CRIME_MENTIONS].get(target)
+            if outcome == "accepted" and s is not None and t is not None:
+                self.decision.relations.append(DecidedRelation(
+                    source=s, target=t, type=label,
+                    provenance=self.provenance(names, "relations")))
+                continue
+            # Open, or an end was not agreed on.
+            self.dispute("relations",
+                         f"{_quote(self.task, source)} {label} {_quote(self.task, target)}",
+                         {"linked": names, "not linked": self.everyone - names}, [label])
 
 
 def _key(span: Span) -> SpanKey:

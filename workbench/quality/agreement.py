@@ -37,7 +37,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from itertools import combinations
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -52,6 +52,9 @@ from workbench.quality.coefficients import (
 from workbench.quality.unitizing import UnitizingAlpha
 from workbench.schema import SCHEMA, Schema
 from workbench.store.rawpulls import Source, as_source
+
+if TYPE_CHECKING:  # the chain reads tasks for the meter
+    from workbench.quality.apart import Read
 
 Kind = Literal["single", "multi", "spans", "rating", "number", "datetime", "textarea",
                "taxonomy"]
@@ -143,6 +146,26 @@ def latest_by_annotator(task: Task) -> dict[str, Annotation]:
     return latest
 
 
+_TALLIES: dict[tuple[frozenset[str], ...], tuple[dict, dict]] = {}
+
+
+def _tally(ratings: tuple[frozenset[str], ...]) -> tuple[dict, dict]:
+    """How many raters gave each rating, and chose each value (in order of first
+    appearance), remembered: an export has few distinct combinations of ratings."""
+    found = _TALLIES.get(ratings)
+    if found is None:
+        counts: dict[frozenset[str], int] = {}
+        chosen: dict[str, int] = {}
+        for rating in ratings:
+            counts[rating] = counts.get(rating, 0) + 1
+            for value in rating:
+                chosen[value] = chosen.get(value, 0) + 1
+        if len(_TALLIES) > 10_000:  # many distinct combinations: keep memory bounded
+            _TALLIES.clear()
+        found = _TALLIES[ratings] = (counts, chosen)
+    return found
+
+
 class _ChoiceField:
     """Accumulators of one choice field (document-level or per region).
 
@@ -168,18 +191,16 @@ class _ChoiceField:
     def add(self, ratings: dict[str, frozenset[str]]) -> int:
         """One item; how many ratings were set aside (several values in a single choice)."""
         set_aside = 0
-        if self.known and not self.multi:
+        if self.known and not self.multi and any(len(c) != 1 for c in ratings.values()):
             single = {name: chosen for name, chosen in ratings.items() if len(chosen) == 1}
             set_aside, ratings = len(ratings) - len(single), single
         self.raters.update(ratings)
-        for chosen in ratings.values():
-            self.values.update(chosen)
-            if len(chosen) > 1:
-                self.multi = True  # a field the schema does not know: it takes several
+        counts, chosen = _tally(tuple(ratings.values()))
+        self.values.update(chosen)
+        if not self.known and any(len(c) > 1 for c in counts):
+            self.multi = True  # a field the schema does not know: it takes several
         if len(ratings) < 2:
             return set_aside
-        counts = Counter(ratings.values())
-        chosen = Counter(v for values in ratings.values() for v in values)
         self.percent.add_counts(counts)
         self.binary.add(len(ratings), chosen)
         if self.multi or not self.known:
@@ -188,10 +209,12 @@ class _ChoiceField:
             self.nominal.add_counts(counts)
             self.fleiss.add_counts(counts)
             self.cohen.add(ratings)
-        if self.replicates is not None:
+        if self.replicates is not None:  # as above: the alphas the field may report
             nominal_alpha, masi_alpha, binary = self.replicates
-            nominal_alpha.add_counts(counts)
-            masi_alpha.add_counts(counts)
+            if self.multi or not self.known:
+                masi_alpha.add_counts(counts)
+            if not self.multi or not self.known:
+                nominal_alpha.add_counts(counts)
             binary.add(len(ratings), chosen)
         return set_aside
 
@@ -322,32 +345,43 @@ class _SpanField:
         self.raters.update(raters)
         self.labels.update(label for label, by_rater in spans.items()
                            if any(by_rater.values()))
-        pairs: dict[tuple[str, str], tuple[int, int]] = {}
         if len(raters) < 2:
-            return pairs
+            return {}
         self.items += 1
-        self.unitizing.add_grouped(length, spans)
-        for a, b in combinations(raters, 2):
-            matched = total = 0
-            for label, by_rater in spans.items():
-                la, lb = by_rater[a], by_rater[b]
-                if not la and not lb:
-                    continue
-                size = len(la) + len(lb)
-                if la == lb:  # the common case; every span matches itself, exactly
-                    exact = overlap = len(la)
-                else:
-                    exact = len(la & lb)
-                    overlap = overlap_matches(la, lb)
+        pairs = list(combinations(raters, 2))
+        matched, total = [0] * len(pairs), [0] * len(pairs)
+        for label, by_rater in spans.items():
+            first, *others = by_rater.values()
+            if first and all(other == first for other in others):
+                # The common case: everyone marked the same spans, each matches itself.
+                self.unitizing.add_alike(length, label, first, len(by_rater))
+                exact = overlap = len(first) * len(pairs)
+                size = 2 * exact
+                for i in range(len(pairs)):
+                    matched[i] += len(first)
+                    total[i] += 2 * len(first)
+            else:
+                self.unitizing.add_category(length, label, by_rater)
+                exact = overlap = size = 0
+                for i, (a, b) in enumerate(pairs):
+                    la, lb = by_rater[a], by_rater[b]
+                    if not la and not lb:
+                        continue
+                    pair_size = len(la) + len(lb)
+                    pair_exact = len(la & lb)
+                    exact, overlap, size = (exact + pair_exact,
+                                            overlap + (overlap_matches(la, lb) if la != lb
+                                                       else pair_exact), size + pair_size)
+                    matched[i] += pair_exact
+                    total[i] += pair_size
+            if size:  # some pair marked spans of the label (counts are sums of pairs)
                 self.exact_by_label[label].add(exact, size)
                 self.overlap_by_label[label].add(overlap, size)
                 self.exact.add(exact, size)
                 self.overlap.add(overlap, size)
                 if self.replicates is not None:
                     self.replicates.add(label, exact, size)
-                matched, total = matched + exact, total + size
-            pairs[a, b] = (matched, total)
-        return pairs
+        return {pair: (matched[i], total[i]) for i, pair in enumerate(pairs)}
 
     def intervals(self) -> dict[str | None, Interval | None]:
         """95% intervals of the exact-match F1, of the field (key None) and per label."""
@@ -388,46 +422,65 @@ class AgreementMeter:
         self.people = _Annotators()
         self.tasks = 0
         self.not_measured: Counter = Counter()
-        self.reckoning = AgreementReckoning()
+        self._counts: Counter[str] = Counter()
+        self._set_aside: dict[str, dict[str, int]] = {"tasks": {}, "annotations": {}}
 
-    def add(self, task: Task | MalformedTask) -> None:
-        reckoning = self.reckoning
-        reckoning.tasks += 1
+    def add(self, task: Task | MalformedTask,
+            latest: dict[str, Annotation] | None = None) -> None:
+        """One task; ``latest`` is its ``latest_by_annotator``, when the caller has it."""
+        counts = self._counts  # the reckoning's integers, put into its model by report()
+        counts["tasks"] += 1
         if isinstance(task, MalformedTask):
-            _bump(reckoning.tasks_set_aside, "malformed")
-            reckoning.annotations += task.annotations
+            _bump(self._set_aside["tasks"], "malformed")
+            counts["annotations"] += task.annotations
             if task.annotations:
-                _bump(reckoning.annotations_set_aside, "in a malformed task", task.annotations)
+                _bump(self._set_aside["annotations"], "in a malformed task", task.annotations)
             return
         self.tasks += 1
         if self.weights is not None:
             self.weights.next_article()
-        latest = latest_by_annotator(task)
-        reckoning.annotations += len(task.annotations)
-        reckoning.annotations_used += len(latest)
-        for annotation in task.annotations:
-            if annotation.cancelled:
-                _bump(reckoning.annotations_set_aside, "cancelled")
-        superseded = len(task.annotations) - len(latest) - sum(
-            a.cancelled for a in task.annotations)
+        if latest is None:
+            latest = latest_by_annotator(task)
+        annotations = task.annotations
+        counts["annotations"] += len(annotations)
+        counts["annotations_used"] += len(latest)
+        cancelled = sum(a.cancelled for a in annotations)
+        if cancelled:
+            _bump(self._set_aside["annotations"], "cancelled", cancelled)
+        superseded = len(annotations) - len(latest) - cancelled
         if superseded:
-            _bump(reckoning.annotations_set_aside, "superseded by a later annotation",
+            _bump(self._set_aside["annotations"], "superseded by a later annotation",
                   superseded)
         if len(latest) >= 2:
-            reckoning.tasks_measured += 1
+            counts["tasks_measured"] += 1
         else:
-            _bump(reckoning.tasks_set_aside, "fewer than two annotators")
+            _bump(self._set_aside["tasks"], "fewer than two annotators")
+        not_measured = self.not_measured
         for name, annotation in latest.items():
             self.people.items[name] += 1
             for other in annotation.others:
-                self.not_measured[other.type] += 1
+                not_measured[other.type] += 1
             if annotation.relations:
-                self.not_measured["relation"] += len(annotation.relations)
-        self.not_measured["several values in a single-choice field"] += _measure_choices(
-            latest, self.choices, self.multi, self.known, self.people, self.weights
-        ) + _measure_region_choices(latest, self.choices, self.known, self.weights)
+                not_measured["relation"] += len(annotation.relations)
+        several = _measure_choices(latest, self.choices, self.multi, self.known, self.people,
+                                   self.weights)
+        if any(a.region_choices for a in latest.values()):
+            several += _measure_region_choices(latest, self.choices, self.known, self.weights)
+        not_measured["several values in a single-choice field"] += several
         _measure_spans(task, latest, self.spans, self.people, self.weights)
-        _measure_values(latest, self.values)
+        if any(a.values for a in latest.values()):
+            _measure_values(latest, self.values)
+
+    def measure(self, read: Read) -> None:
+        """``add``, as a ``Measure`` of the chain (which may run it apart from the pass)."""
+        self.add(read.task, read.latest)
+
+    @property
+    def reckoning(self) -> AgreementReckoning:
+        """What was read, and what agreement used of it (so far)."""
+        return AgreementReckoning(tasks_set_aside=dict(self._set_aside["tasks"]),
+                                  annotations_set_aside=dict(self._set_aside["annotations"]),
+                                  **self._counts)
 
     def intervals(self) -> dict[str, dict[str | None, Interval | None]]:
         """Bootstrap 95% intervals per field: alpha for choices, exact F1 for spans; the
@@ -437,7 +490,7 @@ class AgreementMeter:
         return {name: field.intervals() for name, field in {**self.choices, **self.spans}.items()}
 
     def report(self) -> AgreementReport:
-        report = AgreementReport(tasks=self.tasks, reckoning=self.reckoning.model_copy(),
+        report = AgreementReport(tasks=self.tasks, reckoning=self.reckoning,
                                  not_measured={kind: n for kind, n in sorted(
                                      self.not_measured.items()) if n})
         for fields in (self.choices, self.spans, self.values):
@@ -485,20 +538,20 @@ def _measure_choices(latest: dict[str, Annotation], fields: dict[str, _ChoiceFie
     """Document-level choices; how many ratings were set aside as several values in a
     single-choice field."""
     set_aside = 0
-    controls = {c for a in latest.values() for c in a.choices}
+    controls = dict.fromkeys(c for a in latest.values() for c in a.choices)
     for control in controls:
         ratings = {name: frozenset(a.choices[control]) for name, a in latest.items()
                    if a.choices.get(control)}
-        if control not in fields:
-            fields[control] = _ChoiceField((control in multi) if control in known else None,
-                                           weights)
-        field = fields[control]
+        field = fields.get(control)
+        if field is None:
+            field = fields[control] = _ChoiceField(
+                (control in multi) if control in known else None, weights)
         set_aside += field.add(ratings)
-        for a, b in combinations(sorted(ratings), 2):
-            agree = ratings[a] == ratings[b]
-            for name in (a, b):
-                people.compared[name] += 1
-                people.same[name] += agree
+        if len(ratings) >= 2:  # each annotator against each other: how many chose the same
+            counts, _ = _tally(tuple(ratings.values()))
+            for name, rating in ratings.items():
+                people.compared[name] += len(ratings) - 1
+                people.same[name] += counts[rating] - 1
     return set_aside
 
 
@@ -506,13 +559,19 @@ def _measure_region_choices(latest: dict[str, Annotation],
                             fields: dict[str, _ChoiceField], known: set[str],
                             weights: Weights | None) -> int:
     """Per-region choices, an item per region offsets that two or more annotators share."""
-    by_item: dict[tuple[str, int, int], dict[str, frozenset[str]]] = defaultdict(dict)
+    by_item: dict[tuple[str, int, int], dict[str, frozenset[str]]] = {}
     for name, annotation in latest.items():
+        if not annotation.region_choices:
+            continue
         where = {s.region: (s.start, s.end) for s in annotation.spans}
         for choice in annotation.region_choices:
-            if choice.region in where and choice.values:
+            if choice.values and choice.region in where:
                 start, end = where[choice.region]
-                by_item[choice.control, start, end][name] = frozenset(choice.values)
+                key = (choice.control, start, end)
+                if key in by_item:
+                    by_item[key][name] = frozenset(choice.values)
+                else:
+                    by_item[key] = {name: frozenset(choice.values)}
     set_aside = 0
     for (control, _, _), ratings in by_item.items():
         if control not in fields:
@@ -528,11 +587,21 @@ def _measure_spans(task: Task, latest: dict[str, Annotation], fields: dict[str, 
     end = 0
     for name, annotation in latest.items():
         for s in annotation.spans:
-            if 0 <= s.start < s.end:
-                end = max(end, s.end)
-                by_label = grouped.setdefault(s.control, {})
+            start, stop = s.start, s.end
+            if 0 <= start < stop:
+                if stop > end:
+                    end = stop
+                by_label = grouped.get(s.control)
+                if by_label is None:
+                    by_label = grouped[s.control] = {}
                 for label in s.labels:
-                    by_label.setdefault(label, {}).setdefault(name, set()).add((s.start, s.end))
+                    by_rater = by_label.get(label)
+                    if by_rater is None:
+                        by_label[label] = {name: {(start, stop)}}
+                    elif name in by_rater:
+                        by_rater[name].add((start, stop))
+                    else:
+                        by_rater[name] = {(start, stop)}
     if not grouped:
         return
     length = max(len(task.text) if task.text is not None else 0, end)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from workbench.lsformat.reader import MalformedTask, ReadNotes
-from workbench.lsformat.records import Task, read_tasks
+from workbench.lsformat.records import Task
 from workbench.quality.adjudicate import ArticleDecision, decide
-from workbench.quality.agreement import AgreementMeter
+from workbench.quality.agreement import AgreementMeter, latest_by_annotator
+from workbench.quality.apart import Measure, Read, reading
 from workbench.quality.suggestions import SuggestionMeter, SuggestionReport
 from workbench.quality.validate import Finding, ValidationReport, Validator
 from workbench.schema import SCHEMA, Schema
@@ -41,12 +42,12 @@ class Voting:
 
 
 @dataclass
-class Checked:
-    """One task after the pass: its findings and its decision."""
+class Checked(Read):
+    """One task after the pass: as read (``apart.Read``: the task, each annotator's latest
+    annotation), its findings and its decision."""
 
-    task: Task
-    findings: list[Finding]
-    decision: ArticleDecision
+    findings: list[Finding] = field(default_factory=list)
+    decision: ArticleDecision | None = None
 
 
 MAJORITY = Voting()  # the default: a strict majority, two annotations at least
@@ -72,6 +73,17 @@ class Reckoning(BaseModel):
                 and self.annotations == self.annotations_used
                 + sum(self.annotations_set_aside.values()))
 
+
+class _Reckoner:
+    """Counts for the ``Reckoning`` during the pass, in plain integers (setting a pydantic
+    model's attribute costs more than the counting)."""
+
+    def __init__(self):
+        self.tasks = self.tasks_used = self.annotations = self.annotations_used = 0
+        self.tasks_set_aside: dict[str, int] = {}
+        self.annotations_set_aside: dict[str, int] = {}
+        self.parts_set_aside: dict[str, int] = {}
+
     def add(self, task: Task | MalformedTask, decision: ArticleDecision | None) -> None:
         self.tasks += 1
         if isinstance(task, MalformedTask):
@@ -83,11 +95,20 @@ class Reckoning(BaseModel):
         self.tasks_used += 1
         self.annotations += len(task.annotations)
         self.annotations_used += len(decision.inputs)
-        for part in decision.set_aside:
-            if part.part == "the whole annotation":
-                _bump(self.annotations_set_aside, part.reason)
-            elif part.annotation_id in {i.annotation_id for i in decision.inputs}:
-                _bump(self.parts_set_aside, part.reason)
+        if decision.set_aside:
+            used = {i.annotation_id for i in decision.inputs}
+            for part in decision.set_aside:
+                if part.part == "the whole annotation":
+                    _bump(self.annotations_set_aside, part.reason)
+                elif part.annotation_id in used:
+                    _bump(self.parts_set_aside, part.reason)
+
+    def reckoning(self, notes: list[str]) -> Reckoning:
+        return Reckoning(tasks=self.tasks, tasks_used=self.tasks_used,
+                         tasks_set_aside=self.tasks_set_aside, annotations=self.annotations,
+                         annotations_used=self.annotations_used,
+                         annotations_set_aside=self.annotations_set_aside,
+                         parts_set_aside=self.parts_set_aside, notes=notes)
 
 
 def _bump(counts: dict[str, int], key: str, by: int = 1) -> None:
@@ -110,35 +131,42 @@ class ChainResult:
 
 def run_chain(source: Source, *listeners: Listener, review: Review | None = None,
               voting: Voting = MAJORITY, meter: AgreementMeter | None = None,
-              schema: Schema = SCHEMA) -> ChainResult:
+              schema: Schema = SCHEMA, measures: Sequence[Measure] = (),
+              apart: bool | None = None) -> ChainResult:
     """Read ``source`` once; hand every well-formed task, checked and decided, to each
-    listener. ``review`` holds the review round's decisions (``quality.review``)."""
+    listener. ``review`` holds the review round's decisions (``quality.review``).
+    ``meter`` (agreement) and ``measures`` see every well-formed task as read; they run
+    apart, with the reading, in a second process when ``apart`` (None: when a second core
+    and the export's size make it pay, ``apart.worth_it``), else in the pass; they hold
+    the same figures either way."""
     validator, counts = Validator(schema), Counter()
-    notes, reckoning, suggestions = ReadNotes(), Reckoning(), SuggestionMeter()
+    notes, reckoner, suggestions = ReadNotes(), _Reckoner(), SuggestionMeter()
     decisions = review.decisions if review is not None else {}
     slips = review.set_aside if review is not None else {}
-    with _young_collections_only():
-        for task in read_tasks(source.path, notes):
+    measures = [suggestions.shown, *([meter] if meter is not None else []), *measures]
+    with reading(source.path, notes, measures, apart) as read, _young_collections_only():
+        for task in read.tasks():
             findings = validator.add(task)
             if isinstance(task, MalformedTask):
-                reckoning.add(task, None)
+                reckoner.add(task, None)
                 continue
-            if meter is not None:
-                meter.add(task)
             article = task.article_id or ""
             decision = decide(task, findings, min_agree=voting.min_agree,
                               min_annotators=voting.min_annotators,
                               review=decisions.get(article),
                               review_set_aside=slips.get(article, ()))
             counts[decision.status] += 1
-            reckoning.add(task, decision)
-            suggestions.add(task, decision)
-            checked = Checked(task, findings, decision)
+            reckoner.add(task, decision)
+            checked = Checked(task, latest_by_annotator(task), findings, decision)
+            if not read.apart:
+                for measure in measures:
+                    measure.measure(checked)
+            suggestions.add(checked)
             for listener in listeners:
                 listener(checked)
-    reckoning.notes = notes.lines()
     return ChainResult(source=source, validation=validator.report(source, notes),
-                       meter=meter, reckoning=reckoning, suggestions=suggestions.report(),
+                       meter=meter, reckoning=reckoner.reckoning(notes.lines()),
+                       suggestions=suggestions.report(),
                        decisions=dict(sorted(counts.items())))
 
 

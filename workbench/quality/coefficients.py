@@ -135,7 +135,9 @@ class Fleiss:
         self.items += 1
         self.rater_counts.add(m)
         self.agreement += (sum(n * n for n in counts.values()) - m) / (m * (m - 1))
-        self.totals.update(counts)
+        totals = self.totals
+        for value, n in counts.items():
+            totals[value] += n
 
     def value(self) -> float | None:
         if self.items == 0 or len(self.rater_counts) != 1:
@@ -166,22 +168,39 @@ def _kappa(table: Counter) -> float | None:
 
 
 class PairwiseCohen:
-    """Cohen's kappa for every pair of raters over the items both rated."""
+    """Cohen's kappa for every pair of raters over the items both rated.
+
+    Items are counted as they come (how often each set of ratings was seen) and spread
+    into the pairs' tables when asked, or when many distinct ones pile up: the tables
+    hold the same counts, their pairs in the order they first came."""
+
+    PENDING = 50_000  # distinct sets of ratings held before they are spread into the tables
 
     def __init__(self):
         self._tables: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self._pending: Counter = Counter()
 
     def add(self, ratings: dict[str, Hashable]) -> None:
-        for a, b in combinations(sorted(ratings), 2):
-            self._tables[a, b][ratings[a], ratings[b]] += 1
+        self._pending[tuple(ratings.items())] += 1
+        if len(self._pending) >= self.PENDING:
+            self._spread()
+
+    def _spread(self) -> None:
+        for items, times in self._pending.items():
+            ratings = dict(items)
+            for a, b in combinations(sorted(ratings), 2):
+                self._tables[a, b][ratings[a], ratings[b]] += times
+        self._pending.clear()
 
     def matrix(self) -> dict[str, dict[str, float | None]]:
+        self._spread()
         result: dict[str, dict[str, float | None]] = defaultdict(dict)
         for (a, b), table in sorted(self._tables.items()):
             result[a][b] = result[b][a] = _kappa(table)
         return dict(result)
 
     def mean(self) -> float | None:
+        self._spread()
         defined = [k for k in map(_kappa, self._tables.values()) if k is not None]
         return sum(defined) / len(defined) if defined else None
 

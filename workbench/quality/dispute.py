@@ -22,9 +22,17 @@ _MARK = "background: #ffd54f; padding: 0 2px; border-radius: 2px; font-weight: 6
 _CELL = "border-top: 1px solid #ddd; padding: 4px 8px; vertical-align: top; text-align: left"
 
 
+_TITLES = {spec.name: spec.title for spec in SCHEMA.fields}
+_NAMES: dict[str, str] = {}  # a value's id -> its display name (the first field that has it)
+for _spec in SCHEMA.fields:
+    for _option in _spec.values:
+        _NAMES.setdefault(_option.id, f"{_option.name} ({_option.id})"
+                          if _option.name.lower() != _option.id else _option.id)
+
+
 def dispute_html(decision: ArticleDecision, task: Task, name: Callable[[str], str]) -> str:
     """The summary of what an article's annotators disagree on, for the adjudicator."""
-    titles = {spec.name: spec.title for spec in SCHEMA.fields}
+    titles = _TITLES
     points = len(decision.disagreements)
     people = ", ".join(escape(name(i.annotator)) for i in decision.inputs)
     rows = "".join(_row(d, task, name, titles) for d in decision.disagreements)
@@ -86,11 +94,7 @@ def _display(disagreement: Disagreement) -> str:
 
 
 def _value_name(value: str) -> str:
-    for spec in SCHEMA.fields:
-        for option in spec.values:
-            if option.id == value:
-                return f"{option.name} ({value})" if option.name.lower() != value else value
-    return value
+    return _NAMES.get(value, value)
 
 
 def dispute_line(decision: ArticleDecision, limit: int = 3) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -103,7 +104,7 @@ class ReviewStage:
 
     def __init__(self, settings: Settings, pseudonyms: Pseudonyms | None = None):
         self.pseudonyms = pseudonyms or Pseudonyms(pseudonyms_path(settings))
-        self._file = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self._file = tempfile.TemporaryFile("w+b")
         self._staged: list[tuple[str, str, int]] = []  # article id, digest, offset
 
     def __enter__(self) -> ReviewStage:
@@ -118,7 +119,7 @@ class ReviewStage:
             return
         payload = review_task(decision, checked.task, self.pseudonyms)
         self._staged.append((decision.article_id, payload["meta"]["sha256"], self._file.tell()))
-        self._file.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        self._file.write(_encoded(payload) + b"\n")
 
     def __len__(self) -> int:
         return len(self._staged)
@@ -134,6 +135,24 @@ class ReviewStage:
         line = self._file.readline()
         self._file.seek(0, 2)
         return json.loads(line)
+
+
+def _encoded(payload: dict[str, Any]) -> bytes:
+    """A review task as a JSON line (msgspec, several times faster than json); json itself
+    for the rare task whose data hold NaN or infinity, which it keeps and msgspec nulls."""
+    if _finite(payload["data"]):
+        return msgspec.json.encode(payload)
+    return json.dumps(payload, ensure_ascii=False).encode()
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
 
 
 def review_task(decision: ArticleDecision, task: Task, name: Callable[[str], str]

@@ -11,16 +11,21 @@ value. A warning says when agreement mostly reflects accepted suggestions.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from itertools import combinations
+
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from workbench.lsformat.records import Annotation, Task
+from workbench.lsformat.records import Annotation, Unit
 from workbench.quality.adjudicate import ArticleDecision
-from workbench.quality.agreement import latest_by_annotator
 from workbench.quality.coefficients import Alpha, masi, nominal
 from workbench.schema import ACTORS, CRIME_MENTIONS, CRIME_TYPES, SCHEMA, STANCE
+
+if TYPE_CHECKING:  # the chain hands this meter its tasks
+    from workbench.quality.apart import Read
+    from workbench.quality.chain import Checked
 
 SUGGESTED, CONTROL = "with suggestions", "without suggestions"
 KEPT_ALERT, FROM_SUGGESTIONS_ALERT = 0.9, 0.8  # when to warn of anchoring
@@ -68,22 +73,28 @@ class _Group:
         self.crime_types, self.stance = Alpha(masi), Alpha(nominal)
         self.matched = self.total = self.tasks = 0
 
-    def add(self, latest: dict[str, Annotation]) -> None:
+    def add(self, latest: dict[str, Annotation], units: dict[str, frozenset[Unit]]) -> None:
         self.tasks += 1
-        crime = Counter(frozenset(a.choices[CRIME_TYPES]) for a in latest.values()
-                        if a.choices.get(CRIME_TYPES))
-        stance = Counter(a.choices[STANCE][0] for a in latest.values() if a.choices.get(STANCE))
-        self.crime_types.add_counts(crime)
-        self.stance.add_counts(stance)
-        units = [{(s.control, s.start, s.end, label) for s in a.spans for label in s.labels}
-                 for a in latest.values()]
-        for a, b in combinations(units, 2):
+        self.crime_types.add_counts(_count(frozenset(a.choices[CRIME_TYPES])
+                                           for a in latest.values() if a.choices.get(CRIME_TYPES)))
+        self.stance.add_counts(_count(a.choices[STANCE][0] for a in latest.values()
+                                      if a.choices.get(STANCE)))
+        for a, b in combinations(units.values(), 2):
             self.matched += len(a & b)
             self.total += len(a) + len(b)
 
 
-class SuggestionMeter:
-    """A chain listener; ``report`` at the end."""
+def _count(values) -> dict:
+    """How often each value comes, in order of first appearance (a Counter, but cheaper)."""
+    counts: dict = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+class _Shown:
+    """What annotators did with the suggestions, and agreement with and without them: all
+    from the tasks as read (a ``Measure``, which may run apart from the pass)."""
 
     def __init__(self):
         self.meters = {SUGGESTED: _Group(), CONTROL: _Group()}
@@ -91,17 +102,16 @@ class SuggestionMeter:
         self.crime_types: Counter = Counter()  # group -> crime types chosen
         self.spans: Counter = Counter()
         self.versions: Counter = Counter()
-        self.types: dict[str, TypeFigures] = defaultdict(TypeFigures)
         self.kept: Counter = Counter()  # crime type -> annotations that kept it
         self.offered: Counter = Counter()  # crime type -> annotations it was suggested to
         self.spans_suggested = self.spans_kept = 0
-        self.agreed = self.agreed_suggested = 0
 
-    def add(self, task: Task, decision: ArticleDecision) -> None:
+    def measure(self, read: Read) -> None:
+        task, latest = read.task, read.latest
         suggestion = task.suggestion
         group = SUGGESTED if suggestion is not None else CONTROL
-        latest = latest_by_annotator(task)
-        self.meters[group].add(latest)
+        units = read.units
+        self.meters[group].add(latest, units)
         self.annotations[group] += len(latest)
         for annotation in latest.values():
             self.crime_types[group] += len(annotation.choices.get(CRIME_TYPES, ()))
@@ -110,25 +120,36 @@ class SuggestionMeter:
             return
         self.versions[suggestion.model_version or "(unnamed)"] += 1
         offered = set(suggestion.crime_types)
-        for annotation in latest.values():
-            chosen = set(annotation.choices.get(CRIME_TYPES, ()))
+        for name, annotation in latest.items():
+            chosen = annotation.choices.get(CRIME_TYPES, ())
             for value in offered:
                 self.offered[value] += 1
                 self.kept[value] += value in chosen
-            marked = {(s.control, s.start, s.end, label) for s in annotation.spans
-                      for label in s.labels}
             self.spans_suggested += len(suggestion.spans)
-            self.spans_kept += len(suggestion.spans & marked)
-        if decision.gold:
+            self.spans_kept += len(suggestion.spans & units[name])
+
+
+class SuggestionMeter:
+    """The suggestions' figures: ``shown`` measures what annotators did with them (from the
+    tasks as read), ``add`` compares them with the gold decisions; ``report`` at the end."""
+
+    def __init__(self):
+        self.shown = _Shown()
+        self.types: dict[str, list[int]] = {}  # crime type -> suggested, gold, correct
+        self.agreed = self.agreed_suggested = 0
+
+    def add(self, checked: Checked) -> None:
+        suggestion, decision = checked.task.suggestion, checked.decision
+        if suggestion is not None and decision.gold:
             self._against_gold(suggestion, decision)
 
     def _against_gold(self, suggestion, decision: ArticleDecision) -> None:
         gold = set(decision.crime_types)
         for value in set(suggestion.crime_types) | gold:
-            figures = self.types[value]
-            figures.suggested += value in suggestion.crime_types
-            figures.gold += value in gold
-            figures.correct += value in suggestion.crime_types and value in gold
+            figures = self.types.setdefault(value, [0, 0, 0])
+            figures[0] += value in suggestion.crime_types
+            figures[1] += value in gold
+            figures[2] += value in suggestion.crime_types and value in gold
         voted = [(value, p) for value, p in decision.crime_types_provenance.items()]
         voted += [((control, s.start, s.end, label), s.provenance)
                   for control, spans in ((ACTORS, decision.actors),
@@ -141,28 +162,30 @@ class SuggestionMeter:
                                           or item in suggestion.spans)
 
     def report(self) -> SuggestionReport:
-        report = SuggestionReport(model_versions=dict(self.versions.most_common()),
-                                  spans_suggested=self.spans_suggested,
-                                  spans_kept=self.spans_kept)
-        for group, meter in self.meters.items():
-            n = self.annotations[group]
+        shown = self.shown
+        report = SuggestionReport(model_versions=dict(shown.versions.most_common()),
+                                  spans_suggested=shown.spans_suggested,
+                                  spans_kept=shown.spans_kept)
+        for group, meter in shown.meters.items():
+            n = shown.annotations[group]
             report.groups[group] = GroupFigures(
                 tasks=meter.tasks, annotations=n, crime_types_alpha=meter.crime_types.value(),
                 stance_alpha=meter.stance.value(),
                 span_f1=2 * meter.matched / meter.total if meter.total else None,
-                crime_types_per_annotation=self.crime_types[group] / n if n else None,
-                spans_per_annotation=self.spans[group] / n if n else None)
+                crime_types_per_annotation=shown.crime_types[group] / n if n else None,
+                spans_per_annotation=shown.spans[group] / n if n else None)
         order = [c.id for c in SCHEMA.crime_types]
         for value in sorted(self.types, key=lambda v: order.index(v) if v in order else 99):
-            figures = self.types[value]
-            figures.precision = figures.correct / figures.suggested if figures.suggested else None
-            figures.recall = figures.correct / figures.gold if figures.gold else None
-            offered = self.offered[value]
-            figures.kept = self.kept[value] / offered if offered else None
-            report.per_type[value] = figures
-        offered = sum(self.offered.values()) + self.spans_suggested
+            suggested, gold, correct = self.types[value]
+            offered = shown.offered[value]
+            report.per_type[value] = TypeFigures(
+                suggested=suggested, gold=gold, correct=correct,
+                precision=correct / suggested if suggested else None,
+                recall=correct / gold if gold else None,
+                kept=shown.kept[value] / offered if offered else None)
+        offered = sum(shown.offered.values()) + shown.spans_suggested
         if offered:
-            report.kept_share = (sum(self.kept.values()) + self.spans_kept) / offered
+            report.kept_share = (sum(shown.kept.values()) + shown.spans_kept) / offered
         if self.agreed:
             report.agreed_from_suggestions = self.agreed_suggested / self.agreed
         report.warning = _warning(report)

@@ -75,9 +75,12 @@ def category_disagreement(begin: int, length: int, units: dict[Hashable, Sequenc
     if raters < 2 or length <= 0:
         return 0.0, 0.0
     end = begin + length
-    values = list(units.values())
-    if all(spans == values[0] for spans in values[1:]):  # the common case: all alike
-        return 0.0, _expected_alike(_clean(values[0], begin, end), raters, begin, end)
+    first, *others = units.values()
+    for spans in others:
+        if spans != first:
+            break
+    else:  # the common case: all alike
+        return 0.0, _expected_alike(_clean(first, begin, end), raters, begin, end)
     clean = {r: _clean(spans, begin, end) for r, spans in units.items()}
     gaps = {r: _gaps(spans, begin, end) for r, spans in clean.items()}
     observed = sum(_pair_distance(clean[a], gaps[a], clean[b], gaps[b])
@@ -100,16 +103,27 @@ def category_disagreement(begin: int, length: int, units: dict[Hashable, Sequenc
 
 
 def _clean(spans: Collection[Span], begin: int, end: int) -> list[Span]:
-    return _merged([(max(b, begin), min(e, end)) for b, e in spans
-                    if b < end and e > begin and e > b])
+    """A rater's units, clipped to the continuum, sorted and merged (``_merged``)."""
+    clipped = [(b if b > begin else begin, e if e < end else end) for b, e in spans
+               if b < end and e > begin and e > b]
+    return _merged(clipped) if len(clipped) > 1 else clipped
 
 
 def _expected_alike(units: list[Span], raters: int, begin: int, end: int) -> float:
     """The expected disagreement when every rater marked the same ``units``: the general
     sums below, with each unit and each gap counted once times ``raters``."""
     length = end - begin
-    lengths = [e - b for b, e in units]
-    gaps = sorted((e - b for b, e in _gaps(units, begin, end)), reverse=True)
+    lengths, gaps, position, paired = [], [], begin, 0
+    for b, e in units:  # the units' lengths and the gaps' (``_gaps``), in one walk
+        if b > position:
+            gaps.append(b - position)
+        if e > position:
+            position = e
+        lengths.append(e - b)
+        paired += (e - b) * (e - b - 1)
+    if position < end:
+        gaps.append(end - position)
+    gaps.sort(reverse=True)
     n = raters * len(lengths)
     total = 0.0
     for unit in lengths:
@@ -120,8 +134,7 @@ def _expected_alike(units: list[Span], raters: int, begin: int, end: int) -> flo
             within += gap - unit + 1
         total += ((n - 1) * (2 * unit ** 3 - 3 * unit ** 2 + unit) / 3
                   + unit * unit * raters * within)
-    denominator = raters * length * (raters * length - 1) - raters * sum(
-        u * (u - 1) for u in lengths)
+    denominator = raters * length * (raters * length - 1) - raters * paired
     return raters * total * 2 / length / denominator if denominator else 0.0
 
 
@@ -153,9 +166,25 @@ class UnitizingAlpha:
                     begin: int = 0) -> None:
         """One continuum, its units already grouped: per category, every rater's spans."""
         for category, by_rater in by_category.items():
-            observed, expected = category_disagreement(begin, length, by_rater)
-            self.observed[category] += length * observed
-            self.expected[category] += length * expected
+            self.add_category(length, category, by_rater, begin)
+
+    def add_category(self, length: int, category: Hashable,
+                     by_rater: dict[Hashable, Collection[Span]], begin: int = 0) -> None:
+        """One category of one continuum: every rater's spans."""
+        observed, expected = category_disagreement(begin, length, by_rater)
+        self.observed[category] += length * observed
+        self.expected[category] += length * expected
+
+    def add_alike(self, length: int, category: Hashable, spans: Collection[Span], raters: int,
+                  begin: int = 0) -> None:
+        """One category of one continuum where all ``raters`` marked the same ``spans`` (as
+        ``add_category`` with each of them, which would find them alike)."""
+        expected = 0.0
+        if raters >= 2 and length > 0:
+            end = begin + length
+            expected = _expected_alike(_clean(spans, begin, end), raters, begin, end)
+        self.observed[category] += length * 0.0
+        self.expected[category] += length * expected
 
     def value(self, category: Hashable | None = None) -> float | None:
         """alpha_U of one category, or of all categories pooled."""

@@ -141,27 +141,38 @@ def validate_export(source: Source | Path, schema: Schema = SCHEMA) -> Validatio
 
 
 class Validator:
-    """Checks tasks one at a time and keeps the findings and their summary."""
+    """Checks tasks one at a time and keeps the findings and their summary.
+
+    The counts are plain integers during the pass (a pydantic attribute costs more to set
+    than the check it counts); ``report`` puts them into the models."""
 
     def __init__(self, schema: Schema = SCHEMA):
         self.schema = schema
         self._report = ValidationReport()
         self._rules: Counter[str] = Counter()
-        self._annotators: dict[str, AnnotatorSummary] = defaultdict(AnnotatorSummary)
+        self._counts: Counter[str] = Counter()  # Summary's fields
+        # annotator -> [annotations, cancelled, with_errors, errors, warnings]
+        self._annotators: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
 
     def add(self, task: Task | MalformedTask) -> list[Finding]:
         """The task's findings, also kept for the report."""
-        summary = self._report.summary
-        summary.tasks += 1
+        counts = self._counts
+        counts["tasks"] += 1
         findings = check_task(task, self.schema)
-        self._report.findings.extend(findings)
-        for finding in findings:
-            self._rules[finding.rule] += 1
         if isinstance(task, MalformedTask):
-            summary.malformed_tasks += 1
-            summary.annotations += task.annotations
-            summary.annotations_in_malformed_tasks += task.annotations
+            self._keep(findings)
+            counts["malformed_tasks"] += 1
+            counts["annotations"] += task.annotations
+            counts["annotations_in_malformed_tasks"] += task.annotations
             return findings
+        people = self._annotators
+        if not findings:  # the common case
+            for annotation in task.annotations:
+                people[annotation.annotator][0] += 1
+            counts["annotations"] += len(task.annotations)
+            counts["valid_annotations"] += len(task.annotations)
+            return findings
+        self._keep(findings)
         by_annotation: dict[int, list[Finding]] = defaultdict(list)
         for finding in findings:
             if finding.annotation_id is not None:
@@ -170,27 +181,32 @@ class Validator:
         for annotation in task.annotations:
             own = by_annotation.get(annotation.id, [])
             errors = sum(f.severity == "error" for f in own)
-            person = self._annotators[annotation.annotator]
-            person.annotations += 1
-            person.errors += errors
-            person.warnings += sum(f.severity == "warning" for f in own)
-            summary.annotations += 1
+            person = people[annotation.annotator]
+            person[0] += 1
+            person[3] += errors
+            person[4] += sum(f.severity == "warning" for f in own)
+            counts["annotations"] += 1
             if annotation.cancelled:
-                person.cancelled += 1
-                summary.cancelled += 1
+                person[1] += 1
+                counts["cancelled"] += 1
             elif errors or task_error:
-                person.with_errors += 1
-                summary.annotations_with_errors += 1
+                person[2] += 1
+                counts["annotations_with_errors"] += 1
             else:
-                summary.valid_annotations += 1
+                counts["valid_annotations"] += 1
         return findings
+
+    def _keep(self, findings: list[Finding]) -> None:
+        self._report.findings.extend(findings)
+        for finding in findings:
+            self._rules[finding.rule] += 1
 
     def report(self, source: Source | None = None, notes: ReadNotes | None = None
                ) -> ValidationReport:
-        report, summary = self._report, self._report.summary
+        report = self._report
+        summary = report.summary = Summary(**self._counts)
         report.source = str(source.path) if source is not None else None
         summary.notes = notes.lines() if notes is not None else []
-        summary.errors = summary.warnings = summary.info = 0
         for finding in report.findings:
             if finding.severity == "error":
                 summary.errors += 1
@@ -199,7 +215,11 @@ class Validator:
             else:
                 summary.info += 1
         summary.by_rule = dict(sorted(self._rules.items()))
-        summary.by_annotator = dict(sorted(self._annotators.items()))
+        summary.by_annotator = {
+            name: AnnotatorSummary(annotations=n, cancelled=cancelled, with_errors=with_errors,
+                                   errors=errors, warnings=warnings)
+            for name, (n, cancelled, with_errors, errors, warnings) in sorted(
+                self._annotators.items())}
         return report
 
 
@@ -291,77 +311,88 @@ class _Checker:
         return crime_types or None
 
     def _spans(self, crime_types: set[str] | None) -> dict[str | None, str]:
-        """Check spans; the control of each usable region, by region id."""
+        """Check spans; the control of each usable region, by region id. A part is built
+        only for a finding: most spans have none, and there are millions of them."""
         text = self.task.text
         regions: dict[str | None, str] = {}
         self.unusable: dict[str | None, str] = {}  # regions set aside: why
+        version = self.schema.version
         for index, span in enumerate(self.annotation.spans):
-            control = span.control
-            part = Part(kind="span", control=control, region=span.region, index=index)
-            self.unusable[span.region] = (f"in {control!r}, which schema "
-                                          f"{self.schema.version} does not have")
+            control, region = span.control, span.region
             if control not in (ACTORS, CRIME_MENTIONS):
+                self.unusable[region] = f"in {control!r}, which schema {version} does not have"
                 self.add("unknown_field", control,
-                         f"{control!r} is not a span field of schema {self.schema.version}",
+                         f"{control!r} is not a span field of schema {version}",
                          Part(kind="field", control=control))
                 continue
-            unknown = [label for label in span.labels if label not in self.values[control]]
-            if unknown or not span.labels:
+            if not span.labels or not self.values[control].issuperset(span.labels):
+                unknown = [label for label in span.labels if label not in self.values[control]]
                 label = unknown[0] if unknown else "(none)"
                 self.add("unknown_label", control,
                          f"span {span.start}-{span.end} is labeled {label!r}, which is not "
-                         f"a value of {control} in schema {self.schema.version}", part)
-                self.unusable[span.region] = f"labeled {label!r}, not a schema label"
+                         f"a value of {control} in schema {version}", _span_part(span, index))
+                self.unusable[region] = f"labeled {label!r}, not a schema label"
                 continue
-            del self.unusable[span.region]
-            regions[span.region] = control
+            self.unusable.pop(region, None)
+            regions[region] = control
             if text is None:
                 continue
-            covered = text[span.start:span.end]
-            if span.start < 0 or span.end > len(text) or span.start > span.end:
-                self.add("span_out_of_bounds", control, f"span {span.start}-{span.end} lies "
-                         f"outside the text, which has {len(text)} characters", part)
-            elif not covered.strip():
-                self.add("empty_span", control, f"span {span.start}-{span.end} covers no text",
-                         part)
-            elif span.text is not None and not same_text(covered, span.text):
+            start, end, recorded = span.start, span.end, span.text
+            covered = text[start:end]
+            if start < 0 or end > len(text) or start > end:
+                self.add("span_out_of_bounds", control, f"span {start}-{end} lies "
+                         f"outside the text, which has {len(text)} characters",
+                         _span_part(span, index))
+            elif not covered or covered.isspace():
+                self.add("empty_span", control, f"span {start}-{end} covers no text",
+                         _span_part(span, index))
+            elif recorded is not None and covered != recorded and not same_text(covered,
+                                                                                 recorded):
                 self.add("offset_mismatch", control,
-                         f"span {span.start}-{span.end} covers {_quote(covered)} but records "
-                         f"{_quote(span.text)}", part)
-            elif control == CRIME_MENTIONS and crime_types is not None:
+                         f"span {start}-{end} covers {_quote(covered)} but records "
+                         f"{_quote(recorded)}", _span_part(span, index))
+            elif control == CRIME_MENTIONS and crime_types is not None and not (
+                    crime_types.issuperset(span.labels)):
                 stray = [label for label in span.labels if label not in crime_types]
-                if stray:
-                    self.add("crime_mention_not_in_crime_types", control,
-                             f"{_quote(span.text or covered)} is marked as {stray[0]!r}, "
-                             f"which is not among the chosen crime types", part)
+                self.add("crime_mention_not_in_crime_types", control,
+                         f"{_quote(recorded or covered)} is marked as {stray[0]!r}, "
+                         f"which is not among the chosen crime types", _span_part(span, index))
         return regions
 
     def _region_choices(self, regions: dict[str | None, str]) -> None:
+        allowed = self.values[ACTOR_STANCE]
         for index, choice in enumerate(self.annotation.region_choices):
-            part = Part(kind="region_choice", control=choice.control, region=choice.region,
-                        index=index)
             if choice.control != ACTOR_STANCE:
                 self.add("unknown_field", choice.control,
                          f"{choice.control!r} is not a per-region field of schema "
                          f"{self.schema.version}", Part(kind="field", control=choice.control))
                 continue
-            unknown = [v for v in choice.values if v not in self.values[ACTOR_STANCE]]
+            where = regions.get(choice.region)
+            if where == ACTORS and allowed.issuperset(choice.values):
+                continue  # the common case: nothing to report
+            part = Part(kind="region_choice", control=choice.control, region=choice.region,
+                        index=index)
+            unknown = [v for v in choice.values if v not in allowed]
             if unknown:
                 self.add("unknown_label", ACTOR_STANCE,
                          f"{unknown[0]!r} is not a value of {ACTOR_STANCE} in schema "
                          f"{self.schema.version}", part)
-            elif regions.get(choice.region) != ACTORS:
-                what = ("a crime mention" if regions.get(choice.region) == CRIME_MENTIONS
-                        else "no span")
+            else:
+                what = "a crime mention" if where == CRIME_MENTIONS else "no span"
                 self.add("stance_on_non_actor", ACTOR_STANCE,
                          f"an actor stance is given on {what} (region {choice.region!r}); "
                          f"give it on actor spans only", part)
 
     def _relations(self, regions: dict[str | None, str]) -> None:
+        allowed = self.values[RELATIONS]
         for index, relation in enumerate(self.annotation.relations):
+            source, target = regions.get(relation.source), regions.get(relation.target)
+            if (source == ACTORS and target == CRIME_MENTIONS and relation.direction != "bi"
+                    and allowed.issuperset(relation.labels)):
+                continue  # the common case: nothing to report
             part = Part(kind="relation", control=RELATIONS, index=index)
             missing = [r for r in (relation.source, relation.target) if r not in regions]
-            unknown = [v for v in relation.labels if v not in self.values[RELATIONS]]
+            unknown = [v for v in relation.labels if v not in allowed]
             if missing:
                 why = self.unusable.get(missing[0], "which does not exist")
                 self.add("relation_endpoint_missing", RELATIONS,
@@ -370,13 +401,15 @@ class _Checker:
                 self.add("unknown_label", RELATIONS,
                          f"{unknown[0]!r} is not a relation type in schema "
                          f"{self.schema.version}", part)
-            elif (relation.direction == "bi" or regions[relation.source] != ACTORS
-                  or regions[relation.target] != CRIME_MENTIONS):
+            else:
                 self.add("relation_direction", RELATIONS,
-                         f"a relation goes from {_kind(regions[relation.source])} to "
-                         f"{_kind(regions[relation.target])}"
+                         f"a relation goes from {_kind(source)} to {_kind(target)}"
                          f"{' both ways' if relation.direction == 'bi' else ''}; "
                          f"it must go from an actor to a crime mention", part)
+
+
+def _span_part(span, index: int) -> Part:
+    return Part(kind="span", control=span.control, region=span.region, index=index)
 
 
 _ALLOWED: dict[int, tuple[Schema, dict[str, frozenset[str]]]] = {}

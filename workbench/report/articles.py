@@ -13,9 +13,9 @@ from itertools import combinations
 
 from pydantic import BaseModel, Field
 
-from workbench.lsformat.records import Annotation, Task
+from workbench.lsformat.records import Annotation, Task, Unit, span_units
 from workbench.quality.adjudicate import ArticleDecision
-from workbench.quality.agreement import latest_by_annotator
+from workbench.quality.chain import Checked
 from workbench.quality.coefficients import masi
 from workbench.schema import ACTOR_STANCE, CRIME_TYPES, STANCE
 
@@ -60,7 +60,11 @@ class ArticleView(BaseModel):
     agreement: ArticleAgreement
 
 
-def article_agreement(latest: dict[str, Annotation]) -> ArticleAgreement:
+def article_agreement(latest: dict[str, Annotation],
+                      units: dict[str, frozenset[Unit]] | None = None) -> ArticleAgreement:
+    """``units``: each annotator's ``span_units``, when the caller has them."""
+    if units is None:
+        units = {name: span_units(annotation) for name, annotation in latest.items()}
     crime, stance, matched, total = [], [], 0, 0
     for a, b in combinations(sorted(latest), 2):
         x, y = latest[a], latest[b]
@@ -69,17 +73,13 @@ def article_agreement(latest: dict[str, Annotation]) -> ArticleAgreement:
                                   frozenset(y.choices[CRIME_TYPES])))
         if x.choices.get(STANCE) and y.choices.get(STANCE):
             stance.append(float(x.choices[STANCE][:1] == y.choices[STANCE][:1]))
-        ux, uy = _units(x), _units(y)
+        ux, uy = units[a], units[b]
         matched, total = matched + len(ux & uy), total + len(ux) + len(uy)
     parts = {"crime_types": sum(crime) / len(crime) if crime else None,
              "stance": sum(stance) / len(stance) if stance else None,
              "spans": 2 * matched / total if total else None}
     defined = [v for v in parts.values() if v is not None]
     return ArticleAgreement(**parts, overall=sum(defined) / len(defined) if defined else None)
-
-
-def _units(annotation: Annotation) -> set[tuple[str, int, int, str]]:
-    return {(s.control, s.start, s.end, label) for s in annotation.spans for label in s.labels}
 
 
 class ArticlePicker:
@@ -90,11 +90,11 @@ class ArticlePicker:
         self._heap: list[tuple[tuple, int, ArticleView]] = []  # min-heap on worth
         self._count = 0
 
-    def add(self, task: Task, decision: ArticleDecision) -> None:
-        latest = latest_by_annotator(task)
+    def add(self, checked: Checked) -> None:
+        task, decision, latest = checked.task, checked.decision, checked.latest
         if len(latest) < 2 or task.text is None:
             return
-        agreement = article_agreement(latest)
+        agreement = article_agreement(latest, checked.units)
         disputed = decision.status in ("disputed", "adjudicated") and decision.disagreements
         # Worth: disputed first (more disagreements first), then lower agreement.
         worth = (1 if disputed else 0, len(decision.disagreements),

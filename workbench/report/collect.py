@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from pydantic import BaseModel, Field
 from workbench.errors import InputError
 from workbench.gold.versions import gold_root, resolve
 from workbench.lsformat.records import Annotation
-from workbench.quality.agreement import AgreementMeter, AgreementReport, latest_by_annotator
+from workbench.quality.agreement import AgreementMeter, AgreementReport
+from workbench.quality.apart import Read
 from workbench.quality.chain import MAJORITY, ChainResult, Checked, Voting, run_chain
 from workbench.quality.review import Review, latest_review
 from workbench.quality.suggestions import SuggestionReport
@@ -109,7 +111,7 @@ def collect(settings: Settings, *, export: Path | None = None, voting: Voting = 
     review = latest_review(settings)
     gatherer = Gatherer(settings, schema, replicates=replicates)
     result = run_chain(source, gatherer.add, review=review, voting=voting,
-                       meter=gatherer.meter(), schema=schema)
+                       meter=gatherer.meter(), measures=[gatherer.counts], schema=schema)
     return gatherer.finish(result, review, latest_gold(gold_root(settings), source))
 
 
@@ -126,25 +128,77 @@ def latest_gold(root: Path, source: Source) -> GoldVersion | None:
                        articles=manifest.get("counts", {}).get("articles", 0))
 
 
+class Counts:
+    """The report's counts that need only the tasks as read (a ``Measure``, which may run
+    apart from the pass): progress, who submitted and skipped what, lead times, label
+    distributions and the confusion between annotators."""
+
+    def __init__(self, overlap: int, confusion_fields: list[str]):
+        self.overlap, self.confusion_fields = overlap, confusion_fields
+        self.states: Counter = Counter()
+        self.submitted: Counter = Counter()
+        self.cancelled: Counter = Counter()
+        self.lead: dict[str, list[float]] = {}  # annotator -> total, count
+        self.distributions: dict[str, Counter] = defaultdict(Counter)
+        self.pairs: dict[str, Counter] = defaultdict(Counter)  # field -> (x, y) -> count
+        self.shared: Counter = Counter()  # field -> pairs compared
+
+    def measure(self, read: Read) -> None:
+        latest = read.latest
+        for annotation in read.task.annotations:
+            if annotation.cancelled:
+                self.cancelled[annotation.annotator] += 1
+        done = len(latest)
+        self.states["not started" if done == 0 else "complete" if done >= self.overlap
+                    else "in progress"] += 1
+        for name, annotation in latest.items():
+            self.submitted[name] += 1
+            if annotation.lead_time is not None:
+                lead = self.lead.setdefault(name, [0.0, 0])
+                lead[0] += annotation.lead_time
+                lead[1] += 1
+            self._count_labels(annotation)
+        for field in self.confusion_fields:
+            self._confuse(field, latest)
+
+    def _count_labels(self, annotation: Annotation) -> None:
+        distributions = self.distributions
+        for control, values in annotation.choices.items():
+            counts = distributions[control]
+            for value in values:
+                counts[value] += 1
+        for span in annotation.spans:
+            counts = distributions[span.control]
+            for label in span.labels:
+                counts[label] += 1
+        for choice in annotation.region_choices:
+            counts = distributions[choice.control]
+            for value in choice.values:
+                counts[value] += 1
+
+    def _confuse(self, field: str, latest: dict[str, Annotation]) -> None:
+        rated = {name: a.choices[field] for name, a in latest.items() if a.choices.get(field)}
+        cells = self.pairs[field]
+        for a, b in combinations(sorted(rated), 2):
+            self.shared[field] += 1
+            for x, y in _cells(rated[a], rated[b]):
+                cells[x, y] += 1
+                cells[y, x] += 1
+
+
 class Gatherer:
-    """A chain listener that counts what the report shows; ``finish`` makes the data."""
+    """A chain listener that counts what the report shows; ``finish`` makes the data.
+    ``counts`` and ``meter()`` are the chain's measures (pass them to ``run_chain``)."""
 
     def __init__(self, settings: Settings, schema: Schema = SCHEMA, *,
                  replicates: int = REPLICATES):
         self.overlap = settings.overlap
         self.schema = schema
         self.replicates = replicates
-        self.confusion_fields = [spec.name for spec in schema.fields
-                                 if spec.kind in ("single", "multi")]
+        self.counts = Counts(self.overlap, [spec.name for spec in schema.fields
+                                            if spec.kind in ("single", "multi")])
         self.tasks = 0
-        self.states: Counter = Counter()
         self.decisions: Counter = Counter()
-        self.submitted: Counter = Counter()
-        self.cancelled: Counter = Counter()
-        self.lead: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
-        self.distributions: dict[str, Counter] = defaultdict(Counter)
-        self.pairs: dict[str, Counter] = defaultdict(Counter)  # field -> (x, y) -> count
-        self.shared: Counter = Counter()  # field -> pairs compared
         self.order = {spec.name: [v.id for v in spec.values] for spec in schema.fields}
         self.articles: list[ArticleDisagreements] = []
         self.labels: Counter = Counter()
@@ -158,24 +212,9 @@ class Gatherer:
     def add(self, checked: Checked) -> None:
         task, decision = checked.task, checked.decision
         self.tasks += 1
-        self.picker.add(task, decision)
-        self.gold.add(task, decision)
-        for annotation in task.annotations:
-            if annotation.cancelled:
-                self.cancelled[annotation.annotator] += 1
-        latest = latest_by_annotator(task)
-        done = len(latest)
-        self.states["not started" if done == 0 else "complete" if done >= self.overlap
-                    else "in progress"] += 1
+        self.picker.add(checked)
+        self.gold.add(checked)
         self.decisions[decision.status] += 1
-        for name, annotation in latest.items():
-            self.submitted[name] += 1
-            if annotation.lead_time is not None:
-                self.lead[name][0] += annotation.lead_time
-                self.lead[name][1] += 1
-            self._count_labels(annotation)
-        for field in self.confusion_fields:
-            self._confuse(field, latest)
         if decision.disagreements:
             self.articles.append(ArticleDisagreements(
                 article_id=decision.article_id, title=task.data.get("title") or None,
@@ -186,24 +225,6 @@ class Gatherer:
             for disagreement in decision.disagreements:
                 for label in disagreement.labels or [NONE]:
                     self.labels[f"{disagreement.field}: {label}"] += 1
-
-    def _count_labels(self, annotation: Annotation) -> None:
-        for control, values in annotation.choices.items():
-            self.distributions[control].update(values)
-        for span in annotation.spans:
-            self.distributions[span.control].update(span.labels)
-        for choice in annotation.region_choices:
-            self.distributions[choice.control].update(choice.values)
-
-    def _confuse(self, field: str, latest: dict[str, Annotation]) -> None:
-        rated = {name: set(a.choices[field]) for name, a in latest.items()
-                 if a.choices.get(field)}
-        cells = self.pairs[field]
-        for a, b in combinations(sorted(rated), 2):
-            self.shared[field] += 1
-            for x, y in confusion_cells(rated[a], rated[b]):
-                cells[x, y] += 1
-                cells[y, x] += 1
 
     def finish(self, result: ChainResult, review: Review | None = None,
                gold: GoldVersion | None = None) -> ReportData:
@@ -223,7 +244,7 @@ class Gatherer:
         if review is not None and review.source is not None:
             pulls.append({"file": review.source.name, "sha256": review.source.sha256})
         data.header = Header(
-            gold=gold, pulls=pulls, annotators=sorted(self.submitted),
+            gold=gold, pulls=pulls, annotators=sorted(self.counts.submitted),
             adjudicators=sorted(review.adjudicators) if review is not None else [],
             pending=sum(n for status, n in result.decisions.items()
                         if status in ("disputed", "awaiting")))
@@ -233,28 +254,35 @@ class Gatherer:
         return data
 
     def _fill(self, data: ReportData) -> None:
+        counts = self.counts
         data.tasks = self.tasks
-        data.states = {s: self.states[s] for s in ("not started", "in progress", "complete")}
+        data.states = {s: counts.states[s] for s in ("not started", "in progress", "complete")}
         data.decisions = dict(sorted(self.decisions.items()))
-        for name in sorted(set(self.submitted) | set(self.cancelled)):
-            total, count = self.lead.get(name, (0.0, 0))
+        for name in sorted(set(counts.submitted) | set(counts.cancelled)):
+            total, count = counts.lead.get(name, (0.0, 0))
             data.annotators[name] = AnnotatorProgress(
-                submitted=self.submitted[name], cancelled=self.cancelled[name],
+                submitted=counts.submitted[name], cancelled=counts.cancelled[name],
                 mean_lead_time=total / count if count else None)
-        data.distributions = {field: dict(counts.most_common())
-                              for field, counts in sorted(self.distributions.items())}
-        for field in self.confusion_fields:
-            cells = self.pairs.get(field)
+        data.distributions = {field: dict(values.most_common())
+                              for field, values in sorted(counts.distributions.items())}
+        for field in counts.confusion_fields:
+            cells = counts.pairs.get(field)
             if not cells:
                 continue
             order = self.order.get(field, [])
             labels = sorted({x for x, _ in cells}, key=lambda v: (
                 v == NONE, order.index(v) if v in order else len(order), v))
             data.confusions.append(Confusion(
-                field=field, labels=labels, pairs=self.shared[field],
+                field=field, labels=labels, pairs=counts.shared[field],
                 counts=[[cells[x, y] for y in labels] for x in labels]))
         data.disputed_articles = self.articles
         data.disputed_labels = dict(self.labels.most_common(TOP))
+
+
+@lru_cache(maxsize=4096)
+def _cells(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[str, str]]:
+    """``confusion_cells`` of two annotations' choices, remembered: few combinations recur."""
+    return confusion_cells(set(a), set(b))
 
 
 def confusion_cells(a: set[str], b: set[str]) -> list[tuple[str, str]]:

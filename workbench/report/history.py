@@ -15,9 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from workbench.lsformat.records import Task
-from workbench.quality.adjudicate import ArticleDecision
-from workbench.quality.agreement import latest_by_annotator
+from workbench.quality.chain import Checked
 from workbench.schema import ACTORS, CRIME_MENTIONS, CRIME_TYPES, STANCE
 from workbench.store.atomic import write_text
 
@@ -43,7 +41,8 @@ class GoldComparer:
     def __init__(self):
         self._sums: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0, 0.0, 0, 0, 0])
 
-    def add(self, task: Task, decision: ArticleDecision) -> None:
+    def add(self, checked: Checked) -> None:
+        decision = checked.decision
         if not decision.gold:
             return
         gold_types = set(decision.crime_types)
@@ -51,7 +50,8 @@ class GoldComparer:
                       for control, spans in ((ACTORS, decision.actors),
                                              (CRIME_MENTIONS, decision.crime_mentions))
                       for s in spans for label in s.labels}
-        for name, annotation in latest_by_annotator(task).items():
+        units = checked.units
+        for name, annotation in checked.latest.items():
             sums = self._sums[name]
             sums[0] += 1
             stance = annotation.choices.get(STANCE, ())[:1]
@@ -62,8 +62,7 @@ class GoldComparer:
             if chosen or gold_types:
                 sums[3] += len(chosen & gold_types) / len(chosen | gold_types)
                 sums[4] += 1
-            marked = {(s.control, s.start, s.end, label) for s in annotation.spans
-                      for label in s.labels}
+            marked = units[name]
             sums[5] += len(marked & gold_spans)
             sums[6] += len(marked) + len(gold_spans)
 

@@ -3,8 +3,12 @@ URIs, the articles worth a look marked up in place; no script, no external resou
 
 from __future__ import annotations
 
+import multiprocessing
 from html import escape
 from pathlib import Path
+
+from workbench.errors import WorkbenchError
+from workbench.quality.apart import second_core
 
 from workbench.report.charts import (
     ACCENT, COLORS, bars, confusion, dots, figure, img, integer_ticks, lines,
@@ -58,11 +62,53 @@ def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def render(data: ReportData) -> str:
-    sections = [_header(data), _progress(data), _agreement(data), _suggestions(data),
-                _articles(data), _disagreements(data), _confusions(data),
-                _annotators(data), _distributions(data), _validation(data)]
-    return PAGE.format(body="\n".join(sections))
+def render(data: ReportData, *, apart: bool | None = None) -> str:
+    """The page. Drawing the charts is most of the time, one figure after another: with a
+    second core (``apart``; None: when there is one), a forked process draws some of the
+    sections meanwhile. The page is the same either way."""
+    if apart is None:
+        apart = second_core()
+    drawn = _Drawing(data, _APART) if apart else None
+    sections = {section: section(data) for section in _SECTIONS
+                if drawn is None or section not in _APART}
+    if drawn is not None:
+        sections.update(drawn.sections())
+    return PAGE.format(body="\n".join(sections[section] for section in _SECTIONS))
+
+
+class _Drawing:
+    """Sections drawn in a forked process, while this one draws the others."""
+
+    def __init__(self, data: ReportData, sections: tuple):
+        self.wanted = sections
+        context = multiprocessing.get_context("fork")
+        self._results, sender = context.Pipe(duplex=False)
+        self._process = context.Process(target=_draw, args=(data, sections, sender),
+                                        name="workbench-report", daemon=True)
+        self._process.start()
+        sender.close()
+
+    def sections(self) -> dict:
+        try:
+            found = self._results.recv()
+        except EOFError:
+            raise WorkbenchError(f"the process drawing the report ended early (exit code "
+                                 f"{self._process.exitcode})") from None
+        finally:
+            self._results.close()
+            self._process.join()
+        if isinstance(found, BaseException):
+            raise found
+        return dict(zip(self.wanted, found, strict=True))
+
+
+def _draw(data: ReportData, sections: tuple, results) -> None:
+    try:
+        found = [section(data) for section in sections]
+    except BaseException as error:  # handed to the main process, which raises it
+        found = error
+    results.send(found)
+    results.close()
 
 
 def _header(data: ReportData) -> str:
@@ -283,6 +329,10 @@ def _validation(data: ReportData) -> str:
                    + _table(["severity", "rule", "article", "annotator", "field", "message"],
                             rows) if rows else "")
 
+
+_SECTIONS = (_header, _progress, _agreement, _suggestions, _articles, _disagreements,
+             _confusions, _annotators, _distributions, _validation)
+_APART = (_disagreements, _confusions, _distributions)  # about half the drawing
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
