@@ -18,6 +18,7 @@ from workbench.quality.decisions import adjudicate
 from workbench.quality.validate import validate_export
 from workbench.report.collect import NONE, collect, confusion_cells
 from workbench.report.page import render
+from workbench.schema import SCHEMA
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
 from synthetic import write_export
@@ -169,3 +170,12 @@ def test_annotators_over_time_keep_one_line_per_pull(export, tmp_path):
     history = (out / "history.jsonl").read_text().splitlines()
     assert [json.loads(line)["pull"] for line in history] == [export.name, later.name]
     assert "Over time, per pull" in page
+
+
+def test_the_articles_to_look_at_list_crime_types_in_the_schemas_order(data):
+    order = [c.id for c in SCHEMA.crime_types]
+    lists = [v.crime_types for v in data.articles]
+    lists += [p.crime_types for v in data.articles for p in v.annotators]
+    assert any(len(types) > 1 for types in lists)  # the order is seen somewhere
+    for types in lists:
+        assert types == sorted(types, key=order.index)

@@ -17,9 +17,16 @@ from workbench.lsformat.records import Annotation, Task, Unit, span_units
 from workbench.quality.adjudicate import ArticleDecision
 from workbench.quality.chain import Checked
 from workbench.quality.coefficients import masi
-from workbench.schema import ACTOR_STANCE, CRIME_TYPES, STANCE
+from workbench.schema import ACTOR_STANCE, CRIME_TYPES, SCHEMA, STANCE
 
 SHOWN = 12  # articles in the per-article view
+_ORDER = {c.id: n for n, c in enumerate(SCHEMA.crime_types)}
+
+
+def _in_schema_order(values) -> list[str]:
+    """Crime types as the labeling view lists them, so the decision and each annotator's
+    choices read alike (a value the schema lacks goes last)."""
+    return sorted(values, key=lambda v: _ORDER.get(v, len(_ORDER)))
 
 
 class MarkedSpan(BaseModel):
@@ -121,7 +128,8 @@ def _view(task: Task, decision: ArticleDecision, latest: dict[str, Annotation],
         stances = {c.region: c.values[0] for c in annotation.region_choices
                    if c.control == ACTOR_STANCE and c.values}
         people.append(AnnotatorView(
-            annotator=name, crime_types=list(annotation.choices.get(CRIME_TYPES, ())),
+            annotator=name,
+            crime_types=_in_schema_order(annotation.choices.get(CRIME_TYPES, ())),
             stance=(annotation.choices.get(STANCE) or (None,))[0],
             spans=[MarkedSpan(start=s.start, end=s.end, control=s.control, label=label,
                               stance=stances.get(s.region))
@@ -130,7 +138,7 @@ def _view(task: Task, decision: ArticleDecision, latest: dict[str, Annotation],
     return ArticleView(
         article_id=decision.article_id, title=task.data.get("title") or None,
         text=task.text or "", status=decision.status, method=method,
-        decided_by=decision.decided_by, crime_types=list(decision.crime_types),
+        decided_by=decision.decided_by, crime_types=_in_schema_order(decision.crime_types),
         stance=decision.stance,
         disagreements=[f"{d.field}: {d.item}: " + "; ".join(
             f"{option}: {', '.join(names) or '-'}" for option, names in d.votes.items())
