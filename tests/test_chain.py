@@ -1,0 +1,55 @@
+"""The one pass gives the same figures whether the export is read in the pass or apart, in a
+second process (``quality.apart``), as a large export on two cores is."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from workbench.quality.agreement import AgreementMeter
+from workbench.quality.chain import run_chain
+from workbench.store.rawpulls import Source
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+from synthetic import write_export
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory) -> Path:
+    path = write_export(tmp_path_factory.mktemp("chain") / "export.json", 300, disputed=0.5)
+    tasks = json.loads(path.read_text())
+    tasks[3]["annotations"][0]["result"][0]["value"]["labels"] = ["not_a_role"]  # a finding
+    tasks.insert(5, {"id": "not an id", "annotations": "nor these"})  # a malformed task
+    path.write_text(json.dumps(tasks))
+    return path
+
+
+def _pass(path: Path, apart: bool):
+    meter, seen = AgreementMeter(replicates=50), []
+    listen = lambda checked: seen.append((checked.task.id, checked.decision.canonical(),
+                                          [f.model_dump() for f in checked.findings]))
+    result = run_chain(Source(path), listen, meter=meter, apart=apart)
+    return (seen, meter.report().model_dump(), result.suggestions.model_dump(),
+            result.validation.model_dump(), result.reckoning.model_dump(), result.decisions)
+
+
+def test_reading_apart_gives_the_figures_of_one_process(export):
+    together, apart = _pass(export, apart=False), _pass(export, apart=True)
+    seen, agreement, suggestions, validation, reckoning, decisions = apart
+    assert len(seen) == 300 and reckoning["tasks_set_aside"] == {"malformed": 1}
+    assert decisions.get("disputed") and validation["summary"]["errors"] >= 2
+    assert apart == together
+
+
+def test_an_error_apart_is_raised_in_the_pass(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text('[{"id": 1, "data": {"text": "x"}, "annotations": []}, {"id": ')
+    errors = []
+    for apart in (False, True):
+        with pytest.raises(Exception) as raised:
+            run_chain(Source(path), meter=AgreementMeter(), apart=apart)
+        errors.append((type(raised.value), str(raised.value)))
+    assert errors[0] == errors[1]
