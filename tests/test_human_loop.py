@@ -13,12 +13,14 @@ sync writes gold for all five, every value keeping the annotators' votes.
 Nothing is annotated or decided through the API: it only sets up (push, sync) and
 reads back. What the pre-annotator suggests is read from the tasks' predictions at
 run time, never assumed. Screenshots (and the syncs' output) go to artifacts/browser/;
-the adjudicator's view of the task with a disputed span is docs/review.png.
+the adjudicator's view of the task with a disputed span is docs/review.png (copied there
+when WORKBENCH_UPDATE_DOCS is set).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -251,8 +253,8 @@ def test_annotators_and_adjudicator_through_the_ui(browser, settings, studio, ls
             for name, stance in ACTOR_STANCES.items():
                 assert f"{stance}: {names[email(name)]}" in shown, shown
         path = ui.shot(page, f"review-{step + 1}")
-        if article == plan.actor_dispute:  # the view with a disputed span, for the docs
-            shutil.copyfile(path, DOCS_SCREENSHOT)
+        if article == plan.actor_dispute and os.environ.get("WORKBENCH_UPDATE_DOCS"):
+            shutil.copyfile(path, DOCS_SCREENSHOT)  # the view with a disputed span
         stance, actor_stance = DECIDED[kinds[article]]
         ui.set_stance(page, stance)
         if actor_stance:
