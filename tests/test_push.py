@@ -233,3 +233,45 @@ def test_direct_studio_client_works_with_the_remote_settings(settings, seeds_dir
     studio = connect(remote)
     assert isinstance(studio, Studio)
     assert len(push([seeds_dir], settings=remote, studio=studio).created) == 5
+
+
+def test_the_control_share_goes_without_suggestions_and_the_report_tells_them_apart(
+        settings, studio, annotators, ls_client, tmp_path, cli_env):
+    """Push (a share of the articles without predictions, marked so), annotators at work,
+    pull, report: the two groups the report compares are the ones pushed."""
+    from workbench.ingest.control import in_control
+    from workbench.report.collect import collect
+    from workbench.studio.pull import pull
+
+    settings = settings.model_copy(update={"control_share": 0.5})
+    source = synthetic_articles(tmp_path, 12, size=600, prefix="ctl")
+    control = {a.article_id for a in ingest([source]).articles if in_control(a.article_id, 0.5)}
+    assert 0 < len(control) < 12  # both groups, or the test shows nothing
+    env = {**cli_env, "WORKBENCH_PROJECT": settings.project, "WORKBENCH_CONTROL_SHARE": "0.5"}
+    shown = CliRunner().invoke(cli, ["push", str(source)], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert ("12 tasks created" in shown.output
+            and f"{len(control)} of them without suggestions" in shown.output), shown.output
+    tasks = list(ls_client.tasks.list(project=_project_id(studio, settings), fields="all"))
+    assert len(tasks) == 12
+    for task in tasks:
+        if task.data["article_id"] in control:
+            assert not task.predictions and task.meta["suggestions"] == "control"
+        else:
+            (prediction,) = task.predictions
+            assert task.meta["suggestions"] == prediction.model_version
+    for name in ("ana", "ben"):
+        for task in tasks:
+            suggested = [{k: v for k, v in dict(r).items() if k not in ("score", "meta")}
+                         for r in (task.predictions[0].result if task.predictions else [])]
+            annotators[name].annotations.create(id=task.id, result=[*suggested, {
+                "from_name": "stance", "to_name": "text", "type": "choices",
+                "value": {"choices": ["neutral"]}}])
+    pull(settings, studio)
+    groups = collect(settings, replicates=20).suggestions.groups
+    assert groups["without suggestions"].tasks == len(control)
+    assert groups["with suggestions"].tasks == 12 - len(control)
+
+
+def _project_id(studio, settings) -> int:
+    return next(p.id for p in studio.projects() if p.title == settings.project)

@@ -323,6 +323,9 @@ def _print_push_summary(report) -> None:
                f"({len(report.replaced)} {verb}replaced, {len(report.changed_kept)} kept: "
                f"annotated), {_count(len(ingested.rejected), 'article')} rejected, "
                f"{_count(len(ingested.duplicates), 'duplicate')} in the input")
+    if report.control:
+        click.echo(f"{report.control:,} of them {verb}without suggestions: the control share "
+                   f"(WORKBENCH_CONTROL_SHARE)")
     if report.duplicates_removed:
         click.echo(f"{_count(report.duplicates_removed, 'duplicate task')} {verb}removed from "
                    f"the project")

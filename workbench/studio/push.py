@@ -60,6 +60,8 @@ class PushReport(BaseModel):
     changed_kept: list[str] = Field(default_factory=list,
                                     description="changed but annotated: the old text stays")
     duplicates_removed: int = 0
+    control: int = Field(0, description="of those created or replaced, how many went without "
+                         "suggestions (the control share)")
     ingest: IngestReport
 
     @property
@@ -181,8 +183,9 @@ def _push(paths: Iterable[str | Path], *, settings: Settings, studio: Studio,
              for a in ingested.articles]
     result = sync_tasks(studio, settings, project_settings(settings), items, dry_run=dry_run,
                         batch_size=batch_size, progress=progress, reconcile=reconcile)
+    control = sum(in_control(a, settings.control_share) for a in result.created + result.replaced)
     return PushReport(**result.model_dump(), project_title=settings.project, url=studio.url,
-                      dry_run=dry_run, ingest=ingested)
+                      dry_run=dry_run, control=control, ingest=ingested)
 
 
 def sync_tasks(studio: Studio, settings: Settings, wanted: dict[str, Any], items: list[Item], *,
