@@ -23,19 +23,16 @@ _CELL = "border-top: 1px solid #ddd; padding: 4px 8px; vertical-align: top; text
 
 
 _TITLES = {spec.name: spec.title for spec in SCHEMA.fields}
-_NAMES: dict[str, str] = {}  # a value's id -> its display name (the first field that has it)
-for _spec in SCHEMA.fields:
-    for _option in _spec.values:
-        _NAMES.setdefault(_option.id, f"{_option.name} ({_option.id})"
-                          if _option.name.lower() != _option.id else _option.id)
+# A value's id -> its display name, from the first field that has it.
+_NAMES = {option.id: f"{option.name} ({option.id})" if option.name.lower() != option.id
+          else option.id for spec in reversed(SCHEMA.fields) for option in spec.values}
 
 
 def dispute_html(decision: ArticleDecision, task: Task, name: Callable[[str], str]) -> str:
     """The summary of what an article's annotators disagree on, for the adjudicator."""
-    titles = _TITLES
     points = len(decision.disagreements)
     people = ", ".join(escape(name(i.annotator)) for i in decision.inputs)
-    rows = "".join(_row(d, task, name, titles) for d in decision.disagreements)
+    rows = "".join(_row(d, task, name) for d in decision.disagreements)
     parts = [
         f'<h3 style="margin: .6em 0 .3em">Disputed: {points} point{"s" if points != 1 else ""}'
         f" to decide</h3>",
@@ -57,8 +54,7 @@ def dispute_html(decision: ArticleDecision, task: Task, name: Callable[[str], st
     return "<div>" + "".join(parts) + "</div>"
 
 
-def _row(disagreement: Disagreement, task: Task, name: Callable[[str], str],
-         titles: dict[str, str]) -> str:
+def _row(disagreement: Disagreement, task: Task, name: Callable[[str], str]) -> str:
     what = escape(_display(disagreement))
     if disagreement.span is not None and task.text:
         what += "<br>" + excerpt(task.text, *disagreement.span)
@@ -66,7 +62,7 @@ def _row(disagreement: Disagreement, task: Task, name: Callable[[str], str],
         f"<b>{escape(_value_name(option))}</b>: "
         + (", ".join(escape(name(person)) for person in people) or "nobody")
         for option, people in disagreement.votes.items())
-    field = escape(titles.get(disagreement.field, disagreement.field))
+    field = escape(_TITLES.get(disagreement.field, disagreement.field))
     return (f'<tr><td style="{_CELL}">{field}</td><td style="{_CELL}">{what}</td>'
             f'<td style="{_CELL}">{votes}</td></tr>')
 

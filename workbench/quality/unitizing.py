@@ -91,15 +91,21 @@ def category_disagreement(begin: int, length: int, units: dict[Hashable, Sequenc
     n = len(lengths)
     expected = 0.0
     for unit in lengths:
-        within = 0
-        for gap in gap_lengths:
-            if gap < unit:
-                break
-            within += gap - unit + 1
-        expected += (n - 1) * (2 * unit ** 3 - 3 * unit ** 2 + unit) / 3 + unit * unit * within
+        expected += ((n - 1) * (2 * unit ** 3 - 3 * unit ** 2 + unit) / 3
+                     + unit * unit * _places(unit, gap_lengths))
     denominator = raters * length * (raters * length - 1) - sum(u * (u - 1) for u in lengths)
     expected = expected * 2 / length / denominator if denominator else 0.0
     return observed, expected
+
+
+def _places(unit: int, gaps: list[int]) -> int:
+    """Where a unit of length ``unit`` fits inside the gaps (``gaps`` longest first)."""
+    places = 0
+    for gap in gaps:
+        if gap < unit:
+            break
+        places += gap - unit + 1
+    return places
 
 
 def _clean(spans: Collection[Span], begin: int, end: int) -> list[Span]:
@@ -127,13 +133,8 @@ def _expected_alike(units: list[Span], raters: int, begin: int, end: int) -> flo
     n = raters * len(lengths)
     total = 0.0
     for unit in lengths:
-        within = 0
-        for gap in gaps:
-            if gap < unit:
-                break
-            within += gap - unit + 1
         total += ((n - 1) * (2 * unit ** 3 - 3 * unit ** 2 + unit) / 3
-                  + unit * unit * raters * within)
+                  + unit * unit * raters * _places(unit, gaps))
     denominator = raters * length * (raters * length - 1) - raters * paired
     return raters * total * 2 / length / denominator if denominator else 0.0
 
