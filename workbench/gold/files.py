@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,9 @@ def write_data(folder: Path, records: Iterable[tuple[Staged, str]],
 
 class _Table:
     """A parquet file written a row group at a time, from rows as JSON lines: Arrow's JSON
-    reader builds each group (single-threaded), without Python objects for the rows."""
+    reader builds each group (single-threaded), without Python objects for the rows. Arrow
+    reads and writes a group in a thread of its own, without the GIL: while it does, the
+    caller joins the next rows."""
 
     def __init__(self, path: Path, schema: pa.Schema):
         self.schema = schema
@@ -69,6 +72,8 @@ class _Table:
         self.read_as = pa.schema([pa.field(f.name, pa.string()) if f.type == pa.date32()
                                   else f for f in schema])
         self.rows: list[bytes] = []
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+        self._writing: Future | None = None  # the group being written (one at a time)
 
     def add(self, rows: list[bytes]) -> None:
         self.rows += rows
@@ -79,17 +84,30 @@ class _Table:
         if not self.rows or (len(self.rows) < ROW_GROUP and not force):
             return
         data = b"".join(self.rows)
+        self.rows = []
+        self._wait()
+        self._writing = self._thread.submit(self._write, data)
+
+    def _write(self, data: bytes) -> None:
         table = pa_json.read_json(
             pa.BufferReader(data), read_options=pa_json.ReadOptions(
                 use_threads=False, block_size=len(data) + 1),
             parse_options=pa_json.ParseOptions(explicit_schema=self.read_as,
                                                unexpected_field_behavior="ignore"))
         self.writer.write_table(table.select(self.schema.names).cast(self.schema))
-        self.rows = []
+
+    def _wait(self) -> None:
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()  # raises what the thread raised
 
     def close(self) -> None:
-        self.flush(force=True)
-        self.writer.close()
+        try:
+            self.flush(force=True)
+            self._wait()
+        finally:
+            self._thread.shutdown(wait=True, cancel_futures=True)
+            self.writer.close()
 
 
 def describe(folder: Path, names: Iterable[str] = DATA_FILES) -> dict[str, dict[str, Any]]:

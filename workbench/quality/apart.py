@@ -34,7 +34,7 @@ from workbench.lsformat.records import Annotation, Task, Unit, read_tasks, span_
 from workbench.quality.agreement import latest_by_annotator
 
 WORTH_IT = 16 << 20  # bytes of export: below this, starting a process costs more than it saves
-BATCH = 64  # tasks handed over at a time
+BATCH = 4  # tasks handed over at a time: few, so what is in flight stays in the caches
 
 
 @dataclass
