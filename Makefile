@@ -23,11 +23,11 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.server: pyproject.toml constraints.txt | $(VENV)/bin/python
-	$(PIP) -e '.[server,report]'
+	$(PIP) -e '.[server]'
 	touch $@
 
 $(VENV)/.test: pyproject.toml constraints.txt | $(VENV)/bin/python
-	$(PIP) -e '.[server,report,test]' ruff
+	$(PIP) -e '.[server,test]' ruff
 	touch $@
 
 clean:

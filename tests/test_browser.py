@@ -110,12 +110,18 @@ def test_report_page_shows_its_charts(browser, tmp_path):
                         out=tmp_path / "report")
     page = browser.new_page(viewport={"width": 1200, "height": 900})  # a file: no login
     page.goto(path.as_uri())
-    charts = page.locator("img.chart")
+    charts = page.locator("svg.chart")
     assert charts.count() >= 8
-    widths = page.evaluate("Array.from(document.querySelectorAll('img.chart'))"
-                           ".map(i => i.complete ? i.naturalWidth : 0)")
-    # Every chart decoded and readable; the narrowest, a 4x4 confusion matrix, is ~420 px.
-    assert all(w >= 400 for w in widths), widths
+    # Every chart drawn at a readable size, and every word of it inside it (the labels' room
+    # is estimated, not measured, when the page is written).
+    drawn = page.evaluate("""[...document.querySelectorAll('svg.chart')].map(svg => {
+        const box = svg.getBoundingClientRect();
+        const out = [...svg.querySelectorAll('text')].filter(t => {
+            const r = t.getBoundingClientRect();
+            return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1
+                || r.bottom > box.bottom + 1; }).map(t => t.textContent);
+        return {width: box.width, texts: svg.querySelectorAll('text').length, out}; })""")
+    assert all(c["width"] >= 250 and c["texts"] >= 3 and not c["out"] for c in drawn), drawn
     for heading in ("Progress", "Label distributions", "Agreement",
                     "Confusion between annotators", "Where disagreements cluster",
                     "Validation"):

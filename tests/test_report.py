@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import sys
 from collections import Counter
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +16,7 @@ from helpers import offline_settings
 from workbench.cli import cli
 from workbench.quality.decisions import adjudicate
 from workbench.quality.validate import validate_export
+from workbench.report.charts import _ticks, bars, dots
 from workbench.report.collect import NONE, collect, confusion_cells
 from workbench.report.page import render
 from workbench.schema import SCHEMA
@@ -85,11 +86,26 @@ def test_the_page_stands_alone_and_escapes_what_it_shows(data):
     assert "<script" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more" in page
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from elsewhere
-    images = re.findall(r'<img class="chart" alt="[^"]*" src="data:image/png;base64,([^"]+)"',
-                        page)
-    assert len(images) >= 8
-    assert all(base64.b64decode(i).startswith(b"\x89PNG\r\n\x1a\n") for i in images)
+    charts = re.findall(r'<svg class="chart".*?</svg>', page, flags=re.S)
+    assert len(charts) >= 8
+    for chart in charts:  # each one well-formed SVG, named for a screen reader
+        root = ElementTree.fromstring(chart)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg" and root.get("aria-label")
+        assert float(root.get("width")) > 200 and float(root.get("height")) > 50
     assert "95% CI" in page and "annotator0@example.org" in page
+
+
+def test_charts_mark_round_numbers_and_say_why_a_value_is_missing():
+    assert _ticks(0, 1866, integer=True) == [0, 500, 1000, 1500]
+    assert _ticks(0, 3, integer=True) == [0, 1, 2, 3]
+    assert _ticks(-0.1, 1.05) == [0, 0.25, 0.5, 0.75, 1.0]
+    drawn = dots(["(whole field)", "a <b>"], [0.5, None], [(0.4, 0.6), None],
+                 [None, "too few articles"], "alpha")
+    assert "undefined: too few articles" in drawn and "a &lt;b&gt;" in drawn
+    assert "0.500 (0.40 to 0.60)" in drawn  # what hovering the point shows
+    panel = bars(["kept", "skipped"], [(3, 1), (0, 2)], "people",
+                 segments=[("submitted", "#000"), ("skipped", "#999")])
+    assert ">4</text>" in panel.body and ">2</text>" in panel.body  # each bar's total
 
 
 def test_the_command_writes_the_page_and_names_bad_input(export, tmp_path):

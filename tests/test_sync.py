@@ -57,7 +57,7 @@ def test_sync_pushes_then_exports_gold_once_people_agree(settings, cli_env, seed
     assert "(adjudicators: dee@example.org)" in second.output
     report = settings.exports / "reports" / "report.html"
     assert f"Quality report: {report}" in second.output
-    assert report.read_text().count('<img class="chart"') >= 5
+    assert report.read_text().count('<svg class="chart"') >= 5
 
     gold = load_gold(settings.exports / "gold")
     assert gold["article_id"].tolist() == [articles[0].article_id]

@@ -978,10 +978,7 @@ def sync_command(paths: tuple[Path, ...], silent: bool) -> None:
                    f"{_shown(report.feedback[0].parent) if report.feedback else '-'}/")
     if report.review_url:
         _print_review_roles(report.adjudicators, report.ignored)
-    if report.report is not None:
-        click.echo(f"Quality report: {_shown(report.report)}")
-    elif report.report_skipped:
-        click.echo(f"No quality report: {report.report_skipped}")
+    click.echo(f"Quality report: {_shown(report.report)}")
     click.echo(f"Annotate: {report.annotate_url}")
     if report.review_url:
         who = ", ".join(report.adjudicators) or "nobody yet"

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from workbench.errors import MissingExtra
 from workbench.gold.versions import gold_root
 from workbench.gold.write import GoldReport, GoldWriter
 from workbench.quality.chain import ChainResult, Checked, run_chain
@@ -62,8 +61,7 @@ class SyncReport(BaseModel):
     adjudicators: list[str]
     annotate_url: str
     review_url: str | None
-    report: Path | None = None
-    report_skipped: str | None = None  # why no report was written
+    report: Path
 
 
 @dataclass
@@ -118,7 +116,7 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
             if len(done.staged) or has_review:
                 review_url = send_to_review(settings, studio, done.staged).project_url
         say("Writing the quality report ...")
-        report, skipped = _report(settings, done.data)
+        report = write_report(settings, data=done.data)
     counts = done.gold.counts
     return SyncReport(
         push=pushed, tasks=pulled.summary.tasks, annotated=pulled.summary.annotated_tasks,
@@ -129,7 +127,7 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
         gold=done.gold, feedback=done.feedback, ignored=review.ignored,
         adjudicators=sorted(review.adjudicators),
         annotate_url=f"{studio.url}/projects/{pushed.project_id}/",
-        review_url=review_url, report=report, report_skipped=skipped)
+        review_url=review_url, report=report)
 
 
 class _Disputed:
@@ -144,10 +142,3 @@ class _Disputed:
             self.shown.append(DisputedArticle(article_id=decision.article_id,
                                               title=checked.task.data.get("title") or None,
                                               why=dispute_line(decision)))
-
-
-def _report(settings: Settings, data: ReportData) -> tuple[Path | None, str | None]:
-    try:
-        return write_report(settings, data=data), None
-    except MissingExtra as error:  # the report extra is not installed
-        return None, str(error)

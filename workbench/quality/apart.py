@@ -136,6 +136,7 @@ def reading(path: Path, notes: ReadNotes, measures: Sequence[Measure],
 
 class _Parsed(msgspec.Struct, tag="p", array_like=True):
     task: Task
+    text_in_data: bool = False  # the text is ``data["text"]``: sent once, not twice
 
 
 class _Pickled(msgspec.Struct, tag="k", array_like=True):
@@ -162,6 +163,8 @@ def _packed(task: Task | MalformedTask) -> _Item:
         return _Malformed(task.index, task.task_id, task.field, task.message, task.annotations)
     if any(value.kind == "taxonomy" for a in task.annotations for value in a.values):
         return _Pickled(pickle.dumps(task))  # its paths are sets inside a loosely typed field
+    if task.text is not None and task.text is task.data.get("text"):
+        return _Parsed(msgspec.structs.replace(task, text=None), True)
     return _Parsed(task)
 
 
@@ -184,7 +187,8 @@ def _encodes(item: _Item) -> bool:
 
 def _unpacked(item: _Item) -> Task | MalformedTask:
     if type(item) is _Parsed:
-        return item.task
+        task = item.task
+        return msgspec.structs.replace(task, text=task.data["text"]) if item.text_in_data else task
     if type(item) is _Malformed:
         return MalformedTask(item.index, item.task_id, item.field, item.message,
                              item.annotations)

@@ -1,17 +1,13 @@
-"""The quality report as one self-contained HTML page: tables, charts embedded as PNG data
-URIs, the articles worth a look marked up in place; no script, no external resource."""
+"""The quality report as one self-contained HTML page: tables, charts drawn inline as SVG,
+the articles worth a look marked up in place; no script, no external resource."""
 
 from __future__ import annotations
 
-import multiprocessing
 from html import escape
 from pathlib import Path
 
-from workbench.errors import WorkbenchError
-from workbench.quality.apart import second_core
-
 from workbench.report.charts import (
-    ACCENT, COLORS, bars, confusion, dots, figure, img, integer_ticks, lines,
+    ACCENT, COLORS, GAP, WIDTH, bars, chart, confusion, dots, lines,
 )
 from workbench.report.collect import ReportData, collect
 from workbench.report.highlight import article_html
@@ -62,53 +58,9 @@ def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def render(data: ReportData, *, apart: bool | None = None) -> str:
-    """The page. Drawing the charts is most of the time, one figure after another: with a
-    second core (``apart``; None: when there is one), a forked process draws some of the
-    sections meanwhile. The page is the same either way."""
-    if apart is None:
-        apart = second_core()
-    drawn = _Drawing(data, _APART) if apart else None
-    sections = {section: section(data) for section in _SECTIONS
-                if drawn is None or section not in _APART}
-    if drawn is not None:
-        sections.update(drawn.sections())
-    return PAGE.format(body="\n".join(sections[section] for section in _SECTIONS))
-
-
-class _Drawing:
-    """Sections drawn in a forked process, while this one draws the others."""
-
-    def __init__(self, data: ReportData, sections: tuple):
-        self.wanted = sections
-        context = multiprocessing.get_context("fork")
-        self._results, sender = context.Pipe(duplex=False)
-        self._process = context.Process(target=_draw, args=(data, sections, sender),
-                                        name="workbench-report", daemon=True)
-        self._process.start()
-        sender.close()
-
-    def sections(self) -> dict:
-        try:
-            found = self._results.recv()
-        except EOFError:
-            raise WorkbenchError(f"the process drawing the report ended early (exit code "
-                                 f"{self._process.exitcode})") from None
-        finally:
-            self._results.close()
-            self._process.join()
-        if isinstance(found, BaseException):
-            raise found
-        return dict(zip(self.wanted, found, strict=True))
-
-
-def _draw(data: ReportData, sections: tuple, results) -> None:
-    try:
-        found = [section(data) for section in sections]
-    except BaseException as error:  # handed to the main process, which raises it
-        found = error
-    results.send(found)
-    results.close()
+def render(data: ReportData) -> str:
+    """The page."""
+    return PAGE.format(body="\n".join(section(data) for section in _SECTIONS))
 
 
 def _header(data: ReportData) -> str:
@@ -133,30 +85,24 @@ def _header(data: ReportData) -> str:
 
 
 def _progress(data: ReportData) -> str:
-    fig = figure(10, 2.8 + 0.25 * len(data.annotators))
-    left, middle, right = fig.subplots(1, 3)
+    third = (WIDTH - 2 * GAP) / 3
     states = list(data.states)
-    bars(left, states, [data.states[s] for s in states], "Tasks by state",
-         [COLORS.get(s, ACCENT) for s in states])
     decisions = list(data.decisions) or ["(none)"]
-    bars(middle, decisions, [data.decisions.get(d, 0) for d in decisions],
-         "Articles by decision", [COLORS.get(d, ACCENT) for d in decisions])
     names = list(data.annotators) or ["(none)"]
     people = [data.annotators.get(n) for n in names]
-    submitted = [p.submitted if p else 0 for p in people]
-    cancelled = [p.cancelled if p else 0 for p in people]
-    right.barh(range(len(names)), submitted, color=ACCENT, label="submitted")
-    right.barh(range(len(names)), cancelled, left=submitted, color="#c9ced6", label="skipped")
-    right.set_yticks(range(len(names)), names)
-    right.invert_yaxis()
-    right.set_title("Annotations per annotator", fontsize=10, loc="left")
-    right.legend(fontsize=8, loc="lower right")
-    integer_ticks(right.xaxis)
+    panels = [
+        bars(states, [data.states[s] for s in states], "Tasks by state",
+             [COLORS.get(s, ACCENT) for s in states], width=third),
+        bars(decisions, [data.decisions.get(d, 0) for d in decisions], "Articles by decision",
+             [COLORS.get(d, ACCENT) for d in decisions], width=third),
+        bars(names, [(p.submitted, p.cancelled) if p else (0, 0) for p in people],
+             "Annotations per annotator", width=third,
+             segments=[("submitted", ACCENT), ("skipped", "#c9ced6")])]
     rows = [[name, p.submitted, p.cancelled, p.with_errors,
              None if p.mean_lead_time is None else f"{p.mean_lead_time:.0f} s"]
             for name, p in data.annotators.items()]
     return (f"<h2>Progress</h2><p>Complete means at least {data.overlap} annotators "
-            f"submitted.</p>{img(fig, 'progress charts')}"
+            f"submitted.</p>{chart(panels, 'progress charts', columns=3)}"
             + _table(["annotator", "submitted", "skipped", "with a part set aside",
                       "mean lead time"], rows))
 
@@ -244,14 +190,13 @@ def _articles(data: ReportData) -> str:
 def _disagreements(data: ReportData) -> str:
     if not data.disputed_labels:
         return "<h2>Where disagreements cluster</h2><p>No open disagreements.</p>"
-    labels = list(data.disputed_labels)
-    fig = figure(10, 0.9 + 0.28 * len(labels))
-    bars(fig.subplots(), labels, list(data.disputed_labels.values()),
-         "Disagreements by field and label", "#d9534f")
+    drawn = chart([bars(list(data.disputed_labels), list(data.disputed_labels.values()),
+                        "Disagreements by field and label", "#d9534f")],
+                  "disagreements by label")
     rows = [[a.article_id, a.title, a.disagreements, ", ".join(a.fields)]
             for a in data.disputed_articles]
     return ("<h2>Where disagreements cluster</h2><p>What the annotators' votes left open, "
-            f"before review.</p>{img(fig, 'disagreements by label')}"
+            f"before review.</p>{drawn}"
             "<h3>Articles with the most disagreements</h3>"
             + _table(["article", "title", "disagreements", "fields"], rows))
 
@@ -295,18 +240,12 @@ def _distributions(data: ReportData) -> str:
     fields = list(data.distributions)
     if not fields:
         return "<h2>Label distributions</h2><p>No labels yet.</p>"
-    columns = 2
-    rows = -(-len(fields) // columns)
-    tallest = max(len(v) for v in data.distributions.values())
-    fig = figure(10, rows * (0.8 + 0.24 * tallest))
-    axes = fig.subplots(rows, columns, squeeze=False).flatten()
-    for ax, field in zip(axes, fields, strict=False):
-        counts = data.distributions[field]
-        bars(ax, list(counts), list(counts.values()), field)
-    for ax in axes[len(fields):]:
-        ax.set_visible(False)
+    half = (WIDTH - GAP) / 2
+    drawn = chart([bars(list(data.distributions[field]), list(data.distributions[field].values()),
+                        field, width=half) for field in fields], "label distributions",
+                  columns=2)
     return ("<h2>Label distributions</h2><p>Values in each annotator's latest submitted "
-            f"annotation.</p>{img(fig, 'label distributions')}")
+            f"annotation.</p>{drawn}")
 
 
 def _validation(data: ReportData) -> str:
@@ -316,11 +255,8 @@ def _validation(data: ReportData) -> str:
             f"{summary.annotations_with_errors} annotations with an error, only the faulty "
             "parts are set aside: the rest of each still votes (kept in the pull).</p>")
     if summary.by_rule:
-        rules = list(summary.by_rule)
-        fig = figure(10, 0.9 + 0.28 * len(rules))
-        bars(fig.subplots(), rules, list(summary.by_rule.values()), "Findings by rule",
-             "#f2b134")
-        text += img(fig, "validation findings by rule")
+        text += chart([bars(list(summary.by_rule), list(summary.by_rule.values()),
+                            "Findings by rule", "#f2b134")], "validation findings by rule")
     rows = [[f["severity"], f["rule"], f["article_id"], f["annotator"], f["field"],
              f["message"]] for f in data.findings]
     shown = (f" (the first {len(rows)})" if len(rows) < summary.errors + summary.warnings
@@ -332,7 +268,6 @@ def _validation(data: ReportData) -> str:
 
 _SECTIONS = (_header, _progress, _agreement, _suggestions, _articles, _disagreements,
              _confusions, _annotators, _distributions, _validation)
-_APART = (_disagreements, _confusions, _distributions)  # about half the drawing
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -347,7 +282,7 @@ th, td {{ border-bottom: 1px solid #e2e8f0; padding: .25rem .6rem; text-align: l
          vertical-align: top; }}
 td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 tr.decision td {{ background: #f7fafc; }}
-img.chart {{ max-width: 100%; display: block; margin: .6rem 0; }}
+svg.chart {{ max-width: 100%; height: auto; display: block; margin: .8rem 0; }}
 .meta {{ color: #4a5568; }}
 .warning {{ background: #fff7ed; border-left: 4px solid #dd6b20; padding: .5rem .8rem; }}
 .article {{ border: 1px solid #e2e8f0; border-radius: 6px; padding: .2rem 1rem 1rem;
