@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from helpers import decisions, offline_settings
 
 from workbench.cli import cli
-from workbench.lsformat.records import read_tasks
+from workbench.lsformat.stream import read_tasks
 from workbench.quality.agreement import agreement_export
 from workbench.quality.chain import run_chain
 from workbench.quality.validate import validate_export

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.lsformat.records import read_tasks
+from workbench.lsformat.stream import read_tasks
 from workbench.quality.agreement import AgreementMeter, agreement_export
 from workbench.quality.bootstrap import AlphaReplicates, BinaryReplicates, F1Replicates, Weights
 from workbench.quality.coefficients import Alpha, BinaryAgreement, masi, nominal

@@ -12,7 +12,7 @@ from pathlib import Path
 import ui
 from ui import ARTIFACTS
 
-from workbench.lsformat.records import read_tasks
+from workbench.lsformat.stream import read_tasks
 from workbench.report.page import write_report
 from workbench.schema import SCHEMA
 from workbench.studio.pull import pull

@@ -140,24 +140,27 @@ def iter_tasks(path: Path, notes: ReadNotes | None = None
     """(position, task) for every task of a JSON export (an array, JSON Lines, or one task
     object), in file order. ``notes`` gathers what the caller should be told."""
     notes = notes if notes is not None else ReadNotes()
-    for index, raw in enumerate(_objects(Path(path), notes)):
-        if not isinstance(raw, bytes):  # decoded leniently: NaN or Infinity inside
-            try:
-                yield index, msgspec.convert(raw, ExportTask)
-            except msgspec.ValidationError as error:
-                yield index, _malformed(index, raw, str(error))
-            continue
-        if raw[:1] != b"{":
-            yield index, MalformedTask(index=index, task_id=None, field=None,
-                                       message=f"expected a task object, got {_kind(raw)}")
-            continue
+    for index, raw in enumerate(raw_tasks(Path(path), notes)):
+        yield index, decode_task(path, index, raw)
+
+
+def decode_task(path: Path, index: int, raw: bytes | Any) -> ExportTask | MalformedTask:
+    """The ``index``-th value of the export, as a task (or why it is not one)."""
+    if not isinstance(raw, bytes):  # decoded leniently: NaN or Infinity inside
         try:
-            yield index, _DECODER.decode(raw)
+            return msgspec.convert(raw, ExportTask)
         except msgspec.ValidationError as error:
-            yield index, _malformed(index, raw, str(error))
-        except msgspec.DecodeError as error:  # invalid UTF-8 inside a string
-            raise InputError(f"{path}: not UTF-8 text, or not JSON, in task {index + 1} "
-                             f"({error})") from None
+            return _malformed(index, raw, str(error))
+    if raw[:1] != b"{":
+        return MalformedTask(index=index, task_id=None, field=None,
+                             message=f"expected a task object, got {_kind(raw)}")
+    try:
+        return _DECODER.decode(raw)
+    except msgspec.ValidationError as error:
+        return _malformed(index, raw, str(error))
+    except msgspec.DecodeError as error:  # invalid UTF-8 inside a string
+        raise InputError(f"{path}: not UTF-8 text, or not JSON, in task {index + 1} "
+                         f"({error})") from None
 
 
 def _malformed(index: int, raw: bytes, message: str) -> MalformedTask:
@@ -197,8 +200,9 @@ def _kind(raw: bytes) -> str:
         raw[:1], "int" if raw[:1] in b"-0123456789" else "value")
 
 
-def _objects(path: Path, notes: ReadNotes) -> Iterator[bytes]:
-    """The raw bytes of each top-level JSON value: array items, JSON Lines, or one object."""
+def raw_tasks(path: Path, notes: ReadNotes) -> Iterator[bytes | Any]:
+    """The raw bytes of each top-level JSON value: array items, JSON Lines, or one object
+    (a value with NaN or Infinity in it comes decoded, by the standard library)."""
     try:
         handle = path.open("rb")
     except OSError as error:

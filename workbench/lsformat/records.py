@@ -13,16 +13,12 @@ after parsing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from workbench.lsformat.offsets import Offsets
-from workbench.lsformat.reader import (
-    ExportAnnotation, ExportTask, MalformedTask, ReadNotes, iter_tasks,
-)
+from workbench.lsformat.reader import ExportAnnotation, ExportTask, ReadNotes
 from workbench.schema import CRIME_TYPES
 
 VALUE_KINDS = ("textarea", "rating", "number", "datetime", "taxonomy")
@@ -134,7 +130,7 @@ def annotator_name(completed_by) -> str:
 def parse_task(task: ExportTask, index: int = 0, notes: ReadNotes | None = None) -> Task:
     """An export task (the ``index``-th of its file) with offsets as Python indexes."""
     notes = notes if notes is not None else ReadNotes()
-    task_id = _int_id(task.id)
+    task_id = int_id(task.id)
     if task_id is None:
         notes.tasks_without_id += 1
         task_id = -(index + 1)
@@ -150,7 +146,7 @@ def parse_task(task: ExportTask, index: int = 0, notes: ReadNotes | None = None)
     article_id = data.get("article_id") or meta.get("article_id")
     parsed = []
     for position, raw in enumerate(annotations or ()):
-        annotation_id = _int_id(raw.id)
+        annotation_id = int_id(raw.id)
         if annotation_id is None:
             notes.annotations_without_id += 1
             annotation_id = -(position + 1)
@@ -174,7 +170,7 @@ def _suggestion(predictions, data: dict, offsets: Offsets | None) -> Suggestion 
         spans=spans, score=score)
 
 
-def _int_id(value: Any) -> int | None:
+def int_id(value: Any) -> int | None:
     """An id as Label Studio gives it (an int, sometimes a string of digits), or None."""
     if isinstance(value, bool):
         return None
@@ -301,10 +297,3 @@ def _name(value) -> str | None:
 
 def _region(value) -> str | None:
     return value if type(value) is str else None if value is None else str(value)
-
-
-def read_tasks(path: Path, notes: ReadNotes | None = None) -> Iterator[Task | MalformedTask]:
-    """Every task of a Label Studio JSON export, parsed, in file order (a stream)."""
-    notes = notes if notes is not None else ReadNotes()
-    for index, item in iter_tasks(path, notes):
-        yield item if isinstance(item, MalformedTask) else parse_task(item, index, notes)

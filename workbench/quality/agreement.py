@@ -42,7 +42,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from workbench.lsformat.reader import MalformedTask, ReadNotes
-from workbench.lsformat.records import Annotation, Task, read_tasks
+from workbench.lsformat.records import Annotation, Task
+from workbench.lsformat.stream import read_tasks
 from workbench.quality.bootstrap import (
     AlphaReplicates, BinaryReplicates, F1Replicates, Interval, Weights,
 )

@@ -30,7 +30,8 @@ import msgspec
 
 from workbench.errors import WorkbenchError
 from workbench.lsformat.reader import MalformedTask, ReadNotes
-from workbench.lsformat.records import Annotation, Task, Unit, read_tasks, span_units
+from workbench.lsformat.records import Annotation, Task, Unit, span_units
+from workbench.lsformat.stream import read_tasks
 from workbench.quality.agreement import latest_by_annotator
 
 WORTH_IT = 16 << 20  # bytes of export: below this, starting a process costs more than it saves

@@ -25,7 +25,8 @@ import msgspec
 
 from workbench.gold.format import SetAside
 from workbench.lsformat.reader import MalformedTask
-from workbench.lsformat.records import Annotation, Task, read_tasks
+from workbench.lsformat.records import Annotation, Task
+from workbench.lsformat.stream import read_tasks
 from workbench.lsformat.results import annotation_result, choices_item, relation_item, span_item
 from workbench.quality.adjudicate import ArticleDecision, usable
 from workbench.quality.chain import Checked

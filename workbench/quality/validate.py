@@ -33,7 +33,8 @@ from pydantic import BaseModel, Field
 
 from workbench.lsformat.offsets import same_text
 from workbench.lsformat.reader import MalformedTask, ReadNotes
-from workbench.lsformat.records import Annotation, Task, read_tasks
+from workbench.lsformat.records import Annotation, Task
+from workbench.lsformat.stream import read_tasks
 from workbench.schema import (
     ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, NO_CRIME, RELATIONS, SCHEMA, STANCE,
     Schema,
