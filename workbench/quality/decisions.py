@@ -62,7 +62,8 @@ def adjudicate(settings: Settings, *, export: Path | None = None,
 
 
 class DecisionLog:
-    """A chain listener that appends each decision that changed since it was last logged."""
+    """A chain listener that appends each decision that changed since it was last logged.
+    Every line this run logs carries the run's time."""
 
     def __init__(self, settings: Settings, source: Source):
         self.path = log_path(settings)
@@ -70,6 +71,9 @@ class DecisionLog:
         self.latest = _latest_digests(self.path)
         self.logged = 0
         self._appender: _Appender | None = None
+        # A line's keys but the article's, as json.dumps(sort_keys=True) writes them.
+        self._logged_at = json.dumps(_now())
+        self._source = json.dumps(self.source, ensure_ascii=False, sort_keys=True)
 
     def __enter__(self) -> DecisionLog:
         self._appender = _Appender(self.path)
@@ -82,18 +86,18 @@ class DecisionLog:
         decision = checked.decision
         canonical = decision.canonical()
         hashed = digest(canonical)
-        if self.latest.get(decision.article_id) != hashed:
-            head = {"logged_at": _now(), "source": self.source,
-                    "article_id": decision.article_id, "status": decision.status,
-                    "digest": hashed}
-            self._appender.write(head, canonical)
-            self.latest[decision.article_id] = hashed
+        article = decision.article_id
+        if self.latest.get(article) != hashed:
+            self._appender.write(
+                f'{{"article_id": {json.dumps(article, ensure_ascii=False)}, "digest": '
+                f'"{hashed}", "logged_at": {self._logged_at}, "source": {self._source}, '
+                f'"status": "{decision.status}", "decision": {canonical}}}\n')
+            self.latest[article] = hashed
             self.logged += 1
 
 
 def _now() -> str:
-    """UTC to the microsecond, as ``2026-11-20T10:00:00.000000Z`` (isoformat: strftime costs
-    more than the rest of a log line)."""
+    """UTC to the microsecond, as ``2026-11-20T10:00:00.000000Z``."""
     return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
@@ -148,10 +152,8 @@ class _Appender:
                 if reader.read(1) != b"\n":
                     self.handle.write(b"\n")
 
-    def write(self, head: dict, decision: str) -> None:
-        """One line: ``head``'s keys, then ``"decision"``, already serialised."""
-        line = json.dumps(head, ensure_ascii=False, sort_keys=True)
-        self.handle.write(f'{line[:-1]}, "decision": {decision}}}\n'.encode())
+    def write(self, line: str) -> None:
+        self.handle.write(line.encode())
 
     def close(self) -> None:
         self.handle.flush()
