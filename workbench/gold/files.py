@@ -28,6 +28,7 @@ from workbench.store.rawpulls import sha256_file
 DATA_FILES = ("gold.jsonl", "gold.parquet", "documents.parquet", "spans.parquet",
               "relations.parquet", "spans.jsonl")
 ROW_GROUP = 5_000
+SLICE = 1_000  # rows Arrow reads at a time, while the caller joins the next
 
 
 def write_data(folder: Path, records: Iterable[tuple[Staged, str]],
@@ -62,8 +63,8 @@ def write_data(folder: Path, records: Iterable[tuple[Staged, str]],
 class _Table:
     """A parquet file written a row group at a time, from rows as JSON lines: Arrow's JSON
     reader builds each group (single-threaded), without Python objects for the rows. Arrow
-    reads and writes a group in a thread of its own, without the GIL: while it does, the
-    caller joins the next rows."""
+    reads ``SLICE`` rows at a time and writes each group in a thread of its own, without
+    the GIL: while it does, the caller joins the rows that follow."""
 
     def __init__(self, path: Path, schema: pa.Schema):
         self.schema = schema
@@ -72,28 +73,36 @@ class _Table:
         self.read_as = pa.schema([pa.field(f.name, pa.string()) if f.type == pa.date32()
                                   else f for f in schema])
         self.rows: list[bytes] = []
+        self.grouped = 0  # rows of the group handed to Arrow so far
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+        self._slices: list[Future] = []  # the group's rows, read or being read
         self._writing: Future | None = None  # the group being written (one at a time)
 
     def add(self, rows: list[bytes]) -> None:
         self.rows += rows
 
     def flush(self, force: bool = False) -> None:
-        """Write the rows as one group once there are ``ROW_GROUP`` of them (as many as a
-        record brings past that: the groups fall where they always have)."""
-        if not self.rows or (len(self.rows) < ROW_GROUP and not force):
-            return
-        data = b"".join(self.rows)
-        self.rows = []
-        self._wait()
-        self._writing = self._thread.submit(self._write, data)
+        """After each record. A group is written once it holds ``ROW_GROUP`` rows (as many
+        as a record brings past that: the groups fall where they always have)."""
+        full = force or self.grouped + len(self.rows) >= ROW_GROUP
+        if self.rows and (full or len(self.rows) >= SLICE):
+            data = b"".join(self.rows)
+            self.grouped, self.rows = self.grouped + len(self.rows), []
+            self._slices.append(self._thread.submit(self._read, data))
+        if full and self._slices:
+            slices, self._slices, self.grouped = self._slices, [], 0
+            self._wait()
+            self._writing = self._thread.submit(self._write, slices)
 
-    def _write(self, data: bytes) -> None:
-        table = pa_json.read_json(
+    def _read(self, data: bytes) -> pa.Table:
+        return pa_json.read_json(
             pa.BufferReader(data), read_options=pa_json.ReadOptions(
                 use_threads=False, block_size=len(data) + 1),
             parse_options=pa_json.ParseOptions(explicit_schema=self.read_as,
                                                unexpected_field_behavior="ignore"))
+
+    def _write(self, slices: list[Future]) -> None:
+        table = pa.concat_tables([read.result() for read in slices])  # read: one thread, FIFO
         self.writer.write_table(table.select(self.schema.names).cast(self.schema))
 
     def _wait(self) -> None:
