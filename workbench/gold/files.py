@@ -23,7 +23,6 @@ from workbench.gold.staged import LabelCounts, Staged, joined
 from workbench.quality.agreement import AgreementReport
 from workbench.schema import SCHEMA_VERSION
 from workbench.store.atomic import write_text
-from workbench.store.rawpulls import sha256_file
 
 DATA_FILES = ("gold.jsonl", "gold.parquet", "documents.parquet", "spans.parquet",
               "relations.parquet", "spans.jsonl")
@@ -40,8 +39,8 @@ def write_data(folder: Path, records: Iterable[tuple[Staged, str]],
               for name, schema in (("gold", GOLD_SCHEMA), ("documents", DOCUMENTS_SCHEMA),
                                    ("spans", SPANS_SCHEMA), ("relations", RELATIONS_SCHEMA))}
     splits = counts["splits"]
-    with (folder / "gold.jsonl").open("wb") as gold, \
-            (folder / "spans.jsonl").open("wb") as prodigy:
+    with (folder / "gold.jsonl").open("wb", buffering=1 << 20) as gold, \
+            (folder / "spans.jsonl").open("wb", buffering=1 << 20) as prodigy:
         for staged, split in records:
             line, spans_line, document, spans, relations = joined(staged, split)
             gold.write(line)
@@ -76,7 +75,7 @@ class _Table:
         self.grouped = 0  # rows of the group handed to Arrow so far
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
         self._slices: list[Future] = []  # the group's rows, read or being read
-        self._writing: Future | None = None  # the group being written (one at a time)
+        self._writing: list[Future] = []  # groups being written (two at most, for memory)
 
     def add(self, rows: list[bytes]) -> None:
         self.rows += rows
@@ -91,8 +90,9 @@ class _Table:
             self._slices.append(self._thread.submit(self._read, data))
         if full and self._slices:
             slices, self._slices, self.grouped = self._slices, [], 0
-            self._wait()
-            self._writing = self._thread.submit(self._write, slices)
+            self._writing.append(self._thread.submit(self._write, slices))
+            if len(self._writing) > 2:
+                self._writing.pop(0).result()  # raises what the thread raised
 
     def _read(self, data: bytes) -> pa.Table:
         return pa_json.read_json(
@@ -105,32 +105,30 @@ class _Table:
         table = pa.concat_tables([read.result() for read in slices])  # read: one thread, FIFO
         self.writer.write_table(table.select(self.schema.names).cast(self.schema))
 
-    def _wait(self) -> None:
-        if self._writing is not None:
-            writing, self._writing = self._writing, None
-            writing.result()  # raises what the thread raised
-
     def close(self) -> None:
         try:
             self.flush(force=True)
-            self._wait()
+            for writing in self._writing:
+                writing.result()
         finally:
             self._thread.shutdown(wait=True, cancel_futures=True)
             self.writer.close()
 
 
 def describe(folder: Path, names: Iterable[str] = DATA_FILES) -> dict[str, dict[str, Any]]:
-    """Each file's sha256, size and row count, as the manifest lists them (each hashed once)."""
+    """Each file's sha256, size and row count, as the manifest lists them (each read once)."""
     files = {}
     for name in names:
         path = folder / name
-        rows = None
-        if name.endswith(".jsonl"):
-            with path.open("rb") as handle:
-                rows = sum(1 for _ in handle)
-        elif name.endswith(".parquet"):
-            rows = pq.ParquetFile(path).metadata.num_rows
-        files[name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size, "rows": rows}
+        digest, lines = hashlib.sha256(), 0
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                lines += chunk.count(b"\n")
+        rows = lines if name.endswith(".jsonl") else pq.ParquetFile(path).metadata.num_rows \
+            if name.endswith(".parquet") else None
+        files[name] = {"sha256": digest.hexdigest(), "bytes": path.stat().st_size,
+                       "rows": rows}
     return files
 
 
