@@ -145,6 +145,7 @@ def run_chain(source: Source, *listeners: Listener, review: Review | None = None
     slips = review.set_aside if review is not None else {}
     measures = [suggestions.shown, *([meter] if meter is not None else []), *measures]
     with reading(source.path, notes, measures, apart) as read, _young_collections_only():
+        source.hash_ahead()  # after the fork; its sha256 is asked for during or after the pass
         for task in read.tasks():
             findings = validator.add(task)
             if isinstance(task, MalformedTask):

@@ -67,13 +67,14 @@ class DecisionLog:
 
     def __init__(self, settings: Settings, source: Source):
         self.path = log_path(settings)
-        self.source = {"file": source.name, "sha256": source.sha256}
+        self.source = source
         self.latest = _latest_digests(self.path)
         self.logged = 0
         self._appender: _Appender | None = None
-        # A line's keys but the article's, as json.dumps(sort_keys=True) writes them.
+        # A line's keys but the article's, as json.dumps(sort_keys=True) writes them (the
+        # source's once the first line is written: a user's file is hashed meanwhile).
         self._logged_at = json.dumps(_now())
-        self._source = json.dumps(self.source, ensure_ascii=False, sort_keys=True)
+        self._source: str | None = None
 
     def __enter__(self) -> DecisionLog:
         self._appender = _Appender(self.path)
@@ -88,6 +89,10 @@ class DecisionLog:
         hashed = digest(canonical)
         article = decision.article_id
         if self.latest.get(article) != hashed:
+            if self._source is None:
+                self._source = json.dumps({"file": self.source.name,
+                                           "sha256": self.source.sha256},
+                                          ensure_ascii=False, sort_keys=True)
             self._appender.write(
                 f'{{"article_id": {json.dumps(article, ensure_ascii=False)}, "digest": '
                 f'"{hashed}", "logged_at": {self._logged_at}, "source": {self._source}, '

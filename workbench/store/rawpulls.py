@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,12 +34,22 @@ class Source:
         self.path = path
         self.pulled = pulled  # True: a raw pull, checked against its .sha256
         self._sha256 = sha256
+        self._hashing: Future | None = None
+
+    def hash_ahead(self) -> None:
+        """Start hashing the file in a thread (hashlib lets go of the GIL), for a caller that
+        reads the file meanwhile and asks for ``sha256`` later."""
+        if self._sha256 is None and self._hashing is None:
+            thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+            self._hashing = thread.submit(sha256_file, self.path)
+            thread.shutdown(wait=False)  # the thread ends once the file is hashed
 
     @property
     def sha256(self) -> str:
         if self._sha256 is None:
             try:
-                self._sha256 = sha256_file(self.path)
+                self._sha256 = (self._hashing.result() if self._hashing is not None
+                                else sha256_file(self.path))
             except OSError as error:
                 raise InputError(f"{self.path}: cannot read: {error.strerror or error}"
                                  ) from None
