@@ -11,6 +11,7 @@
   disputed; growth is the 100,000 figure over the 10,000 one (10x for linear);
 - sync's offline part: what `workbench sync` does after the pull, on the same file (export,
   decisions log, review tasks, feedback, the report's data and page; bench/sync_offline.py).
+  Up to 20,000 tasks, three interleaved rounds, each figure its median run.
 
 Times are wall-clock, with the CPU time of the command and of the processes it starts in
 brackets; peaks are resident memory, the command's and its children's added (bench/peaks.py).
@@ -53,33 +54,41 @@ def server_rows(n: int) -> list[list[str]]:
     return rows
 
 
-def offline(n: int, folder: Path, disputed: float = 0.0) -> dict[str, Measured]:
+def offline(n: int, folder: Path, disputed: float = 0.0, rounds: int = 1
+            ) -> dict[str, Measured]:
     """json.load of a synthetic pull, the export of it and sync's offline part on it, one
-    after the other, each in its own process."""
+    after the other, each in its own process; ``rounds`` times, interleaved, each taking its
+    median run (this machine's speed drifts by a sixth within minutes)."""
     path = synthetic_export(folder, n, disputed)
-    found = {"load": run_measured(json_load_command(path))}
-    for step, command in (("export", ["-m", "workbench", "export", "--export", str(path)]),
-                          ("sync", [str(Path(__file__).resolve().parent / "sync_offline.py"),
-                                    str(path)])):
-        exports = folder / f"exports-{path.stem}-{step}"
-        shutil.rmtree(exports, ignore_errors=True)  # a cached run's gold would be "unchanged"
-        os.environ["WORKBENCH_EXPORTS"] = str(exports)  # decisions log and pseudonyms
-        extra = ["--out", str(exports / "gold")] if step == "export" else [str(exports)]
-        found[step] = run_measured([sys.executable, *command, *extra])
-    return found
+    runs: dict[str, list[Measured]] = {"load": [], "export": [], "sync": []}
+    for _ in range(rounds):
+        runs["load"].append(run_measured(json_load_command(path)))
+        for step, command in (("export", ["-m", "workbench", "export", "--export", str(path)]),
+                              ("sync", [str(Path(__file__).resolve().parent / "sync_offline.py"),
+                                        str(path)])):
+            exports = folder / f"exports-{path.stem}-{step}"
+            shutil.rmtree(exports, ignore_errors=True)  # a cached run's gold is "unchanged"
+            os.environ["WORKBENCH_EXPORTS"] = str(exports)  # decisions log and pseudonyms
+            extra = ["--out", str(exports / "gold")] if step == "export" else [str(exports)]
+            runs[step].append(run_measured([sys.executable, *command, *extra]))
+    return {step: sorted(found, key=lambda m: m.seconds)[len(found) // 2]
+            for step, found in runs.items()}
 
 
 def _time(m: Measured) -> str:
     return f"{m.seconds:.1f} s ({m.cpu:.1f})"
 
 
-def offline_rows(sizes: list[int], disputed: list[int], folder: Path) -> list[list[str]]:
+def offline_rows(sizes: list[int], disputed: list[int], folder: Path,
+                 rounds: int | None = None) -> list[list[str]]:
     rows, results = [], {}
     runs = [(n, 0.0) for n in sizes] + [(n, 0.5) for n in disputed]
     for n, share in sorted(runs):
-        r = results[n, share] = offline(n, folder, share)
+        times = rounds or (3 if n <= 20_000 else 1)
+        r = results[n, share] = offline(n, folder, share, times)
         load, export, sync = r["load"], r["export"], r["sync"]
-        shown = f"{n:,}" + (f", {share:.0%} disputed" if share else "")
+        shown = f"{n:,}" + (f", {share:.0%} disputed" if share else "") + (
+            f", median of {times}" if times > 1 else "")
         rows += [["export vs json.load (time)", shown, _time(load), _time(export),
                   f"{export.seconds / load.seconds:.2f}x"],
                  ["export vs json.load (peak memory)", shown, f"{load.mib:,.0f} MiB",
@@ -108,8 +117,11 @@ if __name__ == "__main__":
     parser.add_argument("--disputed-n", type=int, nargs="*", default=[20_000],
                         help="the same, half the articles disputed (default 20,000)")
     parser.add_argument("--data", type=Path, help="keep the synthetic pulls here for re-runs")
+    parser.add_argument("--rounds", type=int, help="interleaved runs of each offline size, "
+                        "the median taken (default 3 up to 20,000 tasks, else 1)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="workbench-bench-") as scratch:
         rows = server_rows(args.server_n) if args.server_n else []
-        rows += offline_rows(args.offline_n, args.disputed_n, args.data or Path(scratch))
+        rows += offline_rows(args.offline_n, args.disputed_n, args.data or Path(scratch),
+                             args.rounds)
     print("\n" + table(rows, HEADER))
