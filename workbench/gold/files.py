@@ -75,7 +75,7 @@ class _Table:
         self.grouped = 0  # rows of the group handed to Arrow so far
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
         self._slices: list[Future] = []  # the group's rows, read or being read
-        self._writing: list[Future] = []  # groups being written (two at most, for memory)
+        self._writing: list[Future] = []  # groups being written (memory: two at most)
 
     def add(self, rows: list[bytes]) -> None:
         self.rows += rows
@@ -91,7 +91,7 @@ class _Table:
         if full and self._slices:
             slices, self._slices, self.grouped = self._slices, [], 0
             self._writing.append(self._thread.submit(self._write, slices))
-            if len(self._writing) > 2:
+            if len(self._writing) > 1:
                 self._writing.pop(0).result()  # raises what the thread raised
 
     def _read(self, data: bytes) -> pa.Table:
@@ -125,8 +125,11 @@ def describe(folder: Path, names: Iterable[str] = DATA_FILES) -> dict[str, dict[
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
                 lines += chunk.count(b"\n")
-        rows = lines if name.endswith(".jsonl") else pq.ParquetFile(path).metadata.num_rows \
-            if name.endswith(".parquet") else None
+        rows = None
+        if name.endswith(".jsonl"):
+            rows = lines
+        elif name.endswith(".parquet"):
+            rows = pq.ParquetFile(path).metadata.num_rows
         files[name] = {"sha256": digest.hexdigest(), "bytes": path.stat().st_size,
                        "rows": rows}
     return files

@@ -10,7 +10,6 @@ version. A new version is written only when the gold differs from the latest.
 from __future__ import annotations
 
 import json
-import mmap
 import os
 import shutil
 import tempfile
@@ -170,15 +169,13 @@ class GoldWriter:
         return report
 
     def _sorted(self, splits: dict[str, str]) -> Iterator[tuple[Staged, str]]:
-        """The staged records sorted by article_id, each with its split (read from the file
-        mapped into memory: no read call per record)."""
-        if not self.offsets:
-            return  # an empty file cannot be mapped
-        with (self.staging / "records.msgpack").open("rb") as handle, \
-                mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as staged:
+        """The staged records sorted by article_id, each with its split (one read call per
+        record, at its offset: no buffer to refill, no file mapped whole into memory)."""
+        with (self.staging / "records.msgpack").open("rb", buffering=0) as handle:
+            fd = handle.fileno()
             for article_id in sorted(self.offsets):
                 offset, length = self.offsets[article_id]
-                yield _DECODER.decode(staged[offset:offset + length]), splits[article_id]
+                yield _DECODER.decode(os.pread(fd, length, offset)), splits[article_id]
 
     def _read(self, offset: int, length: int) -> Staged:
         """A record staged before, read back while staging goes on."""
