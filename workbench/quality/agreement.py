@@ -171,8 +171,15 @@ class _ChoiceField:
     """Accumulators of one choice field (document-level or per region).
 
     ``multi`` is None for a field the schema does not know: both kinds are
-    measured until the data shows several values in one rating.
+    measured until the data shows several values in one rating. An export has
+    few distinct sets of ratings (who chose what), so each item is counted by its
+    set as it comes, and the sets are spread into the accumulators, each once with
+    how often it came, when the result is asked for (or when many pile up). The
+    bootstrap's resamples weigh each article apart: they take every item as it
+    comes.
     """
+
+    PENDING = 50_000  # distinct sets of ratings held before they are spread
 
     def __init__(self, multi: bool | None, weights: Weights | None):
         self.known = multi is not None
@@ -185,6 +192,7 @@ class _ChoiceField:
         self.binary = BinaryAgreement()
         self.raters: set[str] = set()
         self.values: set[str] = set()
+        self._pending: dict[tuple[tuple[str, frozenset[str]], ...], int] = {}
         self.replicates = None if weights is None else (
             AlphaReplicates(nominal, weights), AlphaReplicates(masi, weights),
             BinaryReplicates(weights))
@@ -195,37 +203,50 @@ class _ChoiceField:
         if self.known and not self.multi and any(len(c) != 1 for c in ratings.values()):
             single = {name: chosen for name, chosen in ratings.items() if len(chosen) == 1}
             set_aside, ratings = len(ratings) - len(single), single
-        self.raters.update(ratings)
-        counts, chosen = _tally(tuple(ratings.values()))
-        self.values.update(chosen)
-        if not self.known and any(len(c) > 1 for c in counts):
-            self.multi = True  # a field the schema does not know: it takes several
-        if len(ratings) < 2:
-            return set_aside
-        self.percent.add_counts(counts)
-        self.binary.add(len(ratings), chosen)
-        if self.multi or not self.known:
-            self.masi.add_counts(counts)
-        if not self.multi or not self.known:
-            self.nominal.add_counts(counts)
-            self.fleiss.add_counts(counts)
-            self.cohen.add(ratings)
-        if self.replicates is not None:  # as above: the alphas the field may report
+        key = tuple(ratings.items())
+        pending = self._pending
+        pending[key] = pending.get(key, 0) + 1
+        if len(pending) >= self.PENDING:
+            self._spread()
+        if self.replicates is not None and len(ratings) >= 2:
+            counts, chosen = _tally(tuple(ratings.values()))
             nominal_alpha, masi_alpha, binary = self.replicates
-            if self.multi or not self.known:
+            if self.multi or not self.known:  # the alphas the field may report
                 masi_alpha.add_counts(counts)
             if not self.multi or not self.known:
                 nominal_alpha.add_counts(counts)
             binary.add(len(ratings), chosen)
         return set_aside
 
+    def _spread(self) -> None:
+        """The pending items into the accumulators, each set of ratings once."""
+        for key, times in self._pending.items():
+            self.raters.update(name for name, _ in key)
+            counts, chosen = _tally(tuple(rating for _, rating in key))
+            self.values.update(chosen)
+            if not self.known and any(len(c) > 1 for c in counts):
+                self.multi = True  # a field the schema does not know: it takes several
+            if len(key) < 2:
+                continue
+            self.percent.add_counts(counts, times)
+            self.binary.add(len(key), chosen, times)
+            if self.multi or not self.known:
+                self.masi.add_counts(counts, times)
+            if not self.multi or not self.known:
+                self.nominal.add_counts(counts, times)
+                self.fleiss.add_counts(counts, times)
+                self.cohen.add(dict(key), times)
+        self._pending.clear()
+
     def intervals(self) -> dict[str | None, Interval | None]:
         """95% intervals of the field's alpha (key None) and of each value's binary alpha."""
+        self._spread()
         nominal_alpha, masi_alpha, binary = self.replicates
         overall = (masi_alpha if self.multi else nominal_alpha).interval()
         return {None: overall, **{value: binary.interval(value) for value in self.values}}
 
     def result(self, order: list[str]) -> FieldAgreement:
+        self._spread()
         labels = sorted(self.values, key=lambda v: (order.index(v) if v in order else len(order),
                                                      v))
         per_label = {}

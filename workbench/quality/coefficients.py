@@ -1,8 +1,9 @@
 """Agreement coefficients, accumulated item by item so that memory stays flat.
 
-Each accumulator takes one item (the values its raters gave) at a time and
-gives its coefficient at the end; ``None`` where a coefficient is undefined
-(no pairable item, or no variation to be expected). References:
+Each accumulator takes one item (the values its raters gave) at a time, or
+``times`` items alike at once, and gives its coefficient at the end; ``None``
+where a coefficient is undefined (no pairable item, or no variation to be
+expected). References:
 
 - Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. Alpha
   from the coincidence matrix; nominal, ordinal, interval and ratio metrics.
@@ -61,17 +62,17 @@ class Alpha:
         """One item: the values its raters gave (missing ones left out)."""
         self.add_counts(Counter(values))
 
-    def add_counts(self, counts: Counter) -> None:
-        """One item, as how many raters gave each value."""
+    def add_counts(self, counts: Counter, times: int = 1) -> None:
+        """One item (or ``times`` alike), as how many raters gave each value."""
         m = sum(counts.values())
         if m < 2:
             return
-        self.items += 1
+        self.items += times
         for c, n_c in counts.items():
             for k, n_k in counts.items():
                 pairs = n_c * (n_c - 1) if c == k else n_c * n_k
                 if pairs:
-                    self.coincidences[c, k] += pairs / (m - 1)
+                    self.coincidences[c, k] += times * pairs / (m - 1)
 
     def value(self) -> float | None:
         found = self.disagreements()
@@ -128,16 +129,16 @@ class Fleiss:
     def add(self, values: Iterable[Hashable]) -> None:
         self.add_counts(Counter(values))
 
-    def add_counts(self, counts: Counter) -> None:
+    def add_counts(self, counts: Counter, times: int = 1) -> None:
         m = sum(counts.values())
         if m < 2:
             return
-        self.items += 1
+        self.items += times
         self.rater_counts.add(m)
-        self.agreement += (sum(n * n for n in counts.values()) - m) / (m * (m - 1))
+        self.agreement += times * (sum(n * n for n in counts.values()) - m) / (m * (m - 1))
         totals = self.totals
         for value, n in counts.items():
-            totals[value] += n
+            totals[value] += times * n
 
     def value(self) -> float | None:
         if self.items == 0 or len(self.rater_counts) != 1:
@@ -180,8 +181,8 @@ class PairwiseCohen:
         self._tables: dict[tuple[str, str], Counter] = defaultdict(Counter)
         self._pending: Counter = Counter()
 
-    def add(self, ratings: dict[str, Hashable]) -> None:
-        self._pending[tuple(ratings.items())] += 1
+    def add(self, ratings: dict[str, Hashable], times: int = 1) -> None:
+        self._pending[tuple(ratings.items())] += times
         if len(self._pending) >= self.PENDING:
             self._spread()
 
@@ -219,16 +220,17 @@ class BinaryAgreement:
         self.mixed: dict[Hashable, float] = defaultdict(float)  # o_01 + o_10 by value
         self.disagreeing: dict[Hashable, float] = defaultdict(float)  # share of unequal pairs
 
-    def add(self, m: int, chosen: Counter) -> None:
-        """An item with ``m`` raters, of whom ``chosen[v]`` chose value v."""
+    def add(self, m: int, chosen: Counter, times: int = 1) -> None:
+        """An item (or ``times`` alike) with ``m`` raters, of whom ``chosen[v]`` chose
+        value v."""
         if m < 2:
             return
-        self.items += 1
-        self.pairable += m
+        self.items += times
+        self.pairable += times * m
         for value, s in chosen.items():
-            self.same[value] += s * (s - 1) / (m - 1)
-            self.mixed[value] += 2 * s * (m - s) / (m - 1)
-            self.disagreeing[value] += 2 * s * (m - s) / (m * (m - 1))
+            self.same[value] += times * s * (s - 1) / (m - 1)
+            self.mixed[value] += times * 2 * s * (m - s) / (m - 1)
+            self.disagreeing[value] += times * 2 * s * (m - s) / (m * (m - 1))
 
     def alpha(self, value: Hashable) -> float | None:
         n = self.pairable
@@ -255,12 +257,12 @@ class PercentAgreement:
     def add(self, values: Iterable[Hashable]) -> None:
         self.add_counts(Counter(values))
 
-    def add_counts(self, counts: Counter) -> None:
+    def add_counts(self, counts: Counter, times: int = 1) -> None:
         m = sum(counts.values())
         if m < 2:
             return
-        self.items += 1
-        self.total += sum(n * (n - 1) for n in counts.values()) / (m * (m - 1))
+        self.items += times
+        self.total += times * sum(n * (n - 1) for n in counts.values()) / (m * (m - 1))
 
     def value(self) -> float | None:
         return self.total / self.items if self.items else None
