@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from workbench.lsformat.records import Annotation, RegionChoice, RegionRelation, Span, Task
@@ -58,8 +59,8 @@ def test_unanimous_article_is_agreed():
     assert d.crime_types == ["human_trafficking"] and d.stance == "neutral"
     assert d.crime_types_provenance["human_trafficking"].method == "unanimous"
     assert [(s.start, s.end, s.text) for s in d.actors] == [(0, 6, "Police")]
-    assert d.relations[0].model_dump(exclude={"provenance"}) == {
-        "source": 0, "target": 0, "type": "responds_to"}
+    relation = d.relations[0]
+    assert (relation.source, relation.target, relation.type) == (0, 0, "responds_to")
 
 
 def test_two_of_three_decide_by_majority_both_ways():
@@ -69,7 +70,7 @@ def test_two_of_three_decide_by_majority_both_ways():
                 annotation(3, "cy", stance="neutral", actors=(POLICE, TRAFFICKERS)))
     assert d.status == "agreed"
     assert d.stance == "critical"
-    assert d.stance_provenance.model_dump() == {"method": "majority",
+    assert msgspec.structs.asdict(d.stance_provenance) == {"method": "majority",
                                                 "annotators": ["ana", "ben"],
                                                 "agreement": pytest.approx(2 / 3),
                                                 "decided_by": None}
@@ -181,7 +182,7 @@ def test_adjudicated_values_keep_the_annotators_votes():
                 annotation(3, "cy", stance="mixed"),
                 review=annotation(9, "judge", stance="critical", actors=(POLICE, TRAFFICKERS)))
     assert d.status == "adjudicated"
-    assert d.stance_provenance.model_dump() == {
+    assert msgspec.structs.asdict(d.stance_provenance) == {
         "method": "adjudicated", "annotators": ["ana"], "agreement": pytest.approx(1 / 3),
         "decided_by": "judge"}
     assert [(a.text, a.provenance.annotators, a.provenance.agreement) for a in d.actors] == [
@@ -268,3 +269,37 @@ def test_on_the_rules_fixture_every_faulty_annotation_still_votes(tmp_path):
             (32, "stance_on_non_actor"), (33, "relation_endpoint_missing"),
             (41, "relation_direction"), (42, "span_out_of_bounds"), (43, "empty_span"),
             (51, "unknown_field")} <= aside
+
+
+def test_a_decision_hashes_as_it_always_has():
+    """The decisions log compares digests of each decision's JSON: if the JSON changed with
+    the code, every article would be logged again as changed. These digests were taken
+    with the pydantic models that the msgspec structs replaced."""
+    from workbench.quality.adjudicate import digest
+
+    disputed = decided(annotation(1, "ana", stance="critical", stance_of_police="supports",
+                                  relate=True),
+                       annotation(2, "ben", stance="neutral", actors=(POLICE, TRAFFICKERS),
+                                  crimes=("human_trafficking", "kidnapping")),
+                       annotation(3, "cy", cancelled=True))
+    assert disputed.status == "disputed" and len(disputed.disagreements) == 4
+    assert disputed.disagreements[2].span == TRAFFICKERS  # kept for reports, not hashed
+    assert digest(disputed.canonical()) == (
+        "02ce846ac5bf7f850b90d561c72ffa7a8ea2c6bfdb8a4b11535058f7181369a3")
+    adjudicated = decided(annotation(1, "ana", stance="critical"),
+                          annotation(2, "ben", stance="neutral"),
+                          review=annotation(9, "judge", stance="critical",
+                                            actors=(POLICE, TRAFFICKERS), relate=True,
+                                            stance_of_police="opposes"))
+    assert adjudicated.status == "adjudicated" and adjudicated.review_annotation is not None
+    assert digest(adjudicated.canonical()) == (
+        "7c9d154aba2db852a834972b517b4a48c75d68b76dbf644defbe37389693bb1e")
+
+
+def test_the_decision_carries_the_gold_formats_provenance_fields():
+    from workbench.gold import format
+    from workbench.quality import adjudicate as decision
+
+    for mirror, model in ((decision.Provenance, format.Provenance),
+                          (decision.SetAside, format.SetAside)):
+        assert mirror.__struct_fields__ == tuple(model.model_fields)

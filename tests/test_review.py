@@ -2,6 +2,7 @@
 
 import json
 
+import msgspec
 import pytest
 from click.testing import CliRunner
 from helpers import decisions
@@ -115,7 +116,7 @@ def test_disagreements_go_to_review_and_the_adjudicator_decides(
     assert decision.stance == "critical"
     assert [(a.text, a.labels, a.stance) for a in decision.actors] == [
         ("Sar Kheng", ["government"], "supports")]
-    assert decision.stance_provenance.model_dump() == {  # ana's vote, kept beside dee's call
+    assert msgspec.structs.asdict(decision.stance_provenance) == {  # ana's vote, kept beside dee's call
         "method": "adjudicated", "annotators": ["ana@example.org"],
         "agreement": pytest.approx(1 / 3), "decided_by": "dee@example.org"}
     assert gold[articles[4].article_id].stance_provenance.method == "unanimous"

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+import msgspec
 
 from workbench.errors import WorkbenchError
 from workbench.ingest import FieldMap, IngestReport, ingest
@@ -602,12 +603,12 @@ def adjudicate_command(export: Path | None, voting: Voting, as_json: bool) -> No
 
     report = adjudicate(_settings(), export=export, voting=voting)
     if as_json:
+        disputed = [{"article_id": d.article_id, "task_id": d.task_id,
+                     "disagreements": [msgspec.to_builtins(x.logged()) for x in d.disagreements]}
+                    for d in report.disputed]
         click.echo(json.dumps({"counts": report.counts, "logged": report.logged,
                                "reckoning": report.reckoning.model_dump(),
-                               "disputed": [{"article_id": d.article_id, "task_id": d.task_id,
-                                             "disagreements": [x.model_dump()
-                                                               for x in d.disagreements]}
-                                            for d in report.disputed]}, indent=2))
+                               "disputed": disputed}, indent=2))
         return
     counts = ", ".join(f"{n} {status}" for status, n in report.counts.items()) or "none"
     click.echo(f"{_shown(Path(report.source))}: {_count(report.articles, 'article')}: "

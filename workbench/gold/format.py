@@ -3,7 +3,8 @@
 Span offsets index the Python string (code points) of ``text``; ``relations``
 point into ``actors`` and ``crime_mentions`` by index. In a gold version
 annotators appear under stable pseudonyms (``annotator-3``), never by email;
-the same models carry emails inside the workbench, before pseudonymisation.
+inside the workbench, before pseudonymisation, adjudication carries the same
+provenance fields with emails (``quality.adjudicate``).
 The parquet files' schemas are in ``gold.arrow``.
 """
 

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import msgspec
+
 from workbench.lsformat.records import Task
 from workbench.quality.adjudicate import ArticleDecision
 from workbench.schema import SCHEMA
@@ -66,7 +68,7 @@ def gold_record(decision: ArticleDecision, task: Task, name: Callable[[str], str
             if decision.stance_provenance else None,
             "actors": actor_provenance, "crime_mentions": mention_provenance,
             "relations": relation_provenance,
-            "set_aside": [{**part.model_dump(), "annotator": name(part.annotator)}
+            "set_aside": [{**msgspec.structs.asdict(part), "annotator": name(part.annotator)}
                           for part in decision.set_aside]},
         "preannotation": task.suggestion.model_version if task.suggestion else None}
 

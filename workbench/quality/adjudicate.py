@@ -30,9 +30,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 import msgspec
-from pydantic import BaseModel, Field
-
-from workbench.gold.format import Method, Provenance, SetAside
+from workbench.gold.format import Method
 from workbench.lsformat.records import Annotation, Span, Task
 from workbench.quality.validate import Finding, Part
 from workbench.schema import ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, NO_CRIME, STANCE
@@ -42,7 +40,28 @@ SpanKey = tuple[str, int, int, tuple[str, ...]]  # control, start, end, labels
 RelationKey = tuple[SpanKey, SpanKey, str]  # actor span, crime mention span, type
 
 
-class DecidedSpan(BaseModel):
+class Provenance(msgspec.Struct, kw_only=True):
+    """How one value was decided, and by whom: ``gold.format.Provenance`` (the same fields,
+    in the same order) as the pass builds it, hundreds of thousands of times."""
+
+    method: Method
+    annotators: list[str]  # the annotators who chose the value
+    agreement: float  # their share of the annotators who voted on the field
+    decided_by: str | None = None  # the adjudicator, or the annotation marked ground truth
+
+
+class SetAside(msgspec.Struct, kw_only=True):
+    """A part of one annotation that adjudication did not use, and why (the fields of
+    ``gold.format.SetAside``)."""
+
+    annotation_id: int
+    annotator: str
+    part: str  # "the whole annotation", "crime_mentions span 'traffickers' 16-27", ...
+    reason: str  # the validation rule, or cancelled / superseded
+    message: str | None = None  # what the annotator can fix
+
+
+class DecidedSpan(msgspec.Struct, kw_only=True):
     start: int
     end: int
     text: str
@@ -52,29 +71,40 @@ class DecidedSpan(BaseModel):
     stance_provenance: Provenance | None = None
 
 
-class DecidedRelation(BaseModel):
+class DecidedRelation(msgspec.Struct, kw_only=True):
     source: int  # index into actors
     target: int  # index into crime_mentions
     type: str
     provenance: Provenance
 
 
-class Disagreement(BaseModel):
+class Dispute(msgspec.Struct, kw_only=True):
+    """A disagreement as the decisions log keeps it."""
+
     field: str
     item: str  # what is disputed: a value, a span, a relation
     votes: dict[str, list[str]]  # option -> annotators
+
+
+class Disagreement(Dispute, kw_only=True):
     # The schema values at stake, for reports; derived, so kept out of the decisions log.
-    labels: list[str] = Field(default_factory=list, exclude=True)
-    span: tuple[int, int] | None = Field(default=None, exclude=True)  # a disputed span's offsets
+    labels: list[str] = []
+    span: tuple[int, int] | None = None  # a disputed span's offsets
+
+    def logged(self) -> Dispute:
+        return Dispute(field=self.field, item=self.item, votes=self.votes)
 
 
-class Input(BaseModel):
+class Input(msgspec.Struct, kw_only=True):
     annotation_id: int
     annotator: str
     updated_at: str | None
 
 
-class ArticleDecision(BaseModel):
+class ArticleDecision(msgspec.Struct, kw_only=True):
+    """msgspec structs, not pydantic models: one is built per article, with a struct per
+    span and value, and its JSON is hashed for the log (several times faster)."""
+
     article_id: str
     task_id: int
     status: Status
@@ -83,17 +113,17 @@ class ArticleDecision(BaseModel):
     decided_by: str | None = None  # adjudicator or ground-truth annotator
     decided_at: str | None = None
     review_annotation: Input | None = None  # the adjudicator's annotation in the review project
-    crime_types: list[str] = Field(default_factory=list)
-    crime_types_provenance: dict[str, Provenance] = Field(default_factory=dict)
+    crime_types: list[str] = []
+    crime_types_provenance: dict[str, Provenance] = {}
     stance: str | None = None
     stance_provenance: Provenance | None = None
-    actors: list[DecidedSpan] = Field(default_factory=list)
-    crime_mentions: list[DecidedSpan] = Field(default_factory=list)
-    relations: list[DecidedRelation] = Field(default_factory=list)
+    actors: list[DecidedSpan] = []
+    crime_mentions: list[DecidedSpan] = []
+    relations: list[DecidedRelation] = []
     # What the annotators' votes left open (for an adjudicated article: what was settled).
-    disagreements: list[Disagreement] = Field(default_factory=list)
-    inputs: list[Input] = Field(default_factory=list)
-    set_aside: list[SetAside] = Field(default_factory=list)
+    disagreements: list[Disagreement] = []
+    inputs: list[Input] = []
+    set_aside: list[SetAside] = []
 
     @property
     def gold(self) -> bool:
@@ -101,8 +131,13 @@ class ArticleDecision(BaseModel):
 
     def canonical(self) -> str:
         """The decision as JSON, its fields in their fixed order: equal texts mean nothing
-        changed (pydantic's own serialiser: several times faster than json.dumps)."""
-        return self.model_dump_json()
+        changed. Disagreements as the log keeps them."""
+        shown = self if not self.disagreements else msgspec.structs.replace(
+            self, disagreements=[d.logged() for d in self.disagreements])
+        return _JSON(shown).decode()
+
+
+_JSON = msgspec.json.Encoder().encode
 
 
 def digest(canonical: str) -> str:

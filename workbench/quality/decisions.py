@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from workbench.quality.adjudicate import ArticleDecision, digest
 from workbench.quality.chain import MAJORITY, Checked, Reckoning, Voting, run_chain
@@ -27,6 +27,8 @@ LOG_NAME = "decisions.jsonl"
 
 
 class AdjudicationReport(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # the decisions: msgspec structs
+
     source: str
     articles: int = 0
     counts: dict[str, int] = Field(default_factory=dict)  # by status

@@ -23,12 +23,11 @@ from typing import Any
 
 import msgspec
 
-from workbench.gold.format import SetAside
 from workbench.lsformat.reader import MalformedTask
 from workbench.lsformat.records import Annotation, Task
 from workbench.lsformat.stream import read_tasks
 from workbench.lsformat.results import annotation_result, choices_item, relation_item, span_item
-from workbench.quality.adjudicate import ArticleDecision, usable
+from workbench.quality.adjudicate import ArticleDecision, SetAside, usable
 from workbench.quality.chain import Checked
 from workbench.quality.dispute import dispute_html
 from workbench.quality.validate import check_task
@@ -167,7 +166,7 @@ def review_task(decision: ArticleDecision, task: Task, name: Callable[[str], str
         predictions.append({"model_version": name(annotation.annotator),
                             "result": annotation_result(annotation, text)})
     summary = dispute_html(decision, task, name)
-    content = {"text": task.text, "inputs": [i.model_dump() for i in decision.inputs],
+    content = {"text": task.text, "inputs": [msgspec.structs.asdict(i) for i in decision.inputs],
                "dispute": summary}
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
     return {"data": {**task.data, DISPUTE: summary},
