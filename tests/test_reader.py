@@ -109,8 +109,8 @@ COMMON = [  # tasks the direct decoder takes: each must read as the general path
           "lead_time": 12, "updated_at": "2026-11-02T10:00:00Z",
           "result": [_region("r1", POLICE, POLICE + 6, "police", "law_enforcement"),
                      {"id": "r1", "from_name": "actor_stance", "to_name": "text",
-                      "type": "choices", "value": {"start": POLICE, "end": POLICE + 6, "text": "police",
-                                                   "choices": ["supports"]}},
+                      "type": "choices", "value": {"start": POLICE, "end": POLICE + 6,
+                                                   "text": "police", "choices": ["supports"]}},
                      _region("r2", VICTIMS, VICTIMS + 7, "victims", "victim"),
                      {"id": "r2", "from_name": "actor_stance", "to_name": "text",
                       "type": "choices", "value": {"choices": ["opposes"]}},  # by shared id

@@ -116,7 +116,8 @@ def test_disagreements_go_to_review_and_the_adjudicator_decides(
     assert decision.stance == "critical"
     assert [(a.text, a.labels, a.stance) for a in decision.actors] == [
         ("Sar Kheng", ["government"], "supports")]
-    assert msgspec.structs.asdict(decision.stance_provenance) == {  # ana's vote, kept beside dee's call
+    # ana's vote, kept beside dee's call
+    assert msgspec.structs.asdict(decision.stance_provenance) == {
         "method": "adjudicated", "annotators": ["ana@example.org"],
         "agreement": pytest.approx(1 / 3), "decided_by": "dee@example.org"}
     assert gold[articles[4].article_id].stance_provenance.method == "unanimous"

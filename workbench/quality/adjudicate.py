@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 import msgspec
+
 from workbench.gold.format import Method
 from workbench.lsformat.records import Annotation, Span, Task
 from workbench.quality.validate import Finding, Part
@@ -102,8 +103,9 @@ class Input(msgspec.Struct, kw_only=True):
 
 
 class ArticleDecision(msgspec.Struct, kw_only=True):
-    """msgspec structs, not pydantic models: one is built per article, with a struct per
-    span and value, and its JSON is hashed for the log (several times faster)."""
+    """One article's gold candidate and how it was reached. It and its parts are msgspec
+    structs, not pydantic models: one is built per article, with a struct per span and
+    value, and its JSON is hashed for the log (several times faster either way)."""
 
     article_id: str
     task_id: int
