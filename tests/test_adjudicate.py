@@ -303,3 +303,20 @@ def test_the_decision_carries_the_gold_formats_provenance_fields():
     for mirror, model in ((decision.Provenance, format.Provenance),
                           (decision.SetAside, format.SetAside)):
         assert mirror.__struct_fields__ == tuple(model.model_fields)
+
+
+def test_adjudicate_json_lists_each_disputed_article_and_what_is_open(tmp_path):
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+
+    rules = Path(__file__).parent / "fixtures" / "exports" / "rules.json"
+    env = {"WORKBENCH_HOME": str(tmp_path / "home"),
+           "WORKBENCH_EXPORTS": str(tmp_path / "exports")}
+    result = CliRunner().invoke(cli, ["adjudicate", "--export", str(rules), "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found["counts"] == {"agreed": 4, "awaiting": 1, "disputed": 1}
+    assert found["disputed"] == [{"article_id": "t1", "task_id": 1, "disagreements": [
+        {"field": "stance", "item": "the article",
+         "votes": {"supportive": ["ana@example.org"], "neutral": ["cy@example.org"]}}]}]
