@@ -169,39 +169,23 @@ def _kappa(table: Counter) -> float | None:
 
 
 class PairwiseCohen:
-    """Cohen's kappa for every pair of raters over the items both rated.
-
-    Items are counted as they come (how often each set of ratings was seen) and spread
-    into the pairs' tables when asked, or when many distinct ones pile up: the tables
-    hold the same counts, their pairs in the order they first came."""
-
-    PENDING = 50_000  # distinct sets of ratings held before they are spread into the tables
+    """Cohen's kappa for every pair of raters over the items both rated (the tables hold
+    the pairs in the order they first came)."""
 
     def __init__(self):
         self._tables: dict[tuple[str, str], Counter] = defaultdict(Counter)
-        self._pending: Counter = Counter()
 
     def add(self, ratings: dict[str, Hashable], times: int = 1) -> None:
-        self._pending[tuple(ratings.items())] += times
-        if len(self._pending) >= self.PENDING:
-            self._spread()
-
-    def _spread(self) -> None:
-        for items, times in self._pending.items():
-            ratings = dict(items)
-            for a, b in combinations(sorted(ratings), 2):
-                self._tables[a, b][ratings[a], ratings[b]] += times
-        self._pending.clear()
+        for a, b in combinations(sorted(ratings), 2):
+            self._tables[a, b][ratings[a], ratings[b]] += times
 
     def matrix(self) -> dict[str, dict[str, float | None]]:
-        self._spread()
         result: dict[str, dict[str, float | None]] = defaultdict(dict)
         for (a, b), table in sorted(self._tables.items()):
             result[a][b] = result[b][a] = _kappa(table)
         return dict(result)
 
     def mean(self) -> float | None:
-        self._spread()
         defined = [k for k in map(_kappa, self._tables.values()) if k is not None]
         return sum(defined) / len(defined) if defined else None
 
