@@ -9,7 +9,7 @@ with short bursts and one moment when everyone submits at once. Meanwhile the
 maintainer's `sync` (workbench.sync.sync: push, pull, validate, adjudicate, review,
 export, report) runs back to back with a personal access token too.
 
-Checked, against what each annotator was told by the server (annotation id and the
+DecidedTask, against what each annotator was told by the server (annotation id and the
 content of its latest acknowledged version):
 - every pull taken during the load holds each annotation acknowledged before that sync
   began, exactly once, at that version or a later one;
@@ -229,7 +229,7 @@ def check_gold(settings: Settings, path: Path, expected: set[int]) -> dict[str, 
     """Each annotation counted exactly once as an input to its article's decision: by the
     chain over the final pull, and by the last entry per article in decisions.jsonl."""
     from workbench.quality.chain import run_chain
-    from workbench.quality.decisions import log_path, read_log
+    from workbench.quality.decision_log import log_path, read_log
     from workbench.store.rawpulls import Source
 
     inputs: Counter = Counter()

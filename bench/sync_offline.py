@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from workbench.quality.review import load_review
+from workbench.quality.review_round import load_review
 from workbench.report.page import write_report
 from workbench.settings import Settings
 from workbench.store.rawpulls import Source

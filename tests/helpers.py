@@ -6,9 +6,9 @@ import json
 import socket
 from pathlib import Path
 
-from workbench.quality.adjudicate import ArticleDecision
+from workbench.records.decisions import ArticleDecision
 from workbench.quality.chain import MAJORITY, Voting, run_chain
-from workbench.quality.review import latest_review
+from workbench.quality.review_round import latest_review
 from workbench.settings import Settings
 from workbench.store.rawpulls import Source, latest_pull
 

@@ -1,14 +1,15 @@
 """Adjudication on small constructed articles: votes, precedence, the decisions log."""
 
+import dataclasses
 import json
 from pathlib import Path
 
-import msgspec
 import pytest
 
-from workbench.lsformat.records import Annotation, RegionChoice, RegionRelation, Span, Task
-from workbench.quality.adjudicate import decide
-from workbench.quality.decisions import adjudicate, read_log
+from workbench.records.tasks import Annotation, RegionChoice, RegionRelation, Span, Task
+from workbench.quality.decide import decide
+from workbench.quality.adjudicate import adjudicate
+from workbench.quality.decision_log import read_log
 from workbench.quality.validate import check_task
 from workbench.settings import Settings
 
@@ -70,7 +71,7 @@ def test_two_of_three_decide_by_majority_both_ways():
                 annotation(3, "cy", stance="neutral", actors=(POLICE, TRAFFICKERS)))
     assert d.status == "agreed"
     assert d.stance == "critical"
-    assert msgspec.structs.asdict(d.stance_provenance) == {"method": "majority",
+    assert dataclasses.asdict(d.stance_provenance) == {"method": "majority",
                                                 "annotators": ["ana", "ben"],
                                                 "agreement": pytest.approx(2 / 3),
                                                 "decided_by": None}
@@ -182,7 +183,7 @@ def test_adjudicated_values_keep_the_annotators_votes():
                 annotation(3, "cy", stance="mixed"),
                 review=annotation(9, "judge", stance="critical", actors=(POLICE, TRAFFICKERS)))
     assert d.status == "adjudicated"
-    assert msgspec.structs.asdict(d.stance_provenance) == {
+    assert dataclasses.asdict(d.stance_provenance) == {
         "method": "adjudicated", "annotators": ["ana"], "agreement": pytest.approx(1 / 3),
         "decided_by": "judge"}
     assert [(a.text, a.provenance.annotators, a.provenance.agreement) for a in d.actors] == [
@@ -275,7 +276,7 @@ def test_a_decision_hashes_as_it_always_has():
     """The decisions log compares digests of each decision's JSON: if the JSON changed with
     the code, every article would be logged again as changed. These digests were taken
     with the pydantic models that the msgspec structs replaced."""
-    from workbench.quality.adjudicate import digest
+    from workbench.records.decisions import digest
 
     disputed = decided(annotation(1, "ana", stance="critical", stance_of_police="supports",
                                   relate=True),
@@ -296,13 +297,22 @@ def test_a_decision_hashes_as_it_always_has():
         "7c9d154aba2db852a834972b517b4a48c75d68b76dbf644defbe37389693bb1e")
 
 
-def test_the_decision_carries_the_gold_formats_provenance_fields():
-    from workbench.gold import format
-    from workbench.quality import adjudicate as decision
+def test_the_gold_format_validates_the_decisions_own_provenance():
+    """One definition: the gold record's provenance is the decision's, checked by pydantic."""
+    from pydantic import ValidationError
 
-    for mirror, model in ((decision.Provenance, format.Provenance),
-                          (decision.SetAside, format.SetAside)):
-        assert mirror.__struct_fields__ == tuple(model.model_fields)
+    from workbench.gold.format import RecordProvenance
+    from workbench.records.decisions import Provenance, SetAside
+
+    read = RecordProvenance.model_validate({
+        "stance": {"method": "majority", "annotators": ["annotator-1"], "agreement": 0.5},
+        "set_aside": [{"annotation_id": 3, "annotator": "annotator-2", "part": "the whole "
+                       "annotation", "reason": "cancelled"}]})
+    assert type(read.stance) is Provenance and type(read.set_aside[0]) is SetAside
+    assert read.model_dump()["stance"]["decided_by"] is None
+    with pytest.raises(ValidationError, match="method"):
+        RecordProvenance.model_validate({"stance": {"method": "vote", "annotators": [],
+                                                    "agreement": 1.0}})
 
 
 def test_adjudicate_json_lists_each_disputed_article_and_what_is_open(tmp_path):

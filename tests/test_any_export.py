@@ -46,7 +46,7 @@ def test_every_task_and_annotation_is_accounted_for(path, tmp_path):
 
     reckoning = agreement_export(path).reckoning
     assert (reckoning.tasks, reckoning.annotations) == (len(tasks), annotations)
-    assert reckoning.tasks == reckoning.tasks_measured + sum(reckoning.tasks_set_aside.values())
+    assert reckoning.tasks == reckoning.tasks_used + sum(reckoning.tasks_set_aside.values())
     assert reckoning.annotations == reckoning.annotations_used + sum(
         reckoning.annotations_set_aside.values())
 

@@ -13,8 +13,8 @@ import pytest
 
 from workbench.lsformat.stream import read_tasks
 from workbench.quality.agreement import AgreementMeter, agreement_export
-from workbench.quality.bootstrap import AlphaReplicates, BinaryReplicates, F1Replicates, Weights
-from workbench.quality.coefficients import Alpha, BinaryAgreement, masi, nominal
+from workbench.stats.bootstrap import AlphaReplicates, BinaryReplicates, F1Replicates, Weights
+from workbench.stats.coefficients import Alpha, BinaryAgreement, masi, nominal
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
 from synthetic import write_export

@@ -31,7 +31,7 @@ def _pass(path: Path, apart: bool):
     meter, seen = AgreementMeter(replicates=50), []
     listen = lambda checked: seen.append((checked.task.id, checked.decision.canonical(),
                                           [f.model_dump() for f in checked.findings]))
-    result = run_chain(Source(path), listen, meter=meter, apart=apart)
+    result = run_chain(Source(path), listen, meter=meter, second_process=apart)
     return (seen, meter.report().model_dump(), result.suggestions.model_dump(),
             result.validation.model_dump(), result.reckoning.model_dump(), result.decisions)
 
@@ -50,6 +50,6 @@ def test_an_error_apart_is_raised_in_the_pass(tmp_path):
     errors = []
     for apart in (False, True):
         with pytest.raises(Exception) as raised:
-            run_chain(Source(path), meter=AgreementMeter(), apart=apart)
+            run_chain(Source(path), meter=AgreementMeter(), second_process=apart)
         errors.append((type(raised.value), str(raised.value)))
     assert errors[0] == errors[1]

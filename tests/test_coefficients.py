@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.quality.coefficients import (
+from workbench.stats.coefficients import (
     Alpha, BinaryAgreement, Fleiss, PairwiseCohen, PercentAgreement, cohen_kappa, interval,
     masi, nominal, ratio,
 )

@@ -14,7 +14,7 @@ from workbench.cli import cli
 from workbench.errors import InputError
 from workbench.ingest.articles import ingest, sha256_text
 from workbench.quality.agreement import agreement_export
-from workbench.quality.decisions import adjudicate
+from workbench.quality.adjudicate import adjudicate
 from workbench.quality.validate import validate_export
 
 SUFFIXES = [".txt", ".md", ".jsonl", ".json", ".csv"]

@@ -52,8 +52,8 @@ def test_the_rule_catches_an_offender(tmp_path):
 
 def test_the_folders_are_the_architecture():
     packages = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists())
-    assert packages == ["gold", "ingest", "lsformat", "quality", "report", "schema", "store",
-                        "studio"]
+    assert packages == ["gold", "ingest", "lsformat", "quality", "records", "report", "schema",
+                        "stats", "store", "studio"]
     modules = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert modules == ["__init__.py", "__main__.py", "cli.py", "errors.py", "settings.py",
                        "sync.py"]

@@ -7,7 +7,7 @@ import pytest
 from workbench.errors import InputError
 from workbench.lsformat import reader
 from workbench.lsformat.reader import MalformedTask, ReadNotes
-from workbench.lsformat.records import Task
+from workbench.records.tasks import Task
 from workbench.lsformat.stream import read_tasks
 
 
@@ -153,7 +153,7 @@ UNUSUAL = [  # tasks it leaves to the general path
 
 
 def test_tasks_decoded_straight_read_as_the_general_path_reads_them(tmp_path):
-    from workbench.lsformat.records import parse_task
+    from workbench.lsformat.parse import parse_task
     from workbench.lsformat.stream import direct_task
 
     for expected, tasks in ((True, COMMON), (False, UNUSUAL)):
@@ -182,7 +182,7 @@ def test_every_fixture_export_reads_the_same_both_ways(tmp_path):
     import sys
     from pathlib import Path
 
-    from workbench.lsformat.records import parse_task
+    from workbench.lsformat.parse import parse_task
     from workbench.lsformat.stream import direct_task
 
     fixtures = Path(__file__).parent / "fixtures"

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from helpers import offline_settings
 from workbench.cli import cli
-from workbench.quality.decisions import adjudicate
+from workbench.quality.adjudicate import adjudicate
 from workbench.quality.validate import validate_export
 from workbench.report.charts import _ticks, bars, dots
 from workbench.report.collect import NONE, collect, confusion_cells

@@ -1,8 +1,8 @@
 """The review round on a real Label Studio: three annotators disagree, dee adjudicates."""
 
+import dataclasses
 import json
 
-import msgspec
 import pytest
 from click.testing import CliRunner
 from helpers import decisions
@@ -10,7 +10,7 @@ from helpers import decisions
 from workbench import ingest
 from workbench.cli import cli
 from workbench.quality.chain import Voting
-from workbench.quality.review import AGREED
+from workbench.quality.review_tasks import AGREED
 from workbench.studio.push import push
 
 
@@ -107,7 +107,7 @@ def test_disagreements_go_to_review_and_the_adjudicator_decides(
     result = CliRunner().invoke(cli, ["adjudicate", "--min-agree", "3", "--json"], env=cli_env)
     assert json.loads(result.stdout)["counts"] == {"adjudicated": 1, "agreed": 1, "awaiting": 3}
 
-    from workbench.quality.decisions import read_log
+    from workbench.quality.decision_log import read_log
 
     gold = decisions(settings, voting=Voting(min_agree=3))
     decision = gold[articles[1].article_id]
@@ -117,7 +117,7 @@ def test_disagreements_go_to_review_and_the_adjudicator_decides(
     assert [(a.text, a.labels, a.stance) for a in decision.actors] == [
         ("Sar Kheng", ["government"], "supports")]
     # ana's vote, kept beside dee's call
-    assert msgspec.structs.asdict(decision.stance_provenance) == {
+    assert dataclasses.asdict(decision.stance_provenance) == {
         "method": "adjudicated", "annotators": ["ana@example.org"],
         "agreement": pytest.approx(1 / 3), "decided_by": "dee@example.org"}
     assert gold[articles[4].article_id].stance_provenance.method == "unanimous"

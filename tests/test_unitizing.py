@@ -2,7 +2,7 @@
 
 import pytest
 
-from workbench.quality.unitizing import UnitizingAlpha, category_alpha, category_disagreement
+from workbench.stats.unitizing import UnitizingAlpha, category_alpha, category_disagreement
 
 # Krippendorff (2004: p. 254): continuum 150..450, two observers, categories c and k.
 K2004 = {0: [(225, 295, "c"), (370, 400, "c"), (180, 240, "k"), (300, 350, "k")],

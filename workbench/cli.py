@@ -534,7 +534,7 @@ def agreement_command(export: Path | None, as_json: bool) -> None:
         return
     r = report.reckoning
     click.echo(f"{_shown(Path(report.source))}:")
-    _print_reckoning(r.tasks, "measured", r.tasks_measured, r.tasks_set_aside,
+    _print_reckoning(r.tasks, "measured", r.tasks_used, r.tasks_set_aside,
                      r.annotations, r.annotations_used, r.annotations_set_aside, r.notes)
     if report.not_measured:
         click.echo("Not measured (no coefficient for them here): " + ", ".join(
@@ -599,7 +599,7 @@ def adjudicate_command(export: Path | None, voting: Voting, as_json: bool) -> No
         workbench adjudicate
         workbench adjudicate --min-agree 3 --export project-7.json
     """
-    from workbench.quality.decisions import adjudicate
+    from workbench.quality.adjudicate import adjudicate
 
     report = adjudicate(_settings(), export=export, voting=voting)
     if as_json:
@@ -650,7 +650,7 @@ def review_push_command(export: Path | None, voting: Voting) -> None:
         workbench review push
     """
     from workbench.studio.client import connect
-    from workbench.studio.review import review_push
+    from workbench.studio.review_project import review_push
 
     settings = _settings()
     report = review_push(settings, connect(settings), export=export, voting=voting)
@@ -674,7 +674,7 @@ def review_pull_command() -> None:
         workbench review pull && workbench adjudicate
     """
     from workbench.studio.client import connect
-    from workbench.studio.review import review_pull
+    from workbench.studio.review_project import review_pull
 
     settings = _settings()
     report = review_pull(settings, connect(settings))

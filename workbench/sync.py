@@ -18,11 +18,12 @@ from pydantic import BaseModel
 
 from workbench.gold.versions import gold_root
 from workbench.gold.write import GoldReport, GoldWriter
-from workbench.quality.chain import ChainResult, Checked, run_chain
-from workbench.quality.decisions import DecisionLog
+from workbench.quality.chain import ChainResult, DecidedTask, run_chain
+from workbench.quality.decision_log import DecisionLog
 from workbench.quality.dispute import dispute_line
 from workbench.quality.feedback import Feedback
-from workbench.quality.review import IgnoredReview, Review, ReviewStage, load_review
+from workbench.quality.review_round import IgnoredReview, Review, load_review
+from workbench.quality.review_tasks import ReviewStage
 from workbench.report.collect import Gatherer, ReportData, latest_gold
 from workbench.report.page import write_report
 from workbench.settings import Settings
@@ -33,7 +34,7 @@ from workbench.store.roles import adjudicators
 from workbench.studio.client import Studio
 from workbench.studio.pull import pull
 from workbench.studio.push import Progress, PushReport, push
-from workbench.studio.review import review_pull, send_to_review
+from workbench.studio.review_project import review_pull, send_to_review
 
 
 SHOWN_DISPUTED = 10  # disputed articles named in the output, with why
@@ -136,7 +137,7 @@ class _Disputed:
     def __init__(self):
         self.shown: list[DisputedArticle] = []
 
-    def add(self, checked: Checked) -> None:
+    def add(self, checked: DecidedTask) -> None:
         decision = checked.decision
         if decision.status == "disputed" and len(self.shown) < SHOWN_DISPUTED:
             self.shown.append(DisputedArticle(article_id=decision.article_id,

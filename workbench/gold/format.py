@@ -1,49 +1,26 @@
 """The gold dataset's record format: one record per article, as pydantic models.
 
-Span offsets index the Python string (code points) of ``text``; ``relations``
-point into ``actors`` and ``crime_mentions`` by index. In a gold version
-annotators appear under stable pseudonyms (``annotator-3``), never by email;
-inside the workbench, before pseudonymisation, adjudication carries the same
-provenance fields with emails (``quality.adjudicate``).
+Span offsets index the Python string (code points) of ``text``; ``relations`` point into
+``actors`` and ``crime_mentions`` by index. Provenance is the decisions' own
+(``records.decisions``), with annotators by pseudonym (``annotator-3``), never by email.
 The parquet files' schemas are in ``gold.arrow``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from workbench.records.decisions import Provenance, SetAside
+
 SPLITS = ("train", "validation", "test")  # as the datasets library names them
 Split = Literal["train", "validation", "test"]
-Method = Literal["unanimous", "majority", "adjudicated", "ground_truth"]
 
 
-class Provenance(BaseModel):
-    """How one value was decided, and by whom.
-
-    ``annotators`` and ``agreement`` always describe the annotators' own votes, so
-    an adjudicated value keeps them: who had chosen it before the adjudicator
-    (``decided_by``) settled it, possibly nobody.
-    """
-
-    method: Method
-    annotators: list[str]  # the annotators who chose the value
-    agreement: float  # their share of the annotators who voted on the field
-    decided_by: str | None = None  # the adjudicator, or the annotation marked ground truth
-
-
-class SetAside(BaseModel):
-    """A part of one annotation that adjudication did not use, and why."""
-
-    annotation_id: int
-    annotator: str
-    part: str  # "the whole annotation", "crime_mentions span 'traffickers' 16-27", ...
-    reason: str  # the validation rule, or cancelled / superseded
-    message: str | None = None  # what the annotator can fix
-
-
+@dataclass(slots=True, kw_only=True)
 class ValueProvenance(Provenance):
     value: str  # the crime type
 

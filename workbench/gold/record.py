@@ -6,10 +6,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-import msgspec
+import dataclasses
 
-from workbench.lsformat.records import Task
-from workbench.quality.adjudicate import ArticleDecision
+from workbench.records.tasks import Task
+from workbench.records.decisions import ArticleDecision
 from workbench.schema import SCHEMA
 
 
@@ -68,7 +68,7 @@ def gold_record(decision: ArticleDecision, task: Task, name: Callable[[str], str
             if decision.stance_provenance else None,
             "actors": actor_provenance, "crime_mentions": mention_provenance,
             "relations": relation_provenance,
-            "set_aside": [{**msgspec.structs.asdict(part), "annotator": name(part.annotator)}
+            "set_aside": [{**dataclasses.asdict(part), "annotator": name(part.annotator)}
                           for part in decision.set_aside]},
         "preannotation": task.suggestion.model_version if task.suggestion else None}
 

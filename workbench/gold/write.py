@@ -29,11 +29,10 @@ from workbench.gold.splits import SPLIT_SEED, assign_splits
 from workbench.gold.staged import LabelCounts, Staged, stage, staged_record
 from workbench.gold.versions import LATEST, gold_root, next_version, resolve, versions
 from workbench.quality.agreement import AgreementMeter
-from workbench.quality.chain import (
-    MAJORITY, ChainResult, Checked, Reckoning, Voting, run_chain,
-)
-from workbench.quality.decisions import DecisionLog
-from workbench.quality.review import latest_review
+from workbench.quality.chain import MAJORITY, ChainResult, DecidedTask, Voting, run_chain
+from workbench.quality.decision_log import DecisionLog
+from workbench.quality.review_round import latest_review
+from workbench.records.reckoning import Reckoning
 from workbench.settings import Settings
 from workbench.store.atomic import write_text
 from workbench.store.lock import job_lock
@@ -110,7 +109,7 @@ class GoldWriter:
         self._staged.close()
         shutil.rmtree(self.staging, ignore_errors=True)
 
-    def add(self, checked: Checked) -> None:
+    def add(self, checked: DecidedTask) -> None:
         decision = checked.decision
         if not decision.gold:
             self.pending.append(PendingArticle(article_id=decision.article_id,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.lsformat.records import Annotation
+from workbench.records.tasks import Annotation
 from workbench.schema import TEXT
 
 

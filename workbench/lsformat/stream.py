@@ -23,9 +23,9 @@ from workbench.lsformat.offsets import Offsets
 from workbench.lsformat.reader import (
     ExportUser, MalformedTask, ReadNotes, decode_task, raw_tasks,
 )
-from workbench.lsformat.records import (
-    Annotation, RegionChoice, RegionRelation, Span, Suggestion, Task, annotator_name, int_id,
-    parse_task,
+from workbench.lsformat.parse import annotator_name, int_id, parse_task
+from workbench.records.tasks import (
+    Annotation, RegionChoice, RegionRelation, Span, Suggestion, Task,
 )
 from workbench.schema import CRIME_TYPES
 

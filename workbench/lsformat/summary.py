@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from workbench.lsformat.reader import MalformedTask, iter_tasks
-from workbench.lsformat.records import annotator_name
+from workbench.lsformat.parse import annotator_name
 
 
 class ExportSummary(BaseModel):

@@ -37,25 +37,24 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from itertools import combinations
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
 
 from workbench.lsformat.reader import MalformedTask, ReadNotes
-from workbench.lsformat.records import Annotation, Task
+from workbench.quality.measure import Measure
+from workbench.records.reckoning import Reckoning, Tally
+from workbench.records.tasks import Annotation, Task, TaskVotes, latest_by_annotator
 from workbench.lsformat.stream import read_tasks
-from workbench.quality.bootstrap import (
+from workbench.stats.bootstrap import (
     AlphaReplicates, BinaryReplicates, F1Replicates, Interval, Weights,
 )
-from workbench.quality.coefficients import (
+from workbench.stats.coefficients import (
     Alpha, BinaryAgreement, Fleiss, PairwiseCohen, PercentAgreement, interval, masi, nominal,
 )
-from workbench.quality.unitizing import UnitizingAlpha
+from workbench.stats.unitizing import UnitizingAlpha
 from workbench.schema import SCHEMA, Schema
 from workbench.store.rawpulls import Source, as_source
-
-if TYPE_CHECKING:  # the chain reads tasks for the meter
-    from workbench.quality.apart import Read
 
 Kind = Literal["single", "multi", "spans", "rating", "number", "datetime", "textarea",
                "taxonomy"]
@@ -100,25 +99,20 @@ class AnnotatorAgreement(BaseModel):
     f1_exact: float | None = None  # spans, against each other annotator
 
 
-class AgreementReckoning(BaseModel):
-    """What was read, and what agreement used of it."""
-
-    tasks: int = 0
-    tasks_measured: int = 0  # with two annotators or more
-    tasks_set_aside: dict[str, int] = Field(default_factory=dict)
-    annotations: int = 0
-    annotations_used: int = 0  # each annotator's latest, not cancelled
-    annotations_set_aside: dict[str, int] = Field(default_factory=dict)
-    notes: list[str] = Field(default_factory=list)
-
-
 class AgreementReport(BaseModel):
     source: str | None = None
     tasks: int = 0
     fields: dict[str, FieldAgreement] = Field(default_factory=dict)
     # Result items no coefficient here measures, by kind: "rectanglelabels: 12", ...
     not_measured: dict[str, int] = Field(default_factory=dict)
-    reckoning: AgreementReckoning = Field(default_factory=AgreementReckoning)
+    reckoning: Reckoning = Field(default_factory=Reckoning)  # used: measured (2+ annotators)
+
+    @field_serializer("reckoning")
+    def _as_agreement_counts(self, reckoning: Reckoning) -> dict[str, Any]:
+        """In JSON, "used" is ``tasks_measured``, as agreement has always called it; no
+        part of an annotation is set aside here."""
+        return {("tasks_measured" if key == "tasks_used" else key): value
+                for key, value in reckoning.model_dump().items() if key != "parts_set_aside"}
     annotators: dict[str, AnnotatorAgreement] = Field(default_factory=dict)
 
 
@@ -134,37 +128,31 @@ def agreement_export(source: Source | Path, schema: Schema = SCHEMA) -> Agreemen
     return report
 
 
-def latest_by_annotator(task: Task) -> dict[str, Annotation]:
-    """Each annotator's latest submitted (not cancelled) annotation of the task."""
-    latest: dict[str, Annotation] = {}
-    for annotation in task.annotations:
-        if annotation.cancelled:
-            continue
-        current = latest.get(annotation.annotator)
-        if current is None or (annotation.updated_at or "", annotation.id) > (
-                current.updated_at or "", current.id):
-            latest[annotation.annotator] = annotation
-    return latest
+RatingCounts = tuple[dict[frozenset[str], int], dict[str, int]]
 
 
-_TALLIES: dict[tuple[frozenset[str], ...], tuple[dict, dict]] = {}
-
-
-def _tally(ratings: tuple[frozenset[str], ...]) -> tuple[dict, dict]:
+class _Tallies:
     """How many raters gave each rating, and chose each value (in order of first
     appearance), remembered: an export has few distinct combinations of ratings."""
-    found = _TALLIES.get(ratings)
-    if found is None:
-        counts: dict[frozenset[str], int] = {}
-        chosen: dict[str, int] = {}
-        for rating in ratings:
-            counts[rating] = counts.get(rating, 0) + 1
-            for value in rating:
-                chosen[value] = chosen.get(value, 0) + 1
-        if len(_TALLIES) > 10_000:  # many distinct combinations: keep memory bounded
-            _TALLIES.clear()
-        found = _TALLIES[ratings] = (counts, chosen)
-    return found
+
+    LIMIT = 10_000  # distinct combinations remembered; past that, forgotten and counted anew
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[frozenset[str], ...], RatingCounts] = {}
+
+    def __call__(self, ratings: tuple[frozenset[str], ...]) -> RatingCounts:
+        found = self._known.get(ratings)
+        if found is None:
+            counts: dict[frozenset[str], int] = {}
+            chosen: dict[str, int] = {}
+            for rating in ratings:
+                counts[rating] = counts.get(rating, 0) + 1
+                for value in rating:
+                    chosen[value] = chosen.get(value, 0) + 1
+            if len(self._known) > self.LIMIT:  # keep memory bounded
+                self._known.clear()
+            found = self._known[ratings] = (counts, chosen)
+        return found
 
 
 class _ChoiceField:
@@ -181,7 +169,8 @@ class _ChoiceField:
 
     PENDING = 50_000  # distinct sets of ratings held before they are spread
 
-    def __init__(self, multi: bool | None, weights: Weights | None):
+    def __init__(self, multi: bool | None, weights: Weights | None, tally: _Tallies):
+        self.tally = tally
         self.known = multi is not None
         self.multi = bool(multi)
         self.nominal = Alpha()
@@ -209,7 +198,7 @@ class _ChoiceField:
         if len(pending) >= self.PENDING:
             self._spread()
         if self.replicates is not None and len(ratings) >= 2:
-            counts, chosen = _tally(tuple(ratings.values()))
+            counts, chosen = self.tally(tuple(ratings.values()))
             nominal_alpha, masi_alpha, binary = self.replicates
             if self.multi or not self.known:  # the alphas the field may report
                 masi_alpha.add_counts(counts)
@@ -222,7 +211,7 @@ class _ChoiceField:
         """The pending items into the accumulators, each set of ratings once."""
         for key, times in self._pending.items():
             self.raters.update(name for name, _ in key)
-            counts, chosen = _tally(tuple(rating for _, rating in key))
+            counts, chosen = self.tally(tuple(rating for _, rating in key))
             self.values.update(chosen)
             if not self.known and any(len(c) > 1 for c in counts):
                 self.multi = True  # a field the schema does not know: it takes several
@@ -429,7 +418,7 @@ class _Annotators:
         self.f1: dict[str, _F1] = defaultdict(_F1)
 
 
-class AgreementMeter:
+class AgreementMeter(Measure):
     """Accumulates agreement task by task; ``report()`` at the end."""
 
     def __init__(self, schema: Schema = SCHEMA, *, replicates: int = 0, seed: int = 0):
@@ -444,39 +433,36 @@ class AgreementMeter:
         self.people = _Annotators()
         self.tasks = 0
         self.not_measured: Counter = Counter()
-        self._counts: Counter[str] = Counter()
-        self._set_aside: dict[str, dict[str, int]] = {"tasks": {}, "annotations": {}}
+        self.tally = Tally()  # what was read, and what agreement used of it
+        self._ratings = _Tallies()
 
     def add(self, task: Task | MalformedTask,
             latest: dict[str, Annotation] | None = None) -> None:
         """One task; ``latest`` is its ``latest_by_annotator``, when the caller has it."""
-        counts = self._counts  # the reckoning's integers, put into its model by report()
-        counts["tasks"] += 1
+        tally = self.tally
         if isinstance(task, MalformedTask):
-            _bump(self._set_aside["tasks"], "malformed")
-            counts["annotations"] += task.annotations
-            if task.annotations:
-                _bump(self._set_aside["annotations"], "in a malformed task", task.annotations)
+            tally.malformed(task.annotations)
             return
+        tally.tasks += 1
         self.tasks += 1
         if self.weights is not None:
             self.weights.next_article()
         if latest is None:
             latest = latest_by_annotator(task)
         annotations = task.annotations
-        counts["annotations"] += len(annotations)
-        counts["annotations_used"] += len(latest)
+        tally.annotations += len(annotations)
+        tally.annotations_used += len(latest)
         cancelled = sum(a.cancelled for a in annotations)
         if cancelled:
-            _bump(self._set_aside["annotations"], "cancelled", cancelled)
+            tally.set_aside(tally.annotations_set_aside, "cancelled", cancelled)
         superseded = len(annotations) - len(latest) - cancelled
         if superseded:
-            _bump(self._set_aside["annotations"], "superseded by a later annotation",
-                  superseded)
+            tally.set_aside(tally.annotations_set_aside, "superseded by a later annotation",
+                            superseded)
         if len(latest) >= 2:
-            counts["tasks_measured"] += 1
+            tally.tasks_used += 1
         else:
-            _bump(self._set_aside["tasks"], "fewer than two annotators")
+            tally.set_aside(tally.tasks_set_aside, "fewer than two annotators")
         not_measured = self.not_measured
         for name, annotation in latest.items():
             self.people.items[name] += 1
@@ -485,24 +471,17 @@ class AgreementMeter:
             if annotation.relations:
                 not_measured["relation"] += len(annotation.relations)
         several = _measure_choices(latest, self.choices, self.multi, self.known, self.people,
-                                   self.weights)
+                                   self.weights, self._ratings)
         if any(a.region_choices for a in latest.values()):
-            several += _measure_region_choices(latest, self.choices, self.known, self.weights)
+            several += _measure_region_choices(latest, self.choices, self.known, self.weights,
+                                               self._ratings)
         not_measured["several values in a single-choice field"] += several
         _measure_spans(task, latest, self.spans, self.people, self.weights)
         if any(a.values for a in latest.values()):
             _measure_values(latest, self.values)
 
-    def measure(self, read: Read) -> None:
-        """``add``, as a ``Measure`` of the chain (which may run it apart from the pass)."""
-        self.add(read.task, read.latest)
-
-    @property
-    def reckoning(self) -> AgreementReckoning:
-        """What was read, and what agreement used of it (so far)."""
-        return AgreementReckoning(tasks_set_aside=dict(self._set_aside["tasks"]),
-                                  annotations_set_aside=dict(self._set_aside["annotations"]),
-                                  **self._counts)
+    def measure(self, votes: TaskVotes) -> None:
+        self.add(votes.task, votes.latest)
 
     def intervals(self) -> dict[str, dict[str | None, Interval | None]]:
         """Bootstrap 95% intervals per field: alpha for choices, exact F1 for spans; the
@@ -512,7 +491,7 @@ class AgreementMeter:
         return {name: field.intervals() for name, field in {**self.choices, **self.spans}.items()}
 
     def report(self) -> AgreementReport:
-        report = AgreementReport(tasks=self.tasks, reckoning=self.reckoning,
+        report = AgreementReport(tasks=self.tasks, reckoning=self.tally.reckoning([]),
                                  not_measured={kind: n for kind, n in sorted(
                                      self.not_measured.items()) if n})
         for fields in (self.choices, self.spans, self.values):
@@ -536,10 +515,6 @@ def measure(tasks: Iterable[Task], schema: Schema = SCHEMA) -> AgreementReport:
     return meter.report()
 
 
-def _bump(counts: dict[str, int], key: str, by: int = 1) -> None:
-    counts[key] = counts.get(key, 0) + by
-
-
 def _measure_values(latest: dict[str, Annotation], fields: dict[str, _ValueField]) -> None:
     """Each value control's item: the value every annotator gave (a missing one drops out)."""
     items: dict[tuple[str, str], dict[str, object]] = defaultdict(dict)
@@ -556,7 +531,7 @@ def _measure_values(latest: dict[str, Annotation], fields: dict[str, _ValueField
 
 def _measure_choices(latest: dict[str, Annotation], fields: dict[str, _ChoiceField],
                      multi: set[str], known: set[str], people: _Annotators,
-                     weights: Weights | None) -> int:
+                     weights: Weights | None, tally: _Tallies) -> int:
     """Document-level choices; how many ratings were set aside as several values in a
     single-choice field."""
     set_aside = 0
@@ -567,10 +542,10 @@ def _measure_choices(latest: dict[str, Annotation], fields: dict[str, _ChoiceFie
         field = fields.get(control)
         if field is None:
             field = fields[control] = _ChoiceField(
-                (control in multi) if control in known else None, weights)
+                (control in multi) if control in known else None, weights, tally)
         set_aside += field.add(ratings)
         if len(ratings) >= 2:  # each annotator against each other: how many chose the same
-            counts, _ = _tally(tuple(ratings.values()))
+            counts, _ = tally(tuple(ratings.values()))
             for name, rating in ratings.items():
                 people.compared[name] += len(ratings) - 1
                 people.same[name] += counts[rating] - 1
@@ -579,7 +554,7 @@ def _measure_choices(latest: dict[str, Annotation], fields: dict[str, _ChoiceFie
 
 def _measure_region_choices(latest: dict[str, Annotation],
                             fields: dict[str, _ChoiceField], known: set[str],
-                            weights: Weights | None) -> int:
+                            weights: Weights | None, tally: _Tallies) -> int:
     """Per-region choices, an item per region offsets that two or more annotators share."""
     by_item: dict[tuple[str, int, int], dict[str, frozenset[str]]] = {}
     for name, annotation in latest.items():
@@ -597,7 +572,7 @@ def _measure_region_choices(latest: dict[str, Annotation],
     set_aside = 0
     for (control, _, _), ratings in by_item.items():
         if control not in fields:
-            fields[control] = _ChoiceField(False if control in known else None, weights)
+            fields[control] = _ChoiceField(False if control in known else None, weights, tally)
         set_aside += fields[control].add(ratings)
     return set_aside
 
@@ -645,4 +620,5 @@ def as_json(report: AgreementReport) -> dict[str, Any]:
     apply."""
     return {"fields": {name: field.model_dump() for name, field in report.fields.items()},
             "annotators": {name: a.model_dump() for name, a in report.annotators.items()},
-            "not_measured": report.not_measured, "reckoning": report.reckoning.model_dump()}
+            "not_measured": report.not_measured,
+            "reckoning": report.model_dump(include={"reckoning"})["reckoning"]}

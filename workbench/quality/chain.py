@@ -1,11 +1,7 @@
-"""One pass over an export: each task decoded once, then validated, measured and decided.
+"""The one pass over an export: each task decoded once, then validated, measured, decided.
 
-Every offline step that decides is this pass with different listeners:
-``adjudicate`` logs the decisions, ``export`` stages gold records, ``report``
-gathers its counts, ``feedback`` the slips; ``sync`` runs them all from the same
-pass. Memory stays flat: listeners see one task at a time and keep what they
-need. The pass also reckons: every task and annotation read is used, or set
-aside with its reason.
+Every offline step that decides is this pass with different listeners (see
+docs/architecture.md): they see one task at a time and keep what they need.
 """
 
 from __future__ import annotations
@@ -15,104 +11,42 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-from pydantic import BaseModel, Field
 
 from workbench.lsformat.reader import MalformedTask, ReadNotes
-from workbench.lsformat.records import Task
-from workbench.quality.adjudicate import ArticleDecision, decide
-from workbench.quality.agreement import AgreementMeter, latest_by_annotator
-from workbench.quality.apart import Measure, Read, reading
+from workbench.quality.agreement import AgreementMeter
+from workbench.quality.decide import decide
+from workbench.quality.measure import Measure
+from workbench.quality.review_round import Review
+from workbench.quality.second_process import reading
 from workbench.quality.suggestions import SuggestionMeter, SuggestionReport
 from workbench.quality.validate import Finding, ValidationReport, Validator
+from workbench.records.decisions import ArticleDecision
+from workbench.records.reckoning import Reckoning, Tally
+from workbench.records.tasks import TaskVotes, latest_by_annotator
 from workbench.schema import SCHEMA, Schema
 from workbench.store.rawpulls import Source
-
-if TYPE_CHECKING:  # review builds on the chain
-    from workbench.quality.review import Review
 
 
 @dataclass(frozen=True)
 class Voting:
-    """How votes become decisions (see ``adjudicate``)."""
+    """How votes become decisions (``quality.decide``)."""
 
     min_agree: int | None = None  # K; None: a strict majority of the article's annotators
     min_annotators: int = 2
 
 
+MAJORITY = Voting()  # the default: a strict majority, two annotations at least
+
+
 @dataclass
-class Checked(Read):
-    """One task after the pass: as read (``apart.Read``: the task, each annotator's latest
-    annotation), its findings and its decision."""
+class DecidedTask(TaskVotes):
+    """One task after the pass: its votes, its findings and its decision."""
 
     findings: list[Finding] = field(default_factory=list)
-    decision: ArticleDecision | None = None
+    decision: ArticleDecision = field(default=None)  # type: ignore[assignment]  # set by the pass
 
 
-MAJORITY = Voting()  # the default: a strict majority, two annotations at least
-Listener = Callable[[Checked], None]
-
-
-class Reckoning(BaseModel):
-    """Everything read, accounted for: each task and annotation is used, or set aside with
-    the reason; the parts set aside from annotations that were used are counted by rule."""
-
-    tasks: int = 0
-    tasks_used: int = 0
-    tasks_set_aside: dict[str, int] = Field(default_factory=dict)
-    annotations: int = 0
-    annotations_used: int = 0  # each annotator's latest, not cancelled: they voted
-    annotations_set_aside: dict[str, int] = Field(default_factory=dict)
-    parts_set_aside: dict[str, int] = Field(default_factory=dict)  # rule -> parts
-    notes: list[str] = Field(default_factory=list)  # what the reader made up or translated
-
-    @property
-    def balanced(self) -> bool:
-        return (self.tasks == self.tasks_used + sum(self.tasks_set_aside.values())
-                and self.annotations == self.annotations_used
-                + sum(self.annotations_set_aside.values()))
-
-
-class _Reckoner:
-    """Counts for the ``Reckoning`` during the pass, in plain integers (setting a pydantic
-    model's attribute costs more than the counting)."""
-
-    def __init__(self):
-        self.tasks = self.tasks_used = self.annotations = self.annotations_used = 0
-        self.tasks_set_aside: dict[str, int] = {}
-        self.annotations_set_aside: dict[str, int] = {}
-        self.parts_set_aside: dict[str, int] = {}
-
-    def add(self, task: Task | MalformedTask, decision: ArticleDecision | None) -> None:
-        self.tasks += 1
-        if isinstance(task, MalformedTask):
-            _bump(self.tasks_set_aside, "malformed")
-            self.annotations += task.annotations
-            if task.annotations:
-                _bump(self.annotations_set_aside, "in a malformed task", task.annotations)
-            return
-        self.tasks_used += 1
-        self.annotations += len(task.annotations)
-        self.annotations_used += len(decision.inputs)
-        if decision.set_aside:
-            used = {i.annotation_id for i in decision.inputs}
-            for part in decision.set_aside:
-                if part.part == "the whole annotation":
-                    _bump(self.annotations_set_aside, part.reason)
-                elif part.annotation_id in used:
-                    _bump(self.parts_set_aside, part.reason)
-
-    def reckoning(self, notes: list[str]) -> Reckoning:
-        return Reckoning(tasks=self.tasks, tasks_used=self.tasks_used,
-                         tasks_set_aside=self.tasks_set_aside, annotations=self.annotations,
-                         annotations_used=self.annotations_used,
-                         annotations_set_aside=self.annotations_set_aside,
-                         parts_set_aside=self.parts_set_aside, notes=notes)
-
-
-def _bump(counts: dict[str, int], key: str, by: int = 1) -> None:
-    counts[key] = counts.get(key, 0) + by
+Listener = Callable[[DecidedTask], None]
 
 
 @dataclass
@@ -132,24 +66,27 @@ class ChainResult:
 def run_chain(source: Source, *listeners: Listener, review: Review | None = None,
               voting: Voting = MAJORITY, meter: AgreementMeter | None = None,
               schema: Schema = SCHEMA, measures: Sequence[Measure] = (),
-              apart: bool | None = None) -> ChainResult:
+              second_process: bool | None = None) -> ChainResult:
     """Read ``source`` once; hand every well-formed task, checked and decided, to each
-    listener. ``review`` holds the review round's decisions (``quality.review``).
-    ``meter`` (agreement) and ``measures`` see every well-formed task as read; they run
-    apart, with the reading, in a second process when ``apart`` (None: when a second core
-    and the export's size make it pay, ``apart.worth_it``), else in the pass; they hold
-    the same figures either way."""
-    validator, counts = Validator(schema), Counter()
-    notes, reckoner, suggestions = ReadNotes(), _Reckoner(), SuggestionMeter()
+    listener.
+
+    :param review: the review round's decisions (``quality.review_round``).
+    :param meter: agreement, a measure like ``measures``: they see every well-formed task.
+    :param second_process: read and measure in a second process (``quality.second_process``);
+        None: when a second core and the export's size make it pay.
+    """
+    validator, counts, tally = Validator(schema), Counter[str](), Tally()
+    notes, suggestions = ReadNotes(), SuggestionMeter()
     decisions = review.decisions if review is not None else {}
     slips = review.set_aside if review is not None else {}
     measures = [suggestions.shown, *([meter] if meter is not None else []), *measures]
-    with reading(source.path, notes, measures, apart) as read, _young_collections_only():
+    with reading(source.path, notes, measures, second_process) as read, \
+            _young_collections_only():
         source.hash_ahead()  # after the fork; its sha256 is asked for during or after the pass
         for task in read.tasks():
             findings = validator.add(task)
             if isinstance(task, MalformedTask):
-                reckoner.add(task, None)
+                tally.malformed(task.annotations)
                 continue
             article = task.article_id or ""
             decision = decide(task, findings, min_agree=voting.min_agree,
@@ -157,26 +94,40 @@ def run_chain(source: Source, *listeners: Listener, review: Review | None = None
                               review=decisions.get(article),
                               review_set_aside=slips.get(article, ()))
             counts[decision.status] += 1
-            reckoner.add(task, decision)
-            checked = Checked(task, latest_by_annotator(task), findings, decision)
-            if not read.apart:
+            _reckon(tally, len(task.annotations), decision)
+            checked = DecidedTask(task, latest_by_annotator(task), findings, decision)
+            if not read.in_second_process:
                 for measure in measures:
-                    measure.measure(checked)
-            suggestions.add(checked)
+                    measure.see(checked)
+            suggestions.add(task.suggestion, decision)
             for listener in listeners:
                 listener(checked)
     return ChainResult(source=source, validation=validator.report(source, notes),
-                       meter=meter, reckoning=reckoner.reckoning(notes.lines()),
+                       meter=meter, reckoning=tally.reckoning(notes.lines()),
                        suggestions=suggestions.report(),
                        decisions=dict(sorted(counts.items())))
 
 
+def _reckon(tally: Tally, annotations: int, decision: ArticleDecision) -> None:
+    """A decided task: its annotations used (they voted) or set aside, and the parts set
+    aside from those used, by rule."""
+    tally.tasks += 1
+    tally.tasks_used += 1
+    tally.annotations += annotations
+    tally.annotations_used += len(decision.inputs)
+    if decision.set_aside:
+        used = {i.annotation_id for i in decision.inputs}
+        for part in decision.set_aside:
+            if part.part == "the whole annotation":
+                tally.set_aside(tally.annotations_set_aside, part.reason)
+            elif part.annotation_id in used:
+                tally.set_aside(tally.parts_set_aside, part.reason)
+
+
 @contextmanager
 def _young_collections_only() -> Iterator[None]:
-    """The pass keeps growing state (counts, staged offsets, findings) but makes few
-    reference cycles: Python's collections of the older generations would walk all of it
-    again and again (a third of the time, measured). During the pass only young objects are
-    collected, as they pile up."""
+    """The pass keeps growing state but makes few reference cycles: collecting the older
+    generations would walk all of it again and again (a third of the time, measured)."""
     threshold = gc.get_threshold()
     gc.set_threshold(50_000, 1_000_000, 1_000_000)
     try:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from workbench.quality.adjudicate import describe_part
-from workbench.quality.chain import Checked, run_chain
-from workbench.quality.review import latest_review
+from workbench.quality.decide import describe_part
+from workbench.quality.chain import DecidedTask, run_chain
+from workbench.quality.review_round import latest_review
 from workbench.quality.validate import RULES
 from workbench.settings import Settings
 from workbench.store.atomic import write_text
@@ -59,7 +59,7 @@ class Feedback:
     def __init__(self):
         self.slips: dict[str, list[Slip]] = defaultdict(list)
 
-    def add(self, checked: Checked) -> None:
+    def add(self, checked: DecidedTask) -> None:
         """The errors of each annotator's current annotation (not of superseded ones)."""
         task = checked.task
         current = {i.annotation_id: i for i in checked.decision.inputs}

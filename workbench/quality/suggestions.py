@@ -14,18 +14,13 @@ from __future__ import annotations
 from collections import Counter
 from itertools import combinations
 
-from typing import TYPE_CHECKING
-
 from pydantic import BaseModel, Field
 
-from workbench.lsformat.records import Annotation, Unit
-from workbench.quality.adjudicate import ArticleDecision
-from workbench.quality.coefficients import Alpha, masi, nominal
+from workbench.quality.measure import Measure
+from workbench.records.tasks import Annotation, Suggestion, TaskVotes, Unit
+from workbench.records.decisions import ArticleDecision
+from workbench.stats.coefficients import Alpha, masi, nominal
 from workbench.schema import ACTORS, CRIME_MENTIONS, CRIME_TYPES, SCHEMA, STANCE
-
-if TYPE_CHECKING:  # the chain hands this meter its tasks
-    from workbench.quality.apart import Read
-    from workbench.quality.chain import Checked
 
 SUGGESTED, CONTROL = "with suggestions", "without suggestions"
 KEPT_ALERT, FROM_SUGGESTIONS_ALERT = 0.9, 0.8  # when to warn of anchoring
@@ -92,9 +87,9 @@ def _count(values) -> dict:
     return counts
 
 
-class _Shown:
-    """What annotators did with the suggestions, and agreement with and without them: all
-    from the tasks as read (a ``Measure``, which may run apart from the pass)."""
+class _Shown(Measure):
+    """What annotators did with the suggestions, and agreement with and without them (a
+    ``Measure``: it needs only the tasks as read)."""
 
     def __init__(self):
         self.meters = {SUGGESTED: _Group(), CONTROL: _Group()}
@@ -106,11 +101,11 @@ class _Shown:
         self.offered: Counter = Counter()  # crime type -> annotations it was suggested to
         self.spans_suggested = self.spans_kept = 0
 
-    def measure(self, read: Read) -> None:
-        task, latest = read.task, read.latest
+    def measure(self, votes: TaskVotes) -> None:
+        task, latest = votes.task, votes.latest
         suggestion = task.suggestion
         group = SUGGESTED if suggestion is not None else CONTROL
-        units = read.units
+        units = votes.units
         self.meters[group].add(latest, units)
         self.annotations[group] += len(latest)
         for annotation in latest.values():
@@ -138,8 +133,8 @@ class SuggestionMeter:
         self.types: dict[str, list[int]] = {}  # crime type -> suggested, gold, correct
         self.agreed = self.agreed_suggested = 0
 
-    def add(self, checked: Checked) -> None:
-        suggestion, decision = checked.task.suggestion, checked.decision
+    def add(self, suggestion: Suggestion | None, decision: ArticleDecision) -> None:
+        """One decided article, and what was suggested for it."""
         if suggestion is not None and decision.gold:
             self._against_gold(suggestion, decision)
 

@@ -33,7 +33,7 @@ from pydantic import BaseModel, Field
 
 from workbench.lsformat.offsets import same_text
 from workbench.lsformat.reader import MalformedTask, ReadNotes
-from workbench.lsformat.records import Annotation, Task
+from workbench.records.tasks import Annotation, Task
 from workbench.lsformat.stream import read_tasks
 from workbench.schema import (
     ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, NO_CRIME, RELATIONS, SCHEMA, STANCE,
@@ -254,7 +254,7 @@ class _Checker:
     def __init__(self, task: Task, annotation: Annotation, schema: Schema):
         self.task, self.annotation, self.schema = task, annotation, schema
         self.findings: list[Finding] = []
-        self.values = allowed_values(schema)
+        self.values = schema.allowed_values
 
     def add(self, rule: str, field: str | None, message: str, part: Part | None) -> None:
         self.findings.append(_finding(rule, self.task.id, self.task.article_id,
@@ -411,19 +411,6 @@ class _Checker:
 
 def _span_part(span, index: int) -> Part:
     return Part(kind="span", control=span.control, region=span.region, index=index)
-
-
-_ALLOWED: dict[int, tuple[Schema, dict[str, frozenset[str]]]] = {}
-
-
-def allowed_values(schema: Schema) -> dict[str, frozenset[str]]:
-    """The ids each field accepts, by field name (cached per schema object: hashing a
-    schema costs more than the check it serves)."""
-    cached = _ALLOWED.get(id(schema))
-    if cached is None or cached[0] is not schema:
-        cached = _ALLOWED[id(schema)] = (schema, {
-            spec.name: frozenset(v.id for v in spec.values) for spec in schema.fields})
-    return cached[1]
 
 
 def _quote(text: str, limit: int = 40) -> str:

@@ -13,10 +13,10 @@ from itertools import combinations
 
 from pydantic import BaseModel, Field
 
-from workbench.lsformat.records import Annotation, Task, Unit, span_units
-from workbench.quality.adjudicate import ArticleDecision
-from workbench.quality.chain import Checked
-from workbench.quality.coefficients import masi
+from workbench.records.tasks import Annotation, Task, Unit, span_units
+from workbench.records.decisions import ArticleDecision
+from workbench.quality.chain import DecidedTask
+from workbench.stats.coefficients import masi
 from workbench.schema import ACTOR_STANCE, CRIME_TYPES, SCHEMA, STANCE
 
 SHOWN = 12  # articles in the per-article view
@@ -97,7 +97,7 @@ class ArticlePicker:
         self._heap: list[tuple[tuple, int, ArticleView]] = []  # min-heap on worth
         self._count = 0
 
-    def add(self, checked: Checked) -> None:
+    def add(self, checked: DecidedTask) -> None:
         task, decision, latest = checked.task, checked.decision, checked.latest
         if len(latest) < 2 or task.text is None:
             return

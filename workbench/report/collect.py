@@ -20,11 +20,11 @@ from pydantic import BaseModel, Field
 
 from workbench.errors import InputError
 from workbench.gold.versions import gold_root, resolve
-from workbench.lsformat.records import Annotation
+from workbench.records.tasks import Annotation, TaskVotes
 from workbench.quality.agreement import AgreementMeter, AgreementReport
-from workbench.quality.apart import Read
-from workbench.quality.chain import MAJORITY, ChainResult, Checked, Voting, run_chain
-from workbench.quality.review import Review, latest_review
+from workbench.quality.measure import Measure
+from workbench.quality.chain import MAJORITY, ChainResult, DecidedTask, Voting, run_chain
+from workbench.quality.review_round import Review, latest_review
 from workbench.quality.suggestions import SuggestionReport
 from workbench.quality.validate import Summary
 from workbench.report.articles import ArticlePicker, ArticleView
@@ -128,7 +128,7 @@ def latest_gold(root: Path, source: Source) -> GoldVersion | None:
                        articles=manifest.get("counts", {}).get("articles", 0))
 
 
-class Counts:
+class Counts(Measure):
     """The report's counts that need only the tasks as read (a ``Measure``, which may run
     apart from the pass): progress, who submitted and skipped what, lead times, label
     distributions and the confusion between annotators."""
@@ -143,9 +143,9 @@ class Counts:
         self.pairs: dict[str, Counter] = defaultdict(Counter)  # field -> (x, y) -> count
         self.shared: Counter = Counter()  # field -> pairs compared
 
-    def measure(self, read: Read) -> None:
-        latest = read.latest
-        for annotation in read.task.annotations:
+    def measure(self, votes: TaskVotes) -> None:
+        latest = votes.latest
+        for annotation in votes.task.annotations:
             if annotation.cancelled:
                 self.cancelled[annotation.annotator] += 1
         done = len(latest)
@@ -209,7 +209,7 @@ class Gatherer:
         """The agreement meter the report needs: with bootstrap replicates for intervals."""
         return AgreementMeter(self.schema, replicates=self.replicates)
 
-    def add(self, checked: Checked) -> None:
+    def add(self, checked: DecidedTask) -> None:
         task, decision = checked.task, checked.decision
         self.tasks += 1
         self.picker.add(checked)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from workbench.quality.chain import Checked
+from workbench.quality.chain import DecidedTask
 from workbench.schema import ACTORS, CRIME_MENTIONS, CRIME_TYPES, STANCE
 from workbench.store.atomic import write_text
 
@@ -41,7 +41,7 @@ class GoldComparer:
     def __init__(self):
         self._sums: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0, 0.0, 0, 0, 0])
 
-    def add(self, checked: Checked) -> None:
+    def add(self, checked: DecidedTask) -> None:
         decision = checked.decision
         if not decision.gold:
             return

@@ -7,6 +7,7 @@ here, bump ``SCHEMA_VERSION``, run ``workbench schema --write``.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -111,6 +112,12 @@ class Schema(BaseModel):
                       values=self.relation_types, title="Relations",
                       instruction="Link an actor to a crime mention (actor first)."),
         )
+
+    @cached_property
+    def allowed_values(self) -> dict[str, frozenset[str]]:
+        """The ids each field accepts, by field name (worked out once: validation asks for
+        them on every annotation)."""
+        return {spec.name: frozenset(v.id for v in spec.values) for spec in self.fields}
 
     def field(self, name: str) -> FieldSpec:
         for spec in self.fields:

@@ -1,4 +1,4 @@
-"""Adjudicate an export, and keep the decisions log.
+"""The decisions log: each article's decision, appended when it changed.
 
 The log, ``exports/decisions.jsonl``, is append-only: one line per article
 each time its outcome or its inputs change, with the decision, the
@@ -14,53 +14,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
-from pydantic import BaseModel, ConfigDict, Field
 
-from workbench.quality.adjudicate import ArticleDecision, digest
-from workbench.quality.chain import MAJORITY, Checked, Reckoning, Voting, run_chain
-from workbench.quality.review import latest_review
+from workbench.records.decisions import digest
+from workbench.quality.chain import DecidedTask
 from workbench.settings import Settings
-from workbench.store.lock import job_lock
-from workbench.store.rawpulls import Source, open_export
+from workbench.store.rawpulls import Source
 
 LOG_NAME = "decisions.jsonl"
 
 
-class AdjudicationReport(BaseModel):
-    model_config = ConfigDict(arbitrary_types_allowed=True)  # the decisions: msgspec structs
-
-    source: str
-    articles: int = 0
-    counts: dict[str, int] = Field(default_factory=dict)  # by status
-    disputed: list[ArticleDecision] = Field(default_factory=list)
-    log: Path
-    logged: int = 0  # lines appended this run
-    reckoning: Reckoning
-
-
 def log_path(settings: Settings) -> Path:
     return settings.exports / LOG_NAME
-
-
-def adjudicate(settings: Settings, *, export: Path | None = None,
-               voting: Voting = MAJORITY) -> AdjudicationReport:
-    """Decide every article of the latest pull (or ``export``), with the review round's
-    decisions; log what changed; report what is disputed."""
-    with job_lock(settings.home, "adjudicate"):
-        source = open_export(settings, export)
-        disputed: list[ArticleDecision] = []
-
-        def keep_disputed(checked: Checked) -> None:
-            if checked.decision.status == "disputed":
-                disputed.append(checked.decision)
-
-        with DecisionLog(settings, source) as log:
-            review = latest_review(settings)
-            result = run_chain(source, log.add, keep_disputed, review=review,
-                               voting=voting)
-    return AdjudicationReport(source=str(source.path), articles=sum(result.decisions.values()),
-                              counts=result.decisions, disputed=disputed, log=log.path,
-                              logged=log.logged, reckoning=result.reckoning)
 
 
 class DecisionLog:
@@ -85,7 +49,7 @@ class DecisionLog:
     def __exit__(self, *exc) -> None:
         self._appender.close()
 
-    def add(self, checked: Checked) -> None:
+    def add(self, checked: DecidedTask) -> None:
         decision = checked.decision
         canonical = decision.canonical()
         hashed = digest(canonical)

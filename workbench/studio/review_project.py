@@ -2,7 +2,7 @@
 
 ``review push`` sends every article with open disagreements to a second
 project, "<project> (review)", one task per article (built by
-``quality.review``). The adjudicator fixes and submits there; ``review pull``
+``quality.review_tasks``). The adjudicator fixes and submits there; ``review pull``
 pulls that project like any other (raw, checksummed) and from then on its
 submitted, valid annotation is the article's final decision. Both are
 idempotent: a task is created once per article and replaced only while nobody
@@ -17,9 +17,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from workbench.quality.chain import MAJORITY, Voting, run_chain
-from workbench.quality.review import (
-    AGREED, IgnoredReview, ReviewStage, latest_review, load_review,
-)
+from workbench.quality.review_round import IgnoredReview, latest_review, load_review
+from workbench.quality.review_tasks import AGREED, ReviewStage
 from workbench.schema.guidelines import guidelines_html
 from workbench.schema.labelconfig import label_config
 from workbench.settings import Settings

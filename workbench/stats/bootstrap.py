@@ -29,7 +29,7 @@ from collections.abc import Callable, Hashable, Mapping
 
 import numpy as np
 
-from workbench.quality.coefficients import Metric
+from workbench.stats.coefficients import Metric
 
 Interval = tuple[float, float]
 BLOCK = 1024  # articles whose weights are drawn, and multiplied in, at once
@@ -137,7 +137,7 @@ class Weights:
         noted = np.bincount(rows * self._columns + columns, weights=amounts,
                             minlength=articles * self._columns)
         # einsum, not @: BLAS would compute it on every core and then keep them spinning,
-        # which costs the pass, running beside it (quality/apart.py), more than this saves.
+        # which costs the pass, running beside it (quality/second_process.py), more than this saves.
         self._sums[:, :self._columns] += np.einsum(
             "ar,ac->rc", self._block[:articles], noted.reshape(articles, self._columns),
             optimize=False)

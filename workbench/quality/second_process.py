@@ -1,15 +1,9 @@
-"""Reading apart: the export read, and measured, in a second process while the pass decides.
+"""The export read, and measured, in a second process while the pass decides.
 
-Agreement and the other measures that need only the annotations (``Measure``:
-agreement, what annotators did with the suggestions, the report's counts) do
-not wait on any decision. So on a machine with a second core, and an export
-big enough for it to pay, a forked process reads the file, runs those
-measures, and hands every task over, parsed, to the pass, which validates,
-decides and writes. Tasks come over in file order, in batches, in msgpack
-(msgspec rebuilds the same structs from it; the rare task it would not give
-back exactly is pickled); at the end the measures come back whole, with the
-reader's notes. Every figure is the one a
-single process gives: the same tasks reach the same code in the same order.
+On a second core, for an export big enough to pay (``WORTH_IT``), a forked process reads
+the file, runs the measures (``quality.measure``) and hands each task over, parsed, in
+file order; at the end the measures come back and are merged. The same tasks reach the
+same code in the same order, so the figures are those of one process.
 """
 
 from __future__ import annotations
@@ -21,41 +15,18 @@ import pickle
 import resource
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import Protocol
 
 import msgspec
 
 from workbench.errors import WorkbenchError
 from workbench.lsformat.reader import MalformedTask, ReadNotes
-from workbench.lsformat.records import Annotation, Task, Unit, span_units
 from workbench.lsformat.stream import read_tasks
-from workbench.quality.agreement import latest_by_annotator
+from workbench.quality.measure import Measure
+from workbench.records.tasks import Task, TaskVotes, latest_by_annotator
 
 WORTH_IT = 16 << 20  # bytes of export: below this, starting a process costs more than it saves
 BATCH = 4  # tasks handed over at a time: few, so what is in flight stays in the caches
-
-
-@dataclass
-class Read:
-    """One well-formed task as read: with each annotator's latest annotation
-    (``agreement.latest_by_annotator``), worked out once for everyone who reads it."""
-
-    task: Task
-    latest: dict[str, Annotation]
-
-    @cached_property
-    def units(self) -> dict[str, frozenset[Unit]]:
-        """Each annotator's spans (of their latest annotation), one unit per label."""
-        return {name: span_units(annotation) for name, annotation in self.latest.items()}
-
-
-class Measure(Protocol):
-    """What needs only the tasks as read: run in the pass, or apart; kept whole either way."""
-
-    def measure(self, read: Read) -> None: ...
 
 
 def second_core() -> bool:
@@ -68,7 +39,7 @@ def second_core() -> bool:
 
 
 def worth_it(path: Path) -> bool:
-    """A second core, and an export big enough for reading apart to pay."""
+    """A second core, and an export big enough for reading in a second process to pay."""
     try:
         big = path.stat().st_size >= WORTH_IT
     except OSError:
@@ -77,24 +48,25 @@ def worth_it(path: Path) -> bool:
 
 
 class Reading:
-    """The export's tasks for the pass (``tasks``); ``apart`` says whether they were read,
-    and measured, in a second process (else the pass runs the measures itself)."""
+    """The export's tasks for the pass (``tasks``), read and measured in a second process
+    when ``in_second_process`` (else the pass runs the measures itself)."""
 
     def __init__(self, path: Path, notes: ReadNotes, measures: Sequence[Measure],
-                 apart: bool):
-        self.path, self.notes, self.measures, self.apart = path, notes, measures, apart
+                 in_second_process: bool):
+        self.path, self.notes, self.measures = path, notes, measures
+        self.in_second_process = in_second_process
         self.peak_kib = 0  # the second process's peak resident memory, once it is done
         self._process = self._connection = None
-        if apart:
+        if in_second_process:
             context = multiprocessing.get_context("fork")
             self._connection, sender = context.Pipe(duplex=False)
-            self._process = context.Process(target=_read_apart, name="workbench-reader",
+            self._process = context.Process(target=_read_in_second_process, name="workbench-reader",
                                             args=(path, measures, sender), daemon=True)
             self._process.start()
             sender.close()
 
     def tasks(self) -> Iterator[Task | MalformedTask]:
-        if not self.apart:
+        if not self.in_second_process:
             yield from read_tasks(self.path, self.notes)
             return
         while True:
@@ -111,7 +83,7 @@ class Reading:
                 notes, measured, self.peak_kib = pickle.loads(body)
                 self.notes.__dict__.update(notes.__dict__)
                 for mine, theirs in zip(self.measures, measured, strict=True):
-                    mine.__dict__.update(theirs.__dict__)
+                    mine.merge(theirs)
                 return
             else:  # an error, raised where a single process would raise it
                 raise pickle.loads(body)
@@ -126,9 +98,11 @@ class Reading:
 
 @contextmanager
 def reading(path: Path, notes: ReadNotes, measures: Sequence[Measure],
-            apart: bool | None = None) -> Iterator[Reading]:
-    """The tasks of ``path``, read apart when ``apart`` (None: when ``worth_it``)."""
-    found = Reading(path, notes, measures, worth_it(path) if apart is None else apart)
+            second_process: bool | None = None) -> Iterator[Reading]:
+    """The tasks of ``path``, read in a second process when ``second_process`` (None: when
+    ``worth_it``)."""
+    found = Reading(path, notes, measures,
+                    worth_it(path) if second_process is None else second_process)
     try:
         yield found
     finally:
@@ -196,7 +170,7 @@ def _unpacked(item: _Item) -> Task | MalformedTask:
     return pickle.loads(item.task)
 
 
-def _read_apart(path: Path, measures: Sequence[Measure], connection) -> None:
+def _read_in_second_process(path: Path, measures: Sequence[Measure], connection) -> None:
     """In the forked process: read, measure, hand over; then the measures and the notes."""
     gc.freeze()  # what came with the fork is the main process's: never collected here
     gc.set_threshold(50_000, 1_000_000, 1_000_000)  # as the pass does (chain.py)
@@ -204,9 +178,9 @@ def _read_apart(path: Path, measures: Sequence[Measure], connection) -> None:
     try:
         for task in read_tasks(path, notes):
             if not isinstance(task, MalformedTask):
-                read = Read(task, latest_by_annotator(task))
+                votes = TaskVotes(task, latest_by_annotator(task))
                 for measure in measures:
-                    measure.measure(read)
+                    measure.see(votes)
             batch.append(_packed(task))
             if len(batch) == BATCH:
                 _send(connection, batch)

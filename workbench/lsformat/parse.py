@@ -1,122 +1,26 @@
-"""Tasks and annotations as the offline steps see them, made from the reader's structs.
+"""The reader's loose structs made into ``records.tasks`` (the general, lenient way).
 
-Validation, agreement and adjudication read these, never the export's raw
-structs. Every result item of every type Label Studio writes ends up in one
-of them, none is dropped: text spans, document-level choices, per-region
-choices, relations, document-level values of other controls (textarea,
-rating, number, datetime, taxonomy) and, kept and counted, everything else
-(image, audio, video, time-series regions, pairwise, ranker, ...). Span offsets
-here are Python string indexes into ``Task.text``. These are msgspec structs:
-they are built millions of times on a big export, and nothing changes them
-after parsing.
+Every result item of every type Label Studio writes ends up in a record, none is dropped:
+text spans, document-level choices, per-region choices, relations, values of other
+controls and, kept and counted as ``Other``, everything else (image regions, ranker, ...).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 
 from workbench.lsformat.offsets import Offsets
 from workbench.lsformat.reader import ExportAnnotation, ExportTask, ReadNotes
+from workbench.records.tasks import (
+    Annotation, FieldValue, Other, RegionChoice, RegionRelation, Span, Suggestion, Task,
+    span_units,
+)
 from workbench.schema import CRIME_TYPES
 
 VALUE_KINDS = ("textarea", "rating", "number", "datetime", "taxonomy")
-Unit = tuple[str, int, int, str]  # a span with one of its labels: control, start, end, label
 # Result types that draw a region other results may attach to (by sharing its id).
 _REGION_TYPES = ("labels", "rectangle", "polygon", "ellipse", "keypoint", "brush")
-
-
-class Span(msgspec.Struct, gc=False):
-    region: str | None
-    control: str
-    labels: tuple[str, ...]
-    start: int  # Python index into the task's text
-    end: int
-    text: str | None  # the text Label Studio recorded for the span
-
-
-class RegionChoice(msgspec.Struct, gc=False):
-    """A per-region choice: ``values`` chosen for the region ``region``."""
-
-    region: str | None
-    control: str
-    values: tuple[str, ...]
-
-
-class RegionRelation(msgspec.Struct, gc=False):
-    """A relation between two regions of one annotation, as Label Studio stores it."""
-
-    source: str | None  # region ids, already in the direction the arrow points
-    target: str | None
-    labels: tuple[str, ...]
-    direction: str
-
-
-class FieldValue(msgspec.Struct, gc=False):
-    """A document-level value of a control that is neither choices nor labels."""
-
-    control: str
-    kind: str  # one of VALUE_KINDS
-    value: Any  # hashable: str (textarea, datetime), float, or a tuple of paths (taxonomy)
-
-
-class Other(msgspec.Struct, gc=False):
-    """A result item of a kind the workbench does not read (kept, counted by kind)."""
-
-    control: str | None
-    type: str  # the result type, with "(per region)" for a value attached to a region
-
-
-class Annotation(msgspec.Struct, frozen=True, gc=False):
-    id: int
-    task_id: int
-    annotator: str  # email when the export has it, else "user-<id>"
-    created_at: str | None
-    updated_at: str | None
-    lead_time: float | None
-    cancelled: bool
-    ground_truth: bool
-    spans: tuple[Span, ...] = ()
-    choices: dict[str, tuple[str, ...]] = {}  # control -> values
-    region_choices: tuple[RegionChoice, ...] = ()
-    relations: tuple[RegionRelation, ...] = ()
-    values: tuple[FieldValue, ...] = ()
-    others: tuple[Other, ...] = ()
-
-
-class Suggestion(msgspec.Struct, frozen=True, gc=False):
-    """What the task's (first) prediction suggested, as annotators saw it pre-filled."""
-
-    model_version: str | None
-    crime_types: tuple[str, ...]
-    spans: frozenset[Unit]
-    score: float | None = None
-
-
-class Task(msgspec.Struct, frozen=True, gc=False):
-    id: int  # a task without an id gets -(its position in the file + 1)
-    article_id: str | None
-    text: str | None
-    data: dict
-    annotations: tuple[Annotation, ...]
-    predictions: int
-    drafts: int
-    created_at: str | None
-    updated_at: str | None
-    suggestion: Suggestion | None = None  # None: no prediction (the control share, say)
-    meta: dict = {}
-
-    @property
-    def label(self) -> str:
-        """How messages name the task: its id, or its position when it had none."""
-        return f"task {self.id}" if self.id >= 0 else f"task #{-self.id} (no id)"
-
-
-def span_units(annotation: Annotation) -> frozenset[Unit]:
-    """The annotation's spans, one unit per label: what span agreement compares."""
-    return frozenset([(s.control, s.start, s.end, label) for s in annotation.spans
-                      for label in s.labels])
 
 
 def annotator_name(completed_by) -> str:

@@ -1,14 +1,9 @@
-"""The review round, offline: what a review task shows, and the decisions it brings back.
+"""The review task of a disputed article, as Label Studio imports it; staged on disk.
 
-A review task is one disputed article. Its ``dispute`` field (shown on top of
-the labeling view, ``quality.dispute``) says what is disputed, who chose what
-and what was set aside; the agreed parts are the prediction the adjudicator
-starts from; each annotator's own version is a prediction named by pseudonym
-(the review project is visible to every member in Label Studio Community, so
-it names nobody). An adjudicator's submitted annotation in the latest pull of
-the review project becomes the article's decision, less its faulty parts; a
-submission by anyone else is reported and ignored. Talking to Label Studio is
-``studio.review``; this module reads and builds files only.
+Its ``dispute`` field (``quality.dispute``) says what is disputed, who chose what and what
+was set aside; the agreed parts are the prediction the adjudicator starts from; each
+annotator's own version is a prediction named by pseudonym (every member of a Label
+Studio Community organization sees the review project, so it names nobody).
 """
 
 from __future__ import annotations
@@ -18,81 +13,21 @@ import json
 import math
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 
-from workbench.lsformat.reader import MalformedTask
-from workbench.lsformat.records import Annotation, Task
-from workbench.lsformat.stream import read_tasks
 from workbench.lsformat.results import annotation_result, choices_item, relation_item, span_item
-from workbench.quality.adjudicate import ArticleDecision, SetAside, usable
-from workbench.quality.chain import Checked
+from workbench.quality.chain import DecidedTask
 from workbench.quality.dispute import dispute_html
-from workbench.quality.validate import check_task
+from workbench.records.decisions import ArticleDecision
+from workbench.records.tasks import Task
 from workbench.schema import ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, STANCE
 from workbench.schema.labelconfig import DISPUTE
 from workbench.settings import Settings
 from workbench.store.pseudonyms import Pseudonyms, pseudonyms_path
-from workbench.store.rawpulls import Source, latest_pull
-from workbench.store.roles import adjudicators
 
 AGREED = "agreed"  # the model_version of the prediction holding what annotators agreed on
-
-
-@dataclass(frozen=True)
-class IgnoredReview:
-    """A review submission by someone who is not an adjudicator: reported, never used."""
-
-    article_id: str
-    annotation_id: int
-    annotator: str
-
-
-@dataclass
-class Review:
-    """What the latest pull of the review project decides."""
-
-    source: Source | None = None
-    decisions: dict[str, Annotation] = field(default_factory=dict)  # article -> decision
-    set_aside: dict[str, list[SetAside]] = field(default_factory=dict)  # the decisions' slips
-    ignored: list[IgnoredReview] = field(default_factory=list)
-    adjudicators: set[str] = field(default_factory=set)
-
-
-def latest_review(settings: Settings) -> Review:
-    """The review round's decisions, from the latest pull of the review project (if any)."""
-    return load_review(latest_pull(settings.for_review(), required=False),
-                       adjudicators(settings))
-
-
-def load_review(source: Source | None, allowed: set[str]) -> Review:
-    """Each article's decision: the latest submitted annotation of an adjudicator (an email
-    in ``allowed``) on its review task, less its faulty parts."""
-    review = Review(source=source, adjudicators=allowed)
-    if source is None:
-        return review
-    for task in read_tasks(source.path):
-        if isinstance(task, MalformedTask):
-            continue
-        if not task.article_id:
-            continue
-        for annotation in task.annotations:
-            if not annotation.cancelled and annotation.annotator.lower() not in allowed:
-                review.ignored.append(IgnoredReview(task.article_id, annotation.id,
-                                                    annotation.annotator))
-        theirs = [a for a in task.annotations if a.annotator.lower() in allowed]
-        if not theirs:
-            continue
-        mine = msgspec.structs.replace(task, annotations=tuple(theirs))
-        kept, set_aside = usable(mine, check_task(mine))
-        if kept:
-            chosen = max(kept, key=lambda a: (a.updated_at or "", a.id))
-            review.decisions[task.article_id] = chosen
-            review.set_aside[task.article_id] = [p for p in set_aside
-                                                 if p.annotation_id == chosen.id]
-    return review
 
 
 class ReviewStage:
@@ -113,7 +48,7 @@ class ReviewStage:
     def __exit__(self, *exc) -> None:
         self._file.close()
 
-    def add(self, checked: Checked) -> None:
+    def add(self, checked: DecidedTask) -> None:
         decision = checked.decision
         if decision.status != "disputed":
             return
