@@ -1,6 +1,6 @@
 """Benchmark: `workbench pull` against Label Studio's own snapshot export of the same project.
 
-N synthetic tasks x 3 annotations by three annotator accounts (bench/synthetic.py)
+N synthetic tasks x 3 annotations by three annotator accounts (tests/builders.py)
 are imported into a fresh managed Label Studio. The baseline asks Label Studio for a
 snapshot export with the same options (annotator emails, full predictions, drafts),
 waits for it and downloads it to a file; the pull does that too, and also writes
@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fresh_server, table
-from synthetic import task
+from common import fresh_server, table  # first: it puts tests/ on the path, for builders
+from builders import task
 
 from workbench.studio.pull import pull
 from workbench.studio.push import project_settings

@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fresh_server, synthetic_jsonl, table
+from common import fresh_server, table  # first: it puts tests/ on the path, for builders
+from builders import synthetic_articles
 
 from workbench.ingest.articles import ingest
 from workbench.ingest.preannotate import PreAnnotator
@@ -30,7 +31,7 @@ from workbench.studio.push import project_settings, push, task_payload
 def measure_push(settings, studio, sdk, n: int, scratch: Path) -> dict[str, float]:
     """Seconds for one raw SDK import of n tasks, for `workbench push` of the same n
     articles into a new project, and for pushing them again unchanged."""
-    source = synthetic_jsonl(scratch / f"articles-{n}.jsonl", n, prefix=f"n{n}")
+    source = synthetic_articles(scratch / f"articles-{n}.jsonl", n, prefix=f"n{n}")
     annotator = PreAnnotator()
     tasks = [task_payload(a, annotator) for a in ingest([source]).articles]
     # The same project settings as push's, so only the way of importing differs.

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import free_port, missing
+from helpers import missing
+from servers import free_port
 from ui import ARTIFACTS, CHROMIUM
 from workbench.settings import Settings
 

@@ -1,9 +1,8 @@
-"""Helpers the tests share that are not fixtures (tests import this module, never conftest)."""
+"""Helpers the tests share that are not fixtures (tests import this module, never conftest).
+Test data comes from builders.py, running servers (and free ports) from servers.py."""
 
 from __future__ import annotations
 
-import json
-import socket
 from pathlib import Path
 
 from workbench.records.decisions import ArticleDecision
@@ -11,12 +10,6 @@ from workbench.quality.chain import MAJORITY, Voting, run_chain
 from workbench.quality.review_round import latest_review
 from workbench.settings import Settings
 from workbench.store.rawpulls import Source, latest_pull
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def offline_settings(folder: Path) -> Settings:
@@ -35,21 +28,6 @@ def decisions(settings: Settings, source: Source | Path | None = None, *,
               review=latest_review(settings),
               voting=voting)
     return found
-
-
-def synthetic_articles(directory: Path, count: int, *, size: int = 3000, prefix: str = "syn"
-                       ) -> Path:
-    """``count`` ~``size``-byte articles in one JSON Lines file, with ids."""
-    sentence = ("Police in Sihanoukville said {n} victims of human trafficking were rescued "
-                "from a scam compound, and the court charged suspects with kidnapping. ")
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{prefix}.jsonl"
-    with path.open("w") as handle:
-        for n in range(count):
-            text = (sentence.format(n=n) * (size // len(sentence) + 1))[:size]
-            handle.write(json.dumps({"id": f"{prefix}-{n}", "title": f"Article {n}",
-                                     "text": text}) + "\n")
-    return path
 
 
 def missing(reason: str) -> None:

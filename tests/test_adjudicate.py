@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import annotation as raw_annotation, choice, export_task, write_tasks
 
 from workbench.records.tasks import Annotation, RegionChoice, RegionRelation, Span, Task
 from workbench.quality.decide import decide
@@ -207,20 +208,17 @@ def test_relation_needs_both_ends_agreed():
 
 
 def _export(tmp_path, tasks) -> Path:
-    path = tmp_path / "export.json"
-    path.write_text(json.dumps(tasks))
-    return path
+    return write_tasks(tmp_path / "export.json", tasks)
 
 
 def _raw_task(tid, votes):
-    return {"id": tid, "data": {"text": TEXT, "article_id": f"a{tid}"}, "annotations": [
-        {"id": tid * 10 + k, "completed_by": {"id": k, "email": who},
-         "updated_at": "2026-11-20T10:00:00Z",
-         "result": [{"from_name": "crime_types", "to_name": "text", "type": "choices",
-                     "value": {"choices": ["human_trafficking"]}},
-                    {"from_name": "stance", "to_name": "text", "type": "choices",
-                     "value": {"choices": [stance]}}]}
-        for k, (who, stance) in enumerate(votes)]}
+    """Article a{tid} as an export holds it: each (who, stance) of ``votes`` an annotation
+    choosing human trafficking and that stance."""
+    return export_task(tid, TEXT, [
+        raw_annotation(tid * 10 + k, who, [choice("crime_types", "human_trafficking"),
+                                           choice("stance", stance)],
+                       user=k, updated_at="2026-11-20T10:00:00Z")
+        for k, (who, stance) in enumerate(votes)], data={"article_id": f"a{tid}"})
 
 
 def test_decisions_log_is_append_only_and_idempotent(tmp_path):

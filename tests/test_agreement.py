@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import annotation, choice, export_task, item, span_at, write_tasks
 from click.testing import CliRunner
 
 from workbench.cli import cli
@@ -22,14 +23,10 @@ def _export(tmp_path: Path, items: list[dict[str, list[str] | str | None]],
             if value is None:
                 continue
             values = value if isinstance(value, list) else [value]
-            annotations.append({
-                "id": n * 100 + k, "completed_by": {"id": k, "email": rater},
-                "result": [{"from_name": control, "to_name": "text", "type": "choices",
-                            "value": {"choices": values}}]})
-        tasks.append({"id": n + 1, "data": {"text": f"item {n}"}, "annotations": annotations})
-    path = tmp_path / "export.json"
-    path.write_text(json.dumps(tasks))
-    return path
+            annotations.append(annotation(n * 100 + k, rater, [choice(control, *values)],
+                                          user=k))
+        tasks.append(export_task(n + 1, f"item {n}", annotations))
+    return write_tasks(tmp_path / "export.json", tasks)
 
 
 def _agreement_json(path: Path) -> dict:
@@ -102,16 +99,13 @@ def test_multi_choice_uses_masi_and_binary_alpha_per_value(tmp_path):
 
 def test_spans_exact_and_overlap_f1(tmp_path):
     text = "Police arrested traffickers in Phnom Penh."
-    def annotation(n, rater, spans):
-        return {"id": n, "completed_by": {"id": n, "email": rater}, "result": [
-            {"id": f"r{i}", "from_name": "actors", "to_name": "text", "type": "labels",
-             "value": {"start": s, "end": e, "text": text[s:e], "labels": [label]}}
-            for i, (s, e, label) in enumerate(spans)]}
-    tasks = [{"id": 1, "data": {"text": text}, "annotations": [
-        annotation(1, "a@x.org", [(0, 6, "law_enforcement"), (16, 27, "perpetrator")]),
-        annotation(2, "b@x.org", [(0, 6, "law_enforcement"), (16, 26, "perpetrator")])]}]
-    path = tmp_path / "spans.json"
-    path.write_text(json.dumps(tasks))
+    def marked(n, rater, spans):
+        return annotation(n, rater, [span_at(f"r{i}", "actors", label, text, s, e)
+                                     for i, (s, e, label) in enumerate(spans)], user=n)
+    tasks = [export_task(1, text, [
+        marked(1, "a@x.org", [(0, 6, "law_enforcement"), (16, 27, "perpetrator")]),
+        marked(2, "b@x.org", [(0, 6, "law_enforcement"), (16, 26, "perpetrator")])])]
+    path = write_tasks(tmp_path / "spans.json", tasks)
     field = agreement_export(path).fields["actors"]
     assert field.f1_exact == pytest.approx(0.5)  # 1 of 2 spans matches exactly
     assert field.f1_overlap == pytest.approx(1.0)  # both overlap their counterpart
@@ -123,7 +117,7 @@ def test_cancelled_annotations_do_not_count(tmp_path):
     path = _export(tmp_path, [{"a@x.org": "x", "b@x.org": "y"}])
     tasks = json.loads(path.read_text())
     tasks[0]["annotations"][1]["was_cancelled"] = True
-    path.write_text(json.dumps(tasks))
+    write_tasks(path, tasks)
     field = agreement_export(path).fields["rating"]
     assert field.items == 0 and field.raters == 1
 
@@ -155,15 +149,10 @@ def _values_export(tmp_path, kind: str) -> Path:
         for k, (coder, row) in enumerate(RELIABILITY.items()):
             value = row.split()[unit]
             if value != ".":
-                annotations.append({"id": unit * 10 + k, "completed_by": {
-                    "id": k, "email": f"{coder}@example.org"}, "result": [{
-                        "from_name": "score", "to_name": "text", "type": kind,
-                        "value": {kind: int(value)}}]})
-        tasks.append({"id": unit + 1, "data": {"text": f"unit {unit}"},
-                      "annotations": annotations})
-    path = tmp_path / f"{kind}.json"
-    path.write_text(json.dumps(tasks))
-    return path
+                annotations.append(annotation(unit * 10 + k, f"{coder}@example.org", [
+                    item("score", kind, {kind: int(value)})], user=k))
+        tasks.append(export_task(unit + 1, f"unit {unit}", annotations))
+    return write_tasks(tmp_path / f"{kind}.json", tasks)
 
 
 @pytest.mark.parametrize("kind, expected", [("rating", 0.815), ("number", 0.849)])
@@ -177,18 +166,14 @@ def test_a_single_choice_field_never_depends_on_task_order(tmp_path):
     """Three tasks; in one, an annotator gives the single-choice stance two values. That
     rating is set aside (and validate flags it), whatever the order of the tasks."""
     def task(n, a, b):
-        return {"id": n, "data": {"text": "x"}, "annotations": [
-            {"id": n * 10 + i, "completed_by": {"id": i, "email": who}, "result": [
-                {"from_name": "stance", "to_name": "text", "type": "choices",
-                 "value": {"choices": values}}]}
-            for i, (who, values) in enumerate((("ana", a), ("ben", b)))]}
+        return export_task(n, "x", [
+            annotation(n * 10 + i, who, [choice("stance", *values)], user=i)
+            for i, (who, values) in enumerate((("ana", a), ("ben", b)))])
     tasks = [task(1, ["critical"], ["critical"]), task(2, ["critical", "neutral"], ["neutral"]),
              task(3, ["neutral"], ["critical"])]
     results = []
     for order in (tasks, tasks[::-1], [tasks[1], tasks[0], tasks[2]]):
-        path = tmp_path / "order.json"
-        path.write_text(json.dumps(order))
-        report = agreement_export(path)
+        report = agreement_export(write_tasks(tmp_path / "order.json", order))
         results.append((report.fields["stance"].kind, report.fields["stance"].krippendorff_alpha,
                         report.not_measured))
     assert results[0] == results[1] == results[2]

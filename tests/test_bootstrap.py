@@ -4,20 +4,16 @@ match a classical resampling bootstrap built with the plain accumulators."""
 from __future__ import annotations
 
 import random
-import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import write_export
 
 from workbench.lsformat.stream import read_tasks
 from workbench.quality.agreement import AgreementMeter, agreement_export
 from workbench.stats.bootstrap import AlphaReplicates, BinaryReplicates, F1Replicates, Weights
 from workbench.stats.coefficients import Alpha, BinaryAgreement, masi, nominal
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
-from synthetic import write_export
 
 
 def _items(seed: int, count: int) -> list[Counter]:

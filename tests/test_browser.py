@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import ui
+from builders import write_export
 from ui import ARTIFACTS
 
 from workbench.lsformat.stream import read_tasks
@@ -98,11 +99,6 @@ def test_annotator_labels_in_the_browser_and_pull_returns_the_selected_words(
 
 
 def test_report_page_shows_its_charts(browser, tmp_path):
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
-    from synthetic import write_export
-
     from workbench.settings import Settings
 
     export = write_export(tmp_path / "export.json", 150)

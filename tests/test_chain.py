@@ -4,17 +4,14 @@ second process (``quality.apart``), as a large export on two cores is."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from builders import write_export, write_tasks
 
 from workbench.quality.agreement import AgreementMeter
 from workbench.quality.chain import run_chain
 from workbench.store.rawpulls import Source
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
-from synthetic import write_export
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +20,7 @@ def export(tmp_path_factory) -> Path:
     tasks = json.loads(path.read_text())
     tasks[3]["annotations"][0]["result"][0]["value"]["labels"] = ["not_a_role"]  # a finding
     tasks.insert(5, {"id": "not an id", "annotations": "nor these"})  # a malformed task
-    path.write_text(json.dumps(tasks))
-    return path
+    return write_tasks(path, tasks)
 
 
 def _pass(path: Path, apart: bool):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from builders import actor, annotation, choice, export_task, relation, span, write_tasks
 from click.testing import CliRunner
 
 from workbench import ingest, load_gold
@@ -24,42 +25,29 @@ PEOPLE = ("ana@example.org", "ben@example.org", "cy@example.org")
 
 
 def _annotation(n, who, text, stance="critical", crimes=("human_trafficking",)):
-    start = text.index("human trafficking")
-    police = text.find("police")
-    result = [{"from_name": "crime_types", "to_name": "text", "type": "choices",
-               "value": {"choices": list(crimes)}},
-              {"from_name": "stance", "to_name": "text", "type": "choices",
-               "value": {"choices": [stance]}},
-              {"id": "m", "from_name": "crime_mentions", "to_name": "text", "type": "labels",
-               "value": {"start": start, "end": start + 17, "text": text[start:start + 17],
-                         "labels": ["human_trafficking"]}}]
-    if police >= 0:
-        result += [{"id": "p", "from_name": "actors", "to_name": "text", "type": "labels",
-                    "value": {"start": police, "end": police + 6, "text": "police",
-                              "labels": ["law_enforcement"]}},
-                   {"id": "p", "from_name": "actor_stance", "to_name": "text",
-                    "type": "choices", "value": {"start": police, "end": police + 6,
-                                                 "text": "police", "choices": ["supports"]}},
-                   {"from_id": "p", "to_id": "m", "type": "relation", "direction": "right",
-                    "labels": ["responds_to"]}]
-    return {"id": n, "completed_by": {"id": n % 10, "email": who}, "result": result,
-            "updated_at": "2026-11-20T10:00:00Z"}
+    """The crime types and stance, the mention of human trafficking and, where the article
+    names the police, the police as an actor who supports, responding to it."""
+    result = [choice("crime_types", *crimes), choice("stance", stance),
+              span("m", "crime_mentions", "human_trafficking", text, "human trafficking")]
+    if "police" in text:
+        result += [*actor("p", text, "police", "law_enforcement", stance="supports"),
+                   relation("p", "m")]
+    return annotation(n, who, result, user=n % 10, updated_at="2026-11-20T10:00:00Z")
 
 
-def write_export(path: Path, articles, disputed: int | None = None) -> Path:
+def write_pull(path: Path, articles, disputed: int | None = None) -> Path:
     """Every article annotated by three people who agree, but article ``disputed``."""
     tasks = []
     for i, article in enumerate(articles):
         stances = ("critical", "neutral", "mixed") if i == disputed else ("critical",) * 3
-        data = {"text": article.text, "article_id": article.article_id,
-                "sha256": article.sha256, "title": article.title, "source": article.source,
+        data = {"article_id": article.article_id, "sha256": article.sha256,
+                "title": article.title, "source": article.source,
                 "published": article.published.isoformat() if article.published else None,
                 "url": article.url}
-        tasks.append({"id": i + 1, "data": data, "annotations": [
+        tasks.append(export_task(i + 1, article.text, [
             _annotation(i * 10 + k, who, article.text, stance)
-            for k, (who, stance) in enumerate(zip(PEOPLE, stances, strict=True))]})
-    path.write_text(json.dumps(tasks))
-    return path
+            for k, (who, stance) in enumerate(zip(PEOPLE, stances, strict=True))], data=data))
+    return write_tasks(path, tasks)
 
 
 @pytest.fixture
@@ -73,7 +61,7 @@ def settings(tmp_path) -> Settings:
 
 
 def test_export_writes_every_file_and_the_gold_is_right(settings, seed_articles, tmp_path):
-    export = write_export(tmp_path / "pull.json", seed_articles, disputed=0)
+    export = write_pull(tmp_path / "pull.json", seed_articles, disputed=0)
     report = write_gold(settings, export=export)
     assert report.version == "1.0.1" and report.articles == len(seed_articles) - 1
     folder = settings.exports / "gold" / "1.0.1"
@@ -84,8 +72,8 @@ def test_export_writes_every_file_and_the_gold_is_right(settings, seed_articles,
     assert [r.article_id for r in records] == sorted(r.article_id for r in records)
     for record in records:
         assert record.crime_types == ["human_trafficking"] and record.stance == "critical"
-        for span in [*record.actors, *record.crime_mentions]:
-            assert record.text[span.start:span.end] == span.text
+        for part in [*record.actors, *record.crime_mentions]:
+            assert record.text[part.start:part.end] == part.text
         assert record.provenance.stance.method == "unanimous"
         assert record.provenance.stance.annotators == ["annotator-1", "annotator-2",
                                                        "annotator-3"]
@@ -96,7 +84,7 @@ def test_export_writes_every_file_and_the_gold_is_right(settings, seed_articles,
 
 
 def test_no_email_reaches_the_gold_files(settings, seed_articles, tmp_path):
-    write_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
+    write_gold(settings, export=write_pull(tmp_path / "pull.json", seed_articles))
     folder = settings.exports / "gold" / "1.0.1"
     for name in FILES:
         content = (folder / name).read_bytes()
@@ -107,7 +95,7 @@ def test_no_email_reaches_the_gold_files(settings, seed_articles, tmp_path):
 
 
 def test_rebuilding_from_the_same_pull_is_byte_identical(settings, seed_articles, tmp_path):
-    export = write_export(tmp_path / "pull.json", seed_articles)
+    export = write_pull(tmp_path / "pull.json", seed_articles)
     write_gold(settings, export=export)
     write_gold(settings, export=export, out=tmp_path / "rebuild", version="1.0.1")
     for name in FILES:
@@ -116,7 +104,7 @@ def test_rebuilding_from_the_same_pull_is_byte_identical(settings, seed_articles
 
 
 def test_the_manifest_and_the_card_count_what_the_files_hold(settings, seed_articles, tmp_path):
-    write_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
+    write_gold(settings, export=write_pull(tmp_path / "pull.json", seed_articles))
     folder = settings.exports / "gold" / "1.0.1"
     manifest = json.loads((folder / "manifest.json").read_text())
     gold = pd.read_parquet(folder / "gold.parquet")
@@ -141,7 +129,7 @@ def test_the_manifest_and_the_card_count_what_the_files_hold(settings, seed_arti
 
 
 def test_load_gold_round_trip_and_plain_readers(settings, seed_articles, tmp_path):
-    write_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
+    write_gold(settings, export=write_pull(tmp_path / "pull.json", seed_articles))
     root = settings.exports / "gold"
     frame = load_gold(root)
     records = load_gold(root, records=True)
@@ -161,7 +149,7 @@ def test_load_gold_round_trip_and_plain_readers(settings, seed_articles, tmp_pat
 
 
 def test_the_loader_refuses_a_changed_file(settings, seed_articles, tmp_path):
-    write_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles))
+    write_gold(settings, export=write_pull(tmp_path / "pull.json", seed_articles))
     gold = settings.exports / "gold" / "1.0.1" / "gold.parquet"
     gold.write_bytes(gold.read_bytes() + b"x")
     with pytest.raises(InputError, match="does not match the sha256 in its manifest"):
@@ -169,12 +157,12 @@ def test_the_loader_refuses_a_changed_file(settings, seed_articles, tmp_path):
 
 
 def test_versions_splits_and_diff(settings, seed_articles, tmp_path):
-    first = write_export(tmp_path / "one.json", seed_articles[:-1])
+    first = write_pull(tmp_path / "one.json", seed_articles[:-1])
     assert write_gold(settings, export=first).version == "1.0.1"
     again = write_gold(settings, export=first)
     assert again.unchanged and again.version is None
     assert sorted(p.name for p in (settings.exports / "gold").iterdir()) == ["1.0.1", "LATEST"]
-    second = write_export(tmp_path / "two.json", seed_articles)
+    second = write_pull(tmp_path / "two.json", seed_articles)
     assert write_gold(settings, export=second).version == "1.0.2"
     assert load_gold(settings.exports / "gold").shape[0] == len(seed_articles)
     old = {r.article_id: r.split for r in load_gold(settings.exports / "gold", version="1.0.1",
@@ -191,14 +179,14 @@ def test_an_interrupted_export_leaves_no_half_version(settings, seed_articles, t
                                                       monkeypatch):
     from workbench.gold import write as write_module
 
-    write_gold(settings, export=write_export(tmp_path / "one.json", seed_articles[:-1]))
+    write_gold(settings, export=write_pull(tmp_path / "one.json", seed_articles[:-1]))
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(write_module, "write_manifest", disk_full)
     with pytest.raises(OSError):
-        write_gold(settings, export=write_export(tmp_path / "two.json", seed_articles))
+        write_gold(settings, export=write_pull(tmp_path / "two.json", seed_articles))
     root = settings.exports / "gold"
     assert sorted(p.name for p in root.iterdir()) == ["1.0.1", "LATEST"]
     assert (root / "LATEST").read_text() == "1.0.1\n"
@@ -206,7 +194,7 @@ def test_an_interrupted_export_leaves_no_half_version(settings, seed_articles, t
 
 
 def test_without_text(settings, seed_articles, tmp_path):
-    write_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles),
+    write_gold(settings, export=write_pull(tmp_path / "pull.json", seed_articles),
                 with_text=False)
     records = load_gold(settings.exports / "gold", records=True)
     assert all(r.text is None and r.sha256 for r in records)
@@ -217,7 +205,7 @@ def test_without_text(settings, seed_articles, tmp_path):
 
 def test_export_cli_names_the_version(tmp_path, seed_articles, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    export = write_export(tmp_path / "pull.json", seed_articles)
+    export = write_pull(tmp_path / "pull.json", seed_articles)
     result = CliRunner().invoke(cli, ["export", "--export", str(export)],
                                 env={"WORKBENCH_HOME": str(tmp_path / "home")})
     assert result.exit_code == 0, result.output
@@ -234,7 +222,7 @@ def test_export_cli_names_the_version(tmp_path, seed_articles, monkeypatch):
 
 def test_versions_written_with_a_dev_split_still_load(settings, seed_articles, tmp_path):
     """Gold written before workbench 0.2 named the validation split "dev"."""
-    write_gold(settings, export=write_export(tmp_path / "pull.json", seed_articles * 1))
+    write_gold(settings, export=write_pull(tmp_path / "pull.json", seed_articles * 1))
     folder = settings.exports / "gold" / "1.0.1"
     records = [json.loads(line) for line in (folder / "gold.jsonl").read_text().splitlines()]
     records[0]["split"] = "dev"  # as an old version would have it

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from builders import synthetic_articles, write_export
 from click.testing import CliRunner
-from helpers import free_port, synthetic_articles
+from servers import free_port
 
 from workbench.cli import cli
 from workbench.errors import ServerUnreachable, StudioError
@@ -146,7 +147,7 @@ def _command_env(cli_env):
 
 def test_pull_killed_midway_leaves_nothing_a_later_step_reads(settings, studio, cli_env,
                                                               tmp_path):
-    source = synthetic_articles(tmp_path / "in", 400, size=1500)
+    source = synthetic_articles(tmp_path / "in" / "syn.jsonl", 400, size=1500)
     push([source], settings=settings, studio=studio)
     raw = settings.exports / "raw"
     process = subprocess.Popen([sys.executable, "-m", "workbench", "pull"],
@@ -166,9 +167,6 @@ def test_pull_killed_midway_leaves_nothing_a_later_step_reads(settings, studio, 
 
 
 def test_export_killed_midway_keeps_earlier_versions_whole(tmp_path, cli_env):
-    sys.path.insert(0, str(os.path.join(os.path.dirname(__file__), "..", "bench")))
-    from synthetic import write_export
-
     small, big = write_export(tmp_path / "small.json", 50), write_export(tmp_path / "big.json",
                                                                         3000)
     env = {**_command_env(cli_env), "WORKBENCH_EXPORTS": str(tmp_path / "exports")}

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from builders import annotation as raw_annotation, choice, export_task, span_at, write_tasks
 from helpers import offline_settings
 from workbench.cli import cli
 from workbench.errors import InputError
@@ -112,8 +113,7 @@ def test_any_json_shape_gives_findings_or_one_error(tmp_path, value):
 @FUZZ
 @given(tasks=st.lists(TASKISH, max_size=4))
 def test_task_like_exports_never_crash_and_name_the_field(tmp_path, tasks):
-    path = tmp_path / "export.json"
-    path.write_text(json.dumps(tasks))
+    path = write_tasks(tmp_path / "export.json", tasks)
     _check_offline_chain(path, tmp_path)
     for finding in validate_export(path).findings:
         if finding.rule == "malformed_task":
@@ -146,22 +146,16 @@ def studies(draw):
         for k, rater in enumerate(raters):
             spans = draw(st.lists(st.tuples(st.integers(0, 50), st.integers(1, 9),
                                             st.sampled_from(LABELS)), max_size=3))
-            result = [{"from_name": "stance", "to_name": "text", "type": "choices",
-                       "value": {"choices": [draw(st.sampled_from(STANCES))]}}]
-            result += [{"id": f"s{i}", "from_name": "actors", "to_name": "text",
-                        "type": "labels", "value": {"start": s, "end": s + w,
-                                                    "text": text[s:s + w], "labels": [label]}}
+            result = [choice("stance", draw(st.sampled_from(STANCES)))]
+            result += [span_at(f"s{i}", "actors", label, text, s, s + w)
                        for i, (s, w, label) in enumerate(spans)]
-            annotations.append({"id": n * 10 + k, "completed_by": {"email": rater},
-                                "result": result})
-        tasks.append({"id": n + 1, "data": {"text": text}, "annotations": annotations})
+            annotations.append(raw_annotation(n * 10 + k, rater, result))
+        tasks.append(export_task(n + 1, text, annotations))
     return tasks
 
 
 def _agreement(tmp_path, tasks, name="export.json"):
-    path = tmp_path / name
-    path.write_text(json.dumps(tasks))
-    return agreement_export(path)
+    return agreement_export(write_tasks(tmp_path / name, tasks))
 
 
 @FUZZ

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from builders import write_export
 
 PACKAGE = Path(__file__).resolve().parents[1] / "workbench"
 NETWORK = ("httpx", "label_studio_sdk", "label_studio")
@@ -59,9 +60,6 @@ def _cli(args: list[str]) -> str:
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory) -> Path:
-    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
-    from synthetic import write_export
-
     return write_export(tmp_path_factory.mktemp("layout") / "export.json", 30)
 
 

@@ -3,19 +3,15 @@
 import os
 import pwd
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from helpers import free_port, missing
+from helpers import missing
+from servers import free_port, postgres_bin, postgres_cluster
 
 from workbench.settings import Settings
 from workbench.studio.client import connect
 from workbench.studio.push import push
 from workbench.studio.server import ManagedServer
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from common import postgres_bin, postgres_cluster  # bench/common.py, once bench/ is on the path
 
 BIN = postgres_bin()
 

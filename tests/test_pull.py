@@ -6,6 +6,7 @@ import stat
 
 import httpx
 import pytest
+from builders import choice, span
 from click.testing import CliRunner
 
 from workbench import ingest
@@ -19,19 +20,6 @@ from workbench.studio.push import push
 from workbench.studio.server import ManagedServer
 
 
-
-def _choice(control, *values):
-    return {"from_name": control, "to_name": "text", "type": "choices",
-            "value": {"choices": list(values)}}
-
-
-def _span(region, control, label, text, word, recorded=None):
-    start = text.index(word)
-    return {"id": region, "from_name": control, "to_name": "text", "type": "labels",
-            "value": {"start": start, "end": start + len(word),
-                      "text": word if recorded is None else recorded, "labels": [label]}}
-
-
 @pytest.fixture
 def annotated(settings, studio, seeds_dir, annotators, ls_client):
     """Seeds pushed; ana, ben and cy post the five kinds of annotation the issue names."""
@@ -42,16 +30,16 @@ def annotated(settings, studio, seeds_dir, annotators, ls_client):
     ana, ben, cy = annotators["ana"], annotators["ben"], annotators["cy"]
     ids = {}
     ids["correct"] = ana.annotations.create(id=a.id, result=[
-        _choice("crime_types", "kidnapping_detention"), _choice("stance", "supportive"),
-        _span("p1", "actors", "law_enforcement", text_a, "Provincial police")]).id
+        choice("crime_types", "kidnapping_detention"), choice("stance", "supportive"),
+        span("p1", "actors", "law_enforcement", text_a, "Provincial police")]).id
     ids["incomplete"] = ben.annotations.create(id=a.id, result=[
-        _choice("crime_types", "kidnapping_detention")]).id
+        choice("crime_types", "kidnapping_detention")]).id
     ids["mismatch"] = cy.annotations.create(id=b.id, result=[
-        _choice("crime_types", "human_trafficking"), _choice("stance", "critical"),
-        _span("s1", "actors", "government", text_b, "Sar Kheng", recorded="Hun Sen")]).id
+        choice("crime_types", "human_trafficking"), choice("stance", "critical"),
+        span("s1", "actors", "government", text_b, "Sar Kheng", recorded="Hun Sen")]).id
     ids["unknown_label"] = ana.annotations.create(id=b.id, result=[
-        _choice("crime_types", "human_trafficking"), _choice("stance", "critical"),
-        _span("s1", "actors", "politician", text_b, "Sar Kheng")]).id
+        choice("crime_types", "human_trafficking"), choice("stance", "critical"),
+        span("s1", "actors", "politician", text_b, "Sar Kheng")]).id
     ids["cancelled"] = ben.annotations.create(id=c.id, result=[], was_cancelled=True).id
     return report.project_id, ids
 
@@ -94,7 +82,7 @@ def test_second_pull_says_what_is_new(settings, studio, annotated, annotators, l
     first = pull(settings, studio)
     task = next(t for t in ls_client.tasks.list(project=project_id) if not t.total_annotations)
     annotators["cy"].annotations.create(id=task.id, result=[
-        _choice("crime_types", "homicide"), _choice("stance", "neutral")])
+        choice("crime_types", "homicide"), choice("stance", "neutral")])
     second = pull(settings, studio)
     assert second.previous == first.path
     assert (second.new_annotations, second.updated_annotations, second.new_tasks) == (1, 0, 0)

@@ -10,9 +10,9 @@ from collections import Counter
 
 import httpx
 import pytest
+from builders import choice, synthetic_articles
 from click.testing import CliRunner
 from pydantic import SecretStr
-from helpers import synthetic_articles
 
 from workbench import SCHEMA, SCHEMA_VERSION, ingest
 from workbench.cli import cli
@@ -77,7 +77,7 @@ def test_server_validation_refuses_a_broken_config(studio):
 
 def test_push_killed_mid_import_then_rerun_has_one_task_per_article(settings, studio, tmp_path,
                                                                    cli_env):
-    source = synthetic_articles(tmp_path, 300, size=1500)
+    source = synthetic_articles(tmp_path / "syn.jsonl", 300, size=1500)
     env = {**os.environ, **{k: v for k, v in cli_env.items() if v is not None}}
     env.pop("WORKBENCH_LABEL_STUDIO_URL", None)
     command = [sys.executable, "-m", "workbench", "push", str(source), "--batch-size", "20",
@@ -131,9 +131,7 @@ def test_changed_text_replaces_unannotated_and_keeps_annotated(settings, studio,
     source.write_text("\n".join(json.dumps(r) for r in rows))
     report = push([source], settings=settings, studio=studio)
     task_ids = {k.article_id: k.task_id for k in studio.task_keys(report.project_id)}
-    ls_client.annotations.create(id=task_ids["keep"], result=[{
-        "from_name": "stance", "to_name": "text", "type": "choices",
-        "value": {"choices": ["neutral"]}}])
+    ls_client.annotations.create(id=task_ids["keep"], result=[choice("stance", "neutral")])
     rows = [{"id": r["id"], "text": r["text"] + " Officials denied it."} for r in rows]
     source.write_text("\n".join(json.dumps(r) for r in rows))
     result = CliRunner().invoke(cli, ["push", str(source), "--silent"],
@@ -190,9 +188,7 @@ def test_schema_change_that_drops_used_labels_says_what_to_do(settings, studio, 
                                                               ls_client):
     report = push([seeds_dir], settings=settings, studio=studio)
     task = next(studio.task_keys(report.project_id))
-    ls_client.annotations.create(id=task.task_id, result=[{
-        "from_name": "stance", "to_name": "text", "type": "choices",
-        "value": {"choices": ["mixed"]}}])
+    ls_client.annotations.create(id=task.task_id, result=[choice("stance", "mixed")])
     narrower = SCHEMA.model_copy(update={"stances": SCHEMA.stances[:3]})  # no "mixed"
     with pytest.raises(StudioError) as raised:
         ensure_project(studio, project_settings(settings, narrower))
@@ -205,7 +201,7 @@ def test_schema_change_that_drops_used_labels_says_what_to_do(settings, studio, 
 
 
 def test_server_down_is_an_error_line_not_a_traceback(seeds_dir, tmp_path):
-    from helpers import free_port
+    from servers import free_port
 
     result = CliRunner().invoke(cli, ["push", str(seeds_dir)], env={
         "WORKBENCH_HOME": str(tmp_path), "WORKBENCH_LABEL_STUDIO_URL":
@@ -244,7 +240,7 @@ def test_the_control_share_goes_without_suggestions_and_the_report_tells_them_ap
     from workbench.studio.pull import pull
 
     settings = settings.model_copy(update={"control_share": 0.5})
-    source = synthetic_articles(tmp_path, 12, size=600, prefix="ctl")
+    source = synthetic_articles(tmp_path / "ctl.jsonl", 12, size=600, prefix="ctl")
     control = {a.article_id for a in ingest([source]).articles if in_control(a.article_id, 0.5)}
     assert 0 < len(control) < 12  # both groups, or the test shows nothing
     env = {**cli_env, "WORKBENCH_PROJECT": settings.project, "WORKBENCH_CONTROL_SHARE": "0.5"}
@@ -264,9 +260,8 @@ def test_the_control_share_goes_without_suggestions_and_the_report_tells_them_ap
         for task in tasks:
             suggested = [{k: v for k, v in dict(r).items() if k not in ("score", "meta")}
                          for r in (task.predictions[0].result if task.predictions else [])]
-            annotators[name].annotations.create(id=task.id, result=[*suggested, {
-                "from_name": "stance", "to_name": "text", "type": "choices",
-                "value": {"choices": ["neutral"]}}])
+            annotators[name].annotations.create(id=task.id, result=[
+                *suggested, choice("stance", "neutral")])
     pull(settings, studio)
     groups = collect(settings, replicates=20).suggestions.groups
     assert groups["without suggestions"].tasks == len(control)

@@ -3,6 +3,10 @@
 import json
 
 import pytest
+from builders import (
+    actor_stance, annotation, choice, export_task, item, relation, span_at, write_export,
+    write_tasks,
+)
 
 from workbench.errors import InputError
 from workbench.lsformat import reader
@@ -12,7 +16,8 @@ from workbench.lsformat.stream import read_tasks
 
 
 def _task(n: int, text: str = "Police raid.") -> dict:
-    return {"id": n, "data": {"text": text}, "annotations": [{"id": n * 10, "result": []}]}
+    """A plain task: one annotation, without anyone's name or any result."""
+    return export_task(n, text, [{"id": n * 10, "result": []}])
 
 
 def test_array_json_lines_and_one_task_read_the_same(tmp_path):
@@ -32,16 +37,14 @@ def test_array_json_lines_and_one_task_read_the_same(tmp_path):
 def test_values_longer_than_the_window_are_read_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(reader, "CHUNK", 64)
     long_text = "ü" * 1000 + "\U0001F6A8" + "end"
-    path = tmp_path / "big.json"
-    path.write_text(json.dumps([_task(1, long_text), _task(2)]), encoding="utf-8")
+    path = write_tasks(tmp_path / "big.json", [_task(1, long_text), _task(2)])
     tasks = list(read_tasks(path))
     assert [t.data["text"] for t in tasks] == [long_text, "Police raid."]
 
 
 def test_a_bad_task_is_reported_and_the_rest_go_on(tmp_path):
-    path = tmp_path / "mixed.json"
-    path.write_text(json.dumps([_task(1), {"id": 2, "data": "x", "annotations": [{}, {}]}, 7,
-                                _task(4)]))
+    path = write_tasks(tmp_path / "mixed.json", [
+        _task(1), {"id": 2, "data": "x", "annotations": [{}, {}]}, 7, _task(4)])
     items = list(read_tasks(path))
     assert isinstance(items[0], Task) and isinstance(items[3], Task)
     assert items[1] == MalformedTask(index=1, task_id=2, field="data",
@@ -51,10 +54,9 @@ def test_a_bad_task_is_reported_and_the_rest_go_on(tmp_path):
 
 
 def test_tasks_and_annotations_without_ids_get_positional_ids(tmp_path):
-    path = tmp_path / "noids.json"
-    path.write_text(json.dumps([{"data": {"text": "a"}, "annotations": [{"result": []},
-                                                                        {"id": "17"}]},
-                                {"data": {"text": "b"}}]))
+    path = write_tasks(tmp_path / "noids.json", [
+        {"data": {"text": "a"}, "annotations": [{"result": []}, {"id": "17"}]},
+        {"data": {"text": "b"}}])
     notes = ReadNotes()
     tasks = list(read_tasks(path, notes))
     assert [t.id for t in tasks] == [-1, -2] and tasks[0].label == "task #1 (no id)"
@@ -64,10 +66,9 @@ def test_tasks_and_annotations_without_ids_get_positional_ids(tmp_path):
 
 
 def test_the_old_completions_format_reads_as_annotations(tmp_path):
-    path = tmp_path / "old.json"
-    path.write_text(json.dumps([{"id": 1, "data": {"text": "Police raid."}, "completions": [
-        {"id": 5, "result": [{"from_name": "stance", "to_name": "text", "type": "choices",
-                              "value": {"choices": ["neutral"]}}]}]}]))
+    completions = {"id": 1, "data": {"text": "Police raid."},
+                   "completions": [{"id": 5, "result": [choice("stance", "neutral")]}]}
+    path = write_tasks(tmp_path / "old.json", [completions])
     notes = ReadNotes()
     (task,) = read_tasks(path, notes)
     assert task.annotations[0].choices == {"stance": ("neutral",)}
@@ -94,60 +95,45 @@ def test_not_utf8_is_an_input_error(tmp_path):
         list(read_tasks(path))
 
 
-def _region(rid, start, end, text, label, control="actors"):
-    return {"id": rid, "from_name": control, "to_name": "text", "type": "labels",
-            "value": {"start": start, "end": end, "text": text, "labels": [label]}}
-
-
 TEXT = "Trafficking ring in Sihanoukville: 🚨 police free 40 victims; “court” hears case."
 POLICE, VICTIMS = TEXT.index("police"), TEXT.index("victims")  # Python indexes: code points
+OFFICER = span_at("r1", "actors", "law_enforcement", TEXT, POLICE, POLICE + 6)
 COMMON = [  # tasks the direct decoder takes: each must read as the general path reads it
     {"id": 1, "data": {"text": TEXT, "article_id": "a-1"}, "meta": {"k": 1},
      "created_at": "2026-11-01T10:00:00Z", "drafts": [{"x": 1}],
      "annotations": [
-         {"id": 11, "completed_by": {"id": 2, "email": "ana@example.org"},
-          "lead_time": 12, "updated_at": "2026-11-02T10:00:00Z",
-          "result": [_region("r1", POLICE, POLICE + 6, "police", "law_enforcement"),
-                     {"id": "r1", "from_name": "actor_stance", "to_name": "text",
-                      "type": "choices", "value": {"start": POLICE, "end": POLICE + 6,
-                                                   "text": "police", "choices": ["supports"]}},
-                     _region("r2", VICTIMS, VICTIMS + 7, "victims", "victim"),
-                     {"id": "r2", "from_name": "actor_stance", "to_name": "text",
-                      "type": "choices", "value": {"choices": ["opposes"]}},  # by shared id
-                     {"from_id": "r1", "to_id": "r2", "type": "relation",
-                      "direction": "left", "labels": ["responds_to"]},
-                     {"from_id": "r2", "to_id": "r1", "type": "relation"},
-                     {"id": "ct", "from_name": "crime_types", "to_name": "text",
-                      "type": "choices", "value": {"choices": ["human_trafficking"]}},
-                     {"id": "c2", "from_name": "crime_types", "to_name": "text",
-                      "type": "choices", "value": {"choices": ["kidnapping_detention"]}}]},
-         {"id": 12, "completed_by": 7, "was_cancelled": True, "result": []},
-         {"id": 13, "completed_by": None, "ground_truth": True,
-          "result": [_region(None, 0, 11, "Trafficking", "human_trafficking",
-                             "crime_mentions")]}],
+         annotation(11, "ana@example.org", [
+             OFFICER, actor_stance("r1", "supports", OFFICER),
+             span_at("r2", "actors", "victim", TEXT, VICTIMS, VICTIMS + 7),
+             actor_stance("r2", "opposes"),  # by shared id
+             relation("r1", "r2", direction="left"),
+             relation("r2", "r1", labels=None, direction=None),
+             choice("crime_types", "human_trafficking", region="ct"),
+             choice("crime_types", "kidnapping_detention", region="c2")],
+             user=2, lead_time=12, updated_at="2026-11-02T10:00:00Z"),
+         annotation(12, 7, was_cancelled=True),
+         annotation(13, None, [span_at(None, "crime_mentions", "human_trafficking", TEXT, 0, 11)],
+                    ground_truth=True)],
      "predictions": [{"model_version": "rules-1", "score": 0.5, "result": [
-         _region("p1", POLICE, POLICE + 6, "police", "law_enforcement"),
-         {"id": "ct", "from_name": "crime_types", "to_name": "text", "type": "choices",
-          "value": {"choices": ["human_trafficking"]}}]}]},
+         span_at("p1", "actors", "law_enforcement", TEXT, POLICE, POLICE + 6),
+         choice("crime_types", "human_trafficking", region="ct")]}]},
     {"id": 2, "data": {"text": "plain", "other": 3}, "annotations": None, "predictions": []},
     {"id": 3, "data": {"text": "x"}, "meta": {"article_id": 9},
-     "annotations": [{"id": 31, "result": [_region("r", 0, 1, "x", "victim", "actors")]}]},
+     "annotations": [{"id": 31, "result": [span_at("r", "actors", "victim", "x", 0, 1)]}]},
 ]
 UNUSUAL = [  # tasks it leaves to the general path
     {"id": "4", "data": {"text": "x"}, "annotations": []},  # an id as a string
     {"data": {"text": "x"}, "annotations": []},  # no id
     {"id": 5, "data": {"text": "x"}, "completions": [{"id": 1, "result": []}]},
     {"id": 6, "data": {"text": "x"}, "annotations": [{"id": 1, "result": [
-        {"from_name": "notes", "to_name": "text", "type": "textarea",
-         "value": {"text": ["a"]}}]}]},
+        item("notes", "textarea", {"text": ["a"]})]}]},
     {"id": 7, "data": {"text": "x", "image": None}, "annotations": [{"id": 1, "result": [
-        _region("r", 0, 1, "x", "victim") | {"to_name": "image"}]}]},
+        span_at("r", "actors", "victim", "x", 0, 1) | {"to_name": "image"}]}]},
     {"id": 8, "data": {"image": "a.png"}, "annotations": [{"id": 1, "result": [
-        {"id": "b", "from_name": "kind", "to_name": "image", "type": "choices",
-         "value": {"x": 1, "y": 2, "choices": ["car"]}}]}]},
+        item("kind", "choices", {"x": 1, "y": 2, "choices": ["car"]}, region="b")
+        | {"to_name": "image"}]}]},
     {"id": 9, "data": {"text": "x"}, "annotations": [{"id": 1, "result": [
-        {"id": "r", "from_name": "actors", "to_name": "text", "type": "labels",
-         "value": {"start": "0", "end": 1, "labels": ["victim"]}}]}]},
+        item("actors", "labels", {"start": "0", "end": 1, "labels": ["victim"]}, region="r")]}]},
     {"id": 10, "data": {"text": "x"}, "predictions": [3], "annotations": []},
 ]
 
@@ -179,16 +165,12 @@ def test_tasks_decoded_straight_read_as_the_general_path_reads_them(tmp_path):
 def test_every_fixture_export_reads_the_same_both_ways(tmp_path):
     """Real exports (tests/fixtures/lsexports) and a synthetic pull: wherever the direct
     decoder takes a task, the records equal the general path's."""
-    import sys
     from pathlib import Path
 
     from workbench.lsformat.parse import parse_task
     from workbench.lsformat.stream import direct_task
 
     fixtures = Path(__file__).parent / "fixtures"
-    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
-    from synthetic import write_export
-
     paths = [*sorted((fixtures / "lsexports").glob("*.json")), fixtures / "exports/rules.json",
              write_export(tmp_path / "synthetic.json", 60)]
     taken = {}

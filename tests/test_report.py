@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 from xml.etree import ElementTree
@@ -12,6 +11,7 @@ from xml.etree import ElementTree
 import pytest
 from click.testing import CliRunner
 
+from builders import write_export, write_tasks
 from helpers import offline_settings
 from workbench.cli import cli
 from workbench.quality.adjudicate import adjudicate
@@ -21,9 +21,6 @@ from workbench.report.collect import NONE, collect, confusion_cells
 from workbench.report.page import render
 from workbench.schema import SCHEMA
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
-from synthetic import write_export
-
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory) -> Path:
@@ -32,8 +29,7 @@ def export(tmp_path_factory) -> Path:
     for task in tasks:  # whichever articles the page lists, their titles need escaping
         task["data"]["title"] = "<script>alert('x')</script> & more"
     tasks[1]["annotations"][0]["result"][0]["value"]["labels"] = ["not_a_role"]
-    path.write_text(json.dumps(tasks))
-    return path
+    return write_tasks(path, tasks)
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +177,7 @@ def test_annotators_over_time_keep_one_line_per_pull(export, tmp_path):
     write_report(settings, export=export, out=out)  # the same pull: no new line
     later = tmp_path / "later.json"
     tasks = json.loads(export.read_text())
-    later.write_text(json.dumps(tasks[:60]))
+    write_tasks(later, tasks[:60])
     page = write_report(settings, export=later, out=out).read_text()
     history = (out / "history.jsonl").read_text().splitlines()
     assert [json.loads(line)["pull"] for line in history] == [export.name, later.name]

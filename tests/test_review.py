@@ -4,6 +4,7 @@ import dataclasses
 import json
 
 import pytest
+from builders import actor, choice
 from click.testing import CliRunner
 from helpers import decisions
 
@@ -12,24 +13,6 @@ from workbench.cli import cli
 from workbench.quality.chain import Voting
 from workbench.quality.review_tasks import AGREED
 from workbench.studio.push import push
-
-
-
-def _choice(control, *values):
-    return {"from_name": control, "to_name": "text", "type": "choices",
-            "value": {"choices": list(values)}}
-
-
-def _actor(region, text, words, label="government", stance=None):
-    start = text.index(words)
-    span = {"id": region, "from_name": "actors", "to_name": "text", "type": "labels",
-            "value": {"start": start, "end": start + len(words), "text": words,
-                      "labels": [label]}}
-    if stance is None:
-        return [span]
-    return [span, {"id": region, "from_name": "actor_stance", "to_name": "text",
-                   "type": "choices", "value": {"start": start, "end": start + len(words),
-                                                "text": words, "choices": [stance]}}]
 
 
 def _run(args, env):
@@ -48,21 +31,21 @@ def test_disagreements_go_to_review_and_the_adjudicator_decides(
     ana, ben, cy, dee = (annotators[n] for n in ("ana", "ben", "cy", "dee"))
     # On one article they disagree on the stance, on a crime type and on a span.
     ana.annotations.create(id=disputed.id, result=[
-        _choice("crime_types", "human_trafficking", "corruption_collusion"),
-        _choice("stance", "critical"), *_actor("k", text, "Sar Kheng", stance="supports")])
+        choice("crime_types", "human_trafficking", "corruption_collusion"),
+        choice("stance", "critical"), *actor("k", text, "Sar Kheng", stance="supports")])
     ben.annotations.create(id=disputed.id, result=[
-        _choice("crime_types", "human_trafficking"), _choice("stance", "supportive"),
-        *_actor("k", text, "Sar Kheng", stance="supports")])
+        choice("crime_types", "human_trafficking"), choice("stance", "supportive"),
+        *actor("k", text, "Sar Kheng", stance="supports")])
     cy.annotations.create(id=disputed.id, result=[
-        _choice("crime_types", "human_trafficking"), _choice("stance", "neutral"),
-        *_actor("k", text, "Sar Kheng", stance="supports"),
-        *_actor("o", text, "organized crime", label="perpetrator")])
+        choice("crime_types", "human_trafficking"), choice("stance", "neutral"),
+        *actor("k", text, "Sar Kheng", stance="supports"),
+        *actor("o", text, "organized crime", label="perpetrator")])
     # On another they agree completely.
     other = agreed.data["text"]
     for who in (ana, ben, cy):
         who.annotations.create(id=agreed.id, result=[
-            _choice("crime_types", "human_trafficking"), _choice("stance", "supportive"),
-            *_actor("k", other, "Sar Kheng")])
+            choice("crime_types", "human_trafficking"), choice("stance", "supportive"),
+            *actor("k", other, "Sar Kheng")])
 
     _run(["pull"], cli_env)
     output = _run(["adjudicate", "--min-agree", "3"], cli_env)
@@ -95,11 +78,11 @@ def test_disagreements_go_to_review_and_the_adjudicator_decides(
     assert again.startswith("1 disputed article: 0 sent to review, 1 already there")
 
     dee.annotations.create(id=task.id, result=[
-        _choice("crime_types", "human_trafficking", "corruption_collusion"),
-        _choice("stance", "critical"), *_actor("k", text, "Sar Kheng", stance="supports")])
+        choice("crime_types", "human_trafficking", "corruption_collusion"),
+        choice("stance", "critical"), *actor("k", text, "Sar Kheng", stance="supports")])
     # ana, who is no adjudicator, submits in the review project too: reported, ignored.
     annotators["ana"].annotations.create(id=task.id, result=[
-        _choice("crime_types", "human_trafficking"), _choice("stance", "supportive")])
+        choice("crime_types", "human_trafficking"), choice("stance", "supportive")])
     output = _run(["review", "pull"], cli_env)
     assert "1 article adjudicated\n" in output
     assert "Ignored: a review submission by ana@example.org" in output
@@ -139,7 +122,7 @@ def test_ground_truth_marked_in_label_studio_wins(settings, studio, seeds_dir, a
     ids = {}
     for name, stance in (("ana", "critical"), ("ben", "critical"), ("cy", "mixed")):
         ids[name] = annotators[name].annotations.create(id=task.id, result=[
-            _choice("crime_types", "human_trafficking"), _choice("stance", stance)]).id
+            choice("crime_types", "human_trafficking"), choice("stance", stance)]).id
     ls_client.annotations.update(id=ids["cy"], ground_truth=True)
     _run(["pull"], cli_env)
     decision = next(d for d in decisions(settings).values() if d.task_id == task.id)

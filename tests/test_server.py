@@ -66,7 +66,7 @@ def test_status_lists_projects(server_settings, cli_env, seeds_dir, settings, st
 @pytest.mark.server  # starts a Label Studio of its own
 def test_restart_keeps_data_and_token(tmp_path):
     """A server of its own: stopping the session's would disturb other tests."""
-    from helpers import free_port
+    from servers import free_port
 
     from workbench.settings import Settings
 

@@ -1,22 +1,16 @@
 """`workbench sync`, the main job, end to end on a real Label Studio."""
 
 import pandas as pd
+from builders import actor, choice
 from click.testing import CliRunner
 
 from workbench import ingest, load_gold
 from workbench.cli import cli
 
 
-
 def _result(text, stance):
-    start = text.index("Sar Kheng")
-    return [{"from_name": "crime_types", "to_name": "text", "type": "choices",
-             "value": {"choices": ["human_trafficking"]}},
-            {"from_name": "stance", "to_name": "text", "type": "choices",
-             "value": {"choices": [stance]}},
-            {"id": "k", "from_name": "actors", "to_name": "text", "type": "labels",
-             "value": {"start": start, "end": start + 9, "text": "Sar Kheng",
-                       "labels": ["government"]}}]
+    return [choice("crime_types", "human_trafficking"), choice("stance", stance),
+            *actor("k", text, "Sar Kheng")]
 
 
 def test_sync_pushes_then_exports_gold_once_people_agree(settings, cli_env, seeds_dir,

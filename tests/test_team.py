@@ -12,28 +12,25 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 import uuid
 from contextlib import ExitStack
-from pathlib import Path
 
 import httpx
 import pytest
+from builders import choice, synthetic_articles
 from click.testing import CliRunner
 from helpers import missing
 from pydantic import SecretStr
+from servers import (
+    TeamServer, create_token, postgres_bin, postgres_cluster, revoke_token, sign_up, team_server,
+)
 
 from workbench.cli import cli
 from workbench.errors import AuthError
 from workbench.settings import Settings
 from workbench.store.roles import adjudicators
 from workbench.studio.client import Studio, connect
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from common import (  # bench/common.py, once bench/ is on the path
-    TeamServer, create_token, postgres_bin, postgres_cluster, revoke_token, sign_up, team_server,
-)
 
 pytestmark = [pytest.mark.server,  # the SDK's own token refresh, in the people's clients:
               pytest.mark.filterwarnings("ignore:The `parse_obj` method is deprecated")]
@@ -93,11 +90,8 @@ def _person(team: TeamServer, token: str):
 
 
 def _annotate(client, task_id: int, crime_types: list[str], stance: str) -> None:
-    client.annotations.create(id=task_id, result=[
-        {"from_name": "crime_types", "to_name": "text", "type": "choices",
-         "value": {"choices": crime_types}},
-        {"from_name": "stance", "to_name": "text", "type": "choices",
-         "value": {"choices": [stance]}}])
+    client.annotations.create(id=task_id, result=[choice("crime_types", *crime_types),
+                                                  choice("stance", stance)])
 
 
 def _tasks(client, title: str) -> dict[str, int]:
@@ -316,11 +310,10 @@ def test_the_workbench_does_not_start_or_stop_a_remote_server(remote):
 
 def test_sync_under_load_loses_and_doubles_nothing(team, admin_token, tmp_path):
     """bench/load.py in short: 3 people for about 10 s while sync runs back to back."""
-    from common import synthetic_jsonl
-    from load import run_load, sign_up_people
+    from workload import run_load, sign_up_people
 
     people = sign_up_people(team, 3, prefix=f"load-{uuid.uuid4().hex[:4]}")
-    articles = synthetic_jsonl(tmp_path / "articles.jsonl", 30, size=1500)
+    articles = synthetic_articles(tmp_path / "articles.jsonl", 30, size=1500)
     result = run_load(team, people, admin_token, tmp_path, articles=articles, duration=10,
                       project=f"load-{uuid.uuid4().hex[:8]}", pace=(0.5, 1.5))
     summary = json.dumps({"created": result.created, "updated": result.updated,

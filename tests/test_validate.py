@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import write_tasks
 from click.testing import CliRunner
 
 from workbench.cli import cli
@@ -95,8 +96,7 @@ def test_csv_view():
 def test_a_clean_export_exits_0(tmp_path):
     data = json.loads(RULES_EXPORT.read_text())[:1]
     data[0]["annotations"] = data[0]["annotations"][:1]
-    clean = tmp_path / "clean.json"
-    clean.write_text(json.dumps(data))
+    clean = write_tasks(tmp_path / "clean.json", data)
     result = CliRunner().invoke(cli, ["validate", "--export", str(clean)])
     assert result.exit_code == 0
     assert result.output.endswith("0 errors, 0 warnings, 0 notes\n")
