@@ -16,8 +16,11 @@ test: $(VENV)/.server $(VENV)/.test
 bench: $(VENV)/.server $(VENV)/.test
 	$(BIN)/python bench/run.py
 
+# Style, then types (mypy, settings in pyproject.toml), then the import contracts.
 lint: $(VENV)/.test
 	$(BIN)/ruff check workbench tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +30,7 @@ $(VENV)/.server: pyproject.toml constraints.txt | $(VENV)/bin/python
 	touch $@
 
 $(VENV)/.test: pyproject.toml constraints.txt | $(VENV)/bin/python
-	$(PIP) -e '.[server,test]' ruff
+	$(PIP) -e '.[server,test,lint]'
 	touch $@
 
 clean:

@@ -40,8 +40,8 @@ def field_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def field_map(options: dict[str, str | None]) -> FieldMap:
-    return FieldMap(**{name: (options[f"{name}_field"],)
-                       for name in FieldMap.model_fields if options.get(f"{name}_field")})
+    chosen = {name: options.get(f"{name}_field") for name in FieldMap.model_fields}
+    return FieldMap.model_validate({name: (field,) for name, field in chosen.items() if field})
 
 
 def voting_options(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -30,8 +30,11 @@ def gold_record(decision: ArticleDecision, task: Task, name: Callable[[str], str
             shown[id(p)] = converted
         return converted
 
-    actors, mentions, old_index = [], [], {}
-    actor_provenance, mention_provenance = [], []
+    actors: list[dict[str, Any]] = []
+    mentions: list[dict[str, Any]] = []
+    old_index: dict[tuple[str, int], int] = {}
+    actor_provenance: list[dict[str, Any]] = []
+    mention_provenance: list[dict[str, Any]] = []
     for field, spans, target, where in (("actors", decision.actors, actors, actor_provenance),
                                         ("crime_mentions", decision.crime_mentions, mentions,
                                          mention_provenance)):

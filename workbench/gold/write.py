@@ -152,6 +152,7 @@ class GoldWriter:
             pulls.append({"file": review.name, "sha256": review.sha256})
         voting = {"min_agree": self.voting.min_agree,
                   "min_annotators": self.voting.min_annotators}
+        assert result.meter is not None  # run_chain was given a meter
         agreement = result.meter.report()
         write_text(folder / "README.md", dataset_card(
             version=self.name, counts=counts, agreement=agreement, decisions=result.decisions,

@@ -254,10 +254,11 @@ class _Unit:
     __slots__ = ("source", "owner", "needs", "_regex")
 
     def __init__(self, source: str, owner: PatternSet, needs: tuple[frozenset[int], ...]):
-        self.source, self.owner, self.needs, self._regex = source, owner, needs, None
+        self.source, self.owner, self.needs = source, owner, needs
+        self._regex: re.Pattern[str] | None = None
 
     @property
-    def regex(self) -> re.Pattern:
+    def regex(self) -> re.Pattern[str]:
         if self._regex is None:
             self._regex = re.compile(self.source)
         return self._regex

@@ -90,10 +90,13 @@ class PreAnnotator:
         # All patterns are compiled now: an article's vocabulary lookup must know them all.
         self._vocabulary = Vocabulary(self.cues.context.lexicon)
 
-        def patterns(found: list[str]) -> PatternSet | None:
-            return PatternSet(found, self._vocabulary) if found else None
+        def patterns(found: list[str]) -> PatternSet:
+            return PatternSet(found, self._vocabulary)
 
-        self._crime_rules = [(crime, rule, patterns(rule.match), patterns(rule.unless),
+        def optional(found: list[str]) -> PatternSet | None:  # None: nothing to look for
+            return patterns(found) if found else None
+
+        self._crime_rules = [(crime, rule, patterns(rule.match), optional(rule.unless),
                               [patterns([n]) for n in rule.needs])
                              for crime, rules in self.cues.crimes.rules.items() for rule in rules]
         self._actor_rules = [(role, rule, patterns(rule.match))

@@ -27,7 +27,7 @@ def span_item(region: str, control: str, start: int, end: int, text: str,
             "value": {"start": start, "end": end, "text": text, "labels": list(labels)}}
 
 
-def relation_item(source: str, target: str, labels: list[str]) -> dict[str, Any]:
+def relation_item(source: str | None, target: str | None, labels: list[str]) -> dict[str, Any]:
     return {"from_id": source, "to_id": target, "type": "relation", "direction": "right",
             "labels": labels}
 
@@ -35,7 +35,7 @@ def relation_item(source: str, target: str, labels: list[str]) -> dict[str, Any]
 def annotation_result(annotation: Annotation, text: str) -> list[dict[str, Any]]:
     """An annotation's result as Label Studio stores it."""
     result = [choices_item(control, values) for control, values in annotation.choices.items()]
-    spans = {}
+    spans: dict[str | None, tuple[int, int, str]] = {}
     for index, span in enumerate(annotation.spans):
         region = span.region or f"s{index}"
         spans[span.region] = (span.start, span.end, text[span.start:span.end])

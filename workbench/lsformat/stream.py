@@ -110,7 +110,7 @@ def read_tasks(path: Path, notes: ReadNotes | None = None) -> Iterator[Task | Ma
     """Every task of a Label Studio JSON export, parsed, in file order (a stream)."""
     notes = notes if notes is not None else ReadNotes()
     for index, raw in enumerate(raw_tasks(Path(path), notes)):
-        task = direct_task(raw) if type(raw) is bytes else None
+        task: Task | MalformedTask | None = direct_task(raw) if type(raw) is bytes else None
         if task is None:
             item = decode_task(path, index, raw)
             task = item if isinstance(item, MalformedTask) else parse_task(item, index, notes)
@@ -171,28 +171,37 @@ def _results(items: list[_Result], data: dict, offsets: Offsets | None
              ) -> tuple[tuple[Span, ...], dict[str, tuple[str, ...]], tuple[RegionChoice, ...],
                         tuple[RegionRelation, ...]]:
     """Spans, document choices, region choices and relations, as ``records`` sorts them."""
-    spans, relations, picked = [], [], []
+    spans: list[Span] = []
+    relations: list[RegionRelation] = []
+    picked: list[tuple[str | None, str, tuple[str, ...], bool]] = []
+    # ``kind is _Labels`` narrows nothing for mypy, and a cast() is a call per item: the
+    # typed locals below say what the check found, at no cost.
     for item in items:
         kind = type(item)
         if kind is _Labels:
-            to_name = item.to_name
+            labeled: _Labels = item  # type: ignore[assignment]
+            to_name = labeled.to_name
             if to_name in data and type(data[to_name]) is not str:
                 raise _Unusual  # a span on a field that holds no text
-            value = item.value
+            value = labeled.value
             start, end, text = value.start, value.end, value.text
             if offsets is not None:
                 start, end = offsets.resolve(start, end, text)
-            spans.append(Span(item.id, item.from_name, tuple(value.labels), start, end, text))
+            spans.append(Span(labeled.id, labeled.from_name, tuple(value.labels), start, end,
+                              text))
         elif kind is _Choices:
-            value = item.value
-            picked.append((item.id, item.from_name, tuple(value.choices),
-                           value.start is not None))
+            choice_item: _Choices = item  # type: ignore[assignment]
+            choice = choice_item.value
+            picked.append((choice_item.id, choice_item.from_name, tuple(choice.choices),
+                           choice.start is not None))
         else:
-            ends = (item.from_id, item.to_id)
-            source, target = ends[::-1] if item.direction == "left" else ends
-            relations.append(RegionRelation(source, target, tuple(item.labels), item.direction))
+            relation: _Relation = item  # type: ignore[assignment]
+            ends = (relation.from_id, relation.to_id)
+            source, target = ends[::-1] if relation.direction == "left" else ends
+            relations.append(RegionRelation(source, target, tuple(relation.labels),
+                                            relation.direction))
     choices: dict[str, tuple[str, ...]] = {}
-    region_choices = []
+    region_choices: list[RegionChoice] = []
     if picked:
         # A choice without offsets belongs to a region when a span shares its id.
         regions = {s.region for s in spans}

@@ -60,8 +60,10 @@ def scan_export(path: Path) -> Scan:
             updates[annotation.id] = annotation.updated_at
             annotators.add(annotator_name(annotation.completed_by))
             summary.annotations += 1
-            summary.cancelled += annotation.was_cancelled
-            summary.ground_truth += annotation.ground_truth
+            if annotation.was_cancelled:  # may be null in an export
+                summary.cancelled += 1
+            if annotation.ground_truth:
+                summary.ground_truth += 1
             fingerprint.update(f"a{annotation.id}:{annotation.updated_at}:"
                                f"{annotation.was_cancelled}:{annotation.ground_truth}".encode())
     summary.annotators = sorted(annotators)

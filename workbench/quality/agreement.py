@@ -34,10 +34,10 @@ several annotations one annotator made on a task, the latest counts.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import combinations
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, cast
 
 from pydantic import BaseModel, Field, field_serializer
 
@@ -50,7 +50,8 @@ from workbench.stats.bootstrap import (
     AlphaReplicates, BinaryReplicates, F1Replicates, Interval, Weights,
 )
 from workbench.stats.coefficients import (
-    Alpha, BinaryAgreement, Fleiss, PairwiseCohen, PercentAgreement, interval, masi, nominal,
+    Alpha, BinaryAgreement, Fleiss, Metric, PairwiseCohen, PercentAgreement, interval, masi,
+    nominal,
 )
 from workbench.stats.unitizing import UnitizingAlpha
 from workbench.schema import SCHEMA, Schema
@@ -59,8 +60,9 @@ from workbench.store.rawpulls import Source, as_source
 Kind = Literal["single", "multi", "spans", "rating", "number", "datetime", "textarea",
                "taxonomy"]
 # Controls with one value each, and how their values differ (Krippendorff's metrics).
-VALUE_METRICS = {"rating": "ordinal", "number": interval, "datetime": nominal,
-                 "textarea": nominal, "taxonomy": masi}
+VALUE_METRICS: dict[str, Metric | str] = {
+    "rating": "ordinal", "number": interval, "datetime": nominal, "textarea": nominal,
+    "taxonomy": masi}
 
 
 class LabelAgreement(BaseModel):
@@ -230,6 +232,7 @@ class _ChoiceField:
     def intervals(self) -> dict[str | None, Interval | None]:
         """95% intervals of the field's alpha (key None) and of each value's binary alpha."""
         self._spread()
+        assert self.replicates is not None  # AgreementMeter.intervals() checks replicates
         nominal_alpha, masi_alpha, binary = self.replicates
         overall = (masi_alpha if self.multi else nominal_alpha).interval()
         return {None: overall, **{value: binary.interval(value) for value in self.values}}
@@ -285,13 +288,20 @@ class _ValueField:
     def result(self, order: list[str]) -> FieldAgreement:
         explained = _explained(self.alpha)
         if VALUE_METRICS[self.kind] not in (nominal, masi):  # distances not in 0..1
-            explained.update(observed_agreement=None, expected_agreement=None)
-        return FieldAgreement(kind=self.kind, items=self.alpha.items, raters=len(self.raters),
-                              krippendorff_alpha=self.alpha.value(),
+            explained.update({"observed_agreement": None, "expected_agreement": None})
+        # self.kind is a key of VALUE_METRICS: one of the value kinds of Kind
+        return FieldAgreement(kind=cast(Kind, self.kind), items=self.alpha.items,
+                              raters=len(self.raters), krippendorff_alpha=self.alpha.value(),
                               percent_agreement=self.percent.value(), **explained)
 
 
-def _explained(alpha: Alpha) -> dict[str, float | str | None]:
+class _Explained(TypedDict, total=False):
+    observed_agreement: float | None
+    expected_agreement: float | None
+    undefined: str | None
+
+
+def _explained(alpha: Alpha) -> _Explained:
     """Observed and expected agreement (1 - D), and why alpha is undefined when it is."""
     found = alpha.disagreements()
     if found is None:
@@ -396,7 +406,9 @@ class _SpanField:
 
     def intervals(self) -> dict[str | None, Interval | None]:
         """95% intervals of the exact-match F1, of the field (key None) and per label."""
-        return {key: self.replicates.interval(key) for key in [None, *self.labels]}
+        replicates = self.replicates
+        assert replicates is not None  # AgreementMeter.intervals() checks replicates
+        return {key: replicates.interval(key) for key in [None, *self.labels]}
 
     def result(self, order: list[str]) -> FieldAgreement:
         labels = sorted(self.labels, key=lambda v: (order.index(v) if v in order else len(order),
@@ -488,13 +500,16 @@ class AgreementMeter(Measure):
         field's own under None, then per value or label. Needs ``replicates``."""
         if self.weights is None:
             raise ValueError("intervals need an AgreementMeter built with replicates > 0")
-        return {name: field.intervals() for name, field in {**self.choices, **self.spans}.items()}
+        fields: dict[str, _ChoiceField | _SpanField] = {**self.choices, **self.spans}
+        return {name: field.intervals() for name, field in fields.items()}
 
     def report(self) -> AgreementReport:
         report = AgreementReport(tasks=self.tasks, reckoning=self.tally.reckoning([]),
                                  not_measured={kind: n for kind, n in sorted(
                                      self.not_measured.items()) if n})
-        for fields in (self.choices, self.spans, self.values):
+        measured: tuple[Mapping[str, _ChoiceField | _SpanField | _ValueField], ...] = (
+            self.choices, self.spans, self.values)
+        for fields in measured:
             for name, field in sorted(fields.items()):
                 report.fields[name] = field.result(self.order.get(name, []))
         people = self.people

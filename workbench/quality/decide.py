@@ -25,7 +25,7 @@ Every value keeps the annotators' votes in its provenance, adjudicated ones too.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 import msgspec
@@ -44,10 +44,10 @@ RelationKey = tuple[SpanKey, SpanKey, str]  # actor span, crime mention span, ty
 
 def usable(task: Task, findings: Iterable[Finding]) -> tuple[list[Annotation], list[SetAside]]:
     """Each annotator's latest annotation less its faulty parts; and what was set aside, why."""
-    errors: dict[int | None, list[Finding]] = defaultdict(list)
+    errors: dict[int | None, list[tuple[Finding, Part]]] = defaultdict(list)
     for finding in findings:
-        if finding.severity == "error" and finding.part is not None:
-            errors[finding.annotation_id].append(finding)
+        if finding.severity == "error" and (part := finding.part) is not None:
+            errors[finding.annotation_id].append((finding, part))
     set_aside: list[SetAside] = []
     latest: dict[str, Annotation] = {}
     for annotation in sorted(task.annotations, key=lambda a: (a.updated_at or "", a.id)):
@@ -63,9 +63,9 @@ def usable(task: Task, findings: Iterable[Finding]) -> tuple[list[Annotation], l
         faults = errors.get(annotation.id, []) + errors.get(None, [])  # None: the task's
         if faults:
             set_aside += [SetAside(annotation_id=annotation.id, annotator=annotation.annotator,
-                                   part=describe_part(task, annotation, f.part), reason=f.rule,
-                                   message=f.message) for f in faults]
-            annotation = _without(annotation, [f.part for f in faults])
+                                   part=describe_part(task, annotation, part), reason=f.rule,
+                                   message=f.message) for f, part in faults]
+            annotation = _without(annotation, [part for _, part in faults])
         kept.append(annotation)
     return sorted(kept, key=lambda a: a.annotator), set_aside
 
@@ -87,7 +87,7 @@ def _without(annotation: Annotation, parts: list[Part]) -> Annotation:
     relations = {p.index for p in parts if p.kind == "relation"}
     choices = dict(annotation.choices)
     for part in parts:
-        if part.kind == "field":
+        if part.kind == "field" and part.control is not None:
             choices.pop(part.control, None)  # the annotator abstains on the field
         elif part.kind == "value" and part.control in choices:
             choices[part.control] = tuple(v for v in choices[part.control] if v != part.value)
@@ -175,13 +175,13 @@ def _take(decision: ArticleDecision, task: Task, annotation: Annotation, method:
         if span.control not in spans:
             continue
         key = _key(span)
-        target = decision.actors if span.control == ACTORS else decision.crime_mentions
-        index[span.control, span.region] = len(target)
+        decided = decision.actors if span.control == ACTORS else decision.crime_mentions
+        index[span.control, span.region] = len(decided)
         stance = region_stance.get(span.region) if span.control == ACTORS else None
         stance_voters = votes.stance_support(key).get(stance, set()) if stance else set()
-        target.append(_decided_span(task, key, stance, who(spans[span.control].get(key, set()),
-                                                           span.control),
-                                    who(stance_voters, ACTOR_STANCE) if stance else None))
+        decided.append(_decided_span(task, key, stance, who(spans[span.control].get(key, set()),
+                                                            span.control),
+                                     who(stance_voters, ACTOR_STANCE) if stance else None))
     relation_support = votes.relation_support()
     keys = {s.region: _key(s) for s in annotation.spans}
     for relation in annotation.relations:
@@ -333,7 +333,7 @@ class _Votes:
         spans = {ACTORS: self.spans(ACTORS), CRIME_MENTIONS: self.spans(CRIME_MENTIONS)}
         self.relations(spans)
 
-    def dispute(self, field: str, item: str, votes: dict[str, Iterable[str]],
+    def dispute(self, field: str, item: str, votes: Mapping[str, Iterable[str]],
                 labels: Iterable[str], span: tuple[int, int] | None = None) -> None:
         self.decision.disagreements.append(Disagreement(
             field=field, item=item, votes={option: sorted(names)

@@ -47,6 +47,7 @@ class DecisionLog:
         return self
 
     def __exit__(self, *exc) -> None:
+        assert self._appender is not None  # made by __enter__
         self._appender.close()
 
     def add(self, checked: DecidedTask) -> None:
@@ -59,6 +60,7 @@ class DecisionLog:
                 self._source = json.dumps({"file": self.source.name,
                                            "sha256": self.source.sha256},
                                           ensure_ascii=False, sort_keys=True)
+            assert self._appender is not None  # made by __enter__
             self._appender.write(
                 f'{{"article_id": {json.dumps(article, ensure_ascii=False)}, "digest": '
                 f'"{hashed}", "logged_at": {self._logged_at}, "source": {self._source}, '

@@ -67,6 +67,8 @@ class Feedback:
         for finding in checked.findings:
             if finding.severity != "error" or finding.annotation_id not in current:
                 continue
+            # An annotation's error: it names the annotator and the part (validate's _Checker)
+            assert finding.annotator is not None and finding.part is not None
             self.slips[finding.annotator].append(Slip(
                 task_id=task.id, article_id=finding.article_id or f"task-{task.id}",
                 title=task.data.get("title") or None, rule=finding.rule, field=finding.field,

@@ -62,7 +62,8 @@ class ReviewStage:
     def items(self) -> list[tuple[str, str, Callable[[], dict[str, Any]]]]:
         self._file.flush()
         self.pseudonyms.save()
-        return [(article_id, sha, lambda at=offset: self._read(at))
+        # at=offset binds each offset; mypy cannot type a lambda's default (python/mypy#15459)
+        return [(article_id, sha, lambda at=offset: self._read(at))  # type: ignore[misc]
                 for article_id, sha, offset in self._staged]
 
     def _read(self, offset: int) -> dict[str, Any]:

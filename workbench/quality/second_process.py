@@ -16,6 +16,7 @@ import resource
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import final
 
 import msgspec
 
@@ -69,12 +70,14 @@ class Reading:
         if not self.in_second_process:
             yield from read_tasks(self.path, self.notes)
             return
+        connection, process = self._connection, self._process
+        assert connection is not None and process is not None  # made when in_second_process
         while True:
             try:
-                message = self._connection.recv_bytes()
+                message = connection.recv_bytes()
             except EOFError:
                 raise WorkbenchError(f"the reading process ended early (exit code "
-                                     f"{self._process.exitcode})") from None
+                                     f"{process.exitcode})") from None
             kind, body = message[:1], memoryview(message)[1:]
             if kind == b"B":
                 for item in _BATCH.decode(body):
@@ -93,7 +96,8 @@ class Reading:
             if self._process.is_alive():
                 self._process.terminate()
             self._process.join()
-            self._connection.close()
+            if self._connection is not None:  # made with the process
+                self._connection.close()
 
 
 @contextmanager
@@ -109,6 +113,9 @@ def reading(path: Path, notes: ReadNotes, measures: Sequence[Measure],
         found.close()
 
 
+# Final: ``_unpacked`` tells the kinds apart by ``type(item) is``, which mypy narrows
+# for final classes only.
+@final
 class _Parsed(msgspec.Struct, tag="p", array_like=True):
     task: Task
     text_in_data: bool = False  # the text is ``data["text"]``: sent once, not twice
@@ -120,6 +127,7 @@ class _Pickled(msgspec.Struct, tag="k", array_like=True):
     task: bytes
 
 
+@final
 class _Malformed(msgspec.Struct, tag="m", array_like=True):
     index: int
     task_id: int | None

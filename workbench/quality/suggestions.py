@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from workbench.quality.measure import Measure
 from workbench.records.tasks import Annotation, Suggestion, TaskVotes, Unit
-from workbench.records.decisions import ArticleDecision
+from workbench.records.decisions import ArticleDecision, Provenance
 from workbench.stats.coefficients import Alpha, masi, nominal
 from workbench.schema import ACTORS, CRIME_MENTIONS, CRIME_TYPES, SCHEMA, STANCE
 
@@ -145,7 +145,8 @@ class SuggestionMeter:
             figures[0] += value in suggestion.crime_types
             figures[1] += value in gold
             figures[2] += value in suggestion.crime_types and value in gold
-        voted = [(value, p) for value, p in decision.crime_types_provenance.items()]
+        voted: list[tuple[str | Unit, Provenance]] = [
+            (value, p) for value, p in decision.crime_types_provenance.items()]
         voted += [((control, s.start, s.end, label), s.provenance)
                   for control, spans in ((ACTORS, decision.actors),
                                          (CRIME_MENTIONS, decision.crime_mentions))

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field
 
 from workbench.lsformat.offsets import same_text
 from workbench.lsformat.reader import MalformedTask, ReadNotes
-from workbench.records.tasks import Annotation, Task
+from workbench.records.tasks import Annotation, FieldValue, Other, Task
 from workbench.lsformat.stream import read_tasks
 from workbench.schema import (
     ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, NO_CRIME, RELATIONS, SCHEMA, STANCE,
@@ -205,7 +205,8 @@ class Validator:
     def report(self, source: Source | None = None, notes: ReadNotes | None = None
                ) -> ValidationReport:
         report = self._report
-        summary = report.summary = Summary(**self._counts)
+        # Summary's int fields, by name
+        summary = report.summary = Summary(**cast(dict[str, Any], self._counts))
         report.source = str(source.path) if source is not None else None
         summary.notes = notes.lines() if notes is not None else []
         for finding in report.findings:
@@ -270,7 +271,9 @@ class _Checker:
         spans = self._spans(crime_types)
         self._region_choices(spans)
         self._relations(spans)
-        for item in (*self.annotation.values, *self.annotation.others):
+        unread: tuple[FieldValue | Other, ...] = (*self.annotation.values,
+                                                  *self.annotation.others)
+        for item in unread:
             kind = getattr(item, "kind", None) or getattr(item, "type", "")
             self.add("unknown_field", item.control,
                      f"a {kind!r} result from {item.control!r}: "
@@ -417,5 +420,5 @@ def _quote(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit - 1] + "…")
 
 
-def _kind(control: str) -> str:
+def _kind(control: str | None) -> str:
     return "an actor" if control == ACTORS else "a crime mention"

@@ -230,6 +230,7 @@ class Gatherer:
                gold: GoldVersion | None = None) -> ReportData:
         """The report's data; ``review`` and ``gold`` name what it goes with."""
         meter, validation = result.meter, result.validation
+        assert meter is not None  # run_chain was given self.meter()
         intervals = {field: {label or "": value for label, value in by_label.items()}
                      for field, by_label in meter.intervals().items()}
         data = ReportData(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Hashable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -132,6 +133,7 @@ class Weights:
             self._sums = grown
         if not self._rows and not self._plan_rows:
             return
+        assert self._block is not None  # notes are made only after next_article()
         rows, columns, amounts = self._expanded()
         articles = self._article + 1
         noted = np.bincount(rows * self._columns + columns, weights=amounts,
@@ -202,14 +204,14 @@ class AlphaReplicates:
         self.totals = _Columns(weights)
         self.observed = weights.column()
 
-    def add_counts(self, counts: Mapping[Hashable, int]) -> None:
+    def add_counts(self, counts: Mapping[Any, int]) -> None:
         m = sum(counts.values())
         if m >= 2:
             self.weights.planned((id(self), *counts.items()), lambda: self._contribution(
                 counts, m))
 
-    def _contribution(self, counts: Mapping[Hashable, int], m: int) -> list[tuple[int, float]]:
-        pairs = []
+    def _contribution(self, counts: Mapping[Any, int], m: int) -> list[tuple[int, float]]:
+        pairs: list[tuple[int, float]] = []
         if len(counts) > 1:  # one value alone disagrees with nothing
             metric = self.metric
             disagreement = sum(n_c * n_k * metric(c, k) for c, n_c in counts.items()
@@ -242,13 +244,13 @@ class BinaryReplicates:
         self.ones = _Columns(weights)
         self.mixed = _Columns(weights)
 
-    def add(self, m: int, chosen: Mapping[Hashable, int]) -> None:
+    def add(self, m: int, chosen: Mapping[Any, int]) -> None:
         if m >= 2:
             self.weights.planned((id(self), m, *chosen.items()),
                                  lambda: self._contribution(m, chosen))
 
-    def _contribution(self, m: int, chosen: Mapping[Hashable, int]) -> list[tuple[int, float]]:
-        pairs = [(self.pairable, m)]
+    def _contribution(self, m: int, chosen: Mapping[Any, int]) -> list[tuple[int, float]]:
+        pairs: list[tuple[int, float]] = [(self.pairable, m)]
         for value, s in chosen.items():
             pairs.append((self.ones.column(value), s))
             pairs.append((self.mixed.column(value), 2 * s * (m - s) / (m - 1)))

@@ -16,10 +16,13 @@ expected). References:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from itertools import combinations
+from typing import Any
 
-Metric = Callable[[Hashable, Hashable], float]
+# A difference function of two values; Any, not Hashable: each metric takes its own kind
+# (numbers, frozensets), and the values a field holds are of one kind.
+Metric = Callable[[Any, Any], float]
 
 
 def nominal(a: Hashable, b: Hashable) -> float:
@@ -62,7 +65,7 @@ class Alpha:
         """One item: the values its raters gave (missing ones left out)."""
         self.add_counts(Counter(values))
 
-    def add_counts(self, counts: Counter, times: int = 1) -> None:
+    def add_counts(self, counts: Mapping[Any, int], times: int = 1) -> None:
         """One item (or ``times`` alike), as how many raters gave each value."""
         m = sum(counts.values())
         if m < 2:
@@ -93,14 +96,14 @@ class Alpha:
         expected = sum(totals[c] * totals[k] * delta(c, k) for c in totals for k in totals)
         return observed / n, expected / (n * (n - 1))
 
-    def totals(self) -> dict[Hashable, float]:
+    def totals(self) -> dict[Any, float]:
         """How often each value was given, over the pairable items."""
-        totals: dict[Hashable, float] = defaultdict(float)
+        totals: dict[Any, float] = defaultdict(float)
         for (c, _), count in self.coincidences.items():
             totals[c] += count
         return dict(totals)
 
-    def _delta(self, totals: dict[Hashable, float]) -> Metric:
+    def _delta(self, totals: dict[Any, float]) -> Metric:
         if self.metric != "ordinal":
             return self.metric  # type: ignore[return-value]
         ranks = sorted(totals)
@@ -129,7 +132,7 @@ class Fleiss:
     def add(self, values: Iterable[Hashable]) -> None:
         self.add_counts(Counter(values))
 
-    def add_counts(self, counts: Counter, times: int = 1) -> None:
+    def add_counts(self, counts: Mapping[Any, int], times: int = 1) -> None:
         m = sum(counts.values())
         if m < 2:
             return
@@ -204,7 +207,7 @@ class BinaryAgreement:
         self.mixed: dict[Hashable, float] = defaultdict(float)  # o_01 + o_10 by value
         self.disagreeing: dict[Hashable, float] = defaultdict(float)  # share of unequal pairs
 
-    def add(self, m: int, chosen: Counter, times: int = 1) -> None:
+    def add(self, m: int, chosen: Mapping[Any, int], times: int = 1) -> None:
         """An item (or ``times`` alike) with ``m`` raters, of whom ``chosen[v]`` chose
         value v."""
         if m < 2:
@@ -241,7 +244,7 @@ class PercentAgreement:
     def add(self, values: Iterable[Hashable]) -> None:
         self.add_counts(Counter(values))
 
-    def add_counts(self, counts: Counter, times: int = 1) -> None:
+    def add_counts(self, counts: Mapping[Any, int], times: int = 1) -> None:
         m = sum(counts.values())
         if m < 2:
             return

@@ -19,8 +19,9 @@ overall value pools all categories, as DKPro's does.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Hashable, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from itertools import combinations
+from typing import Any
 
 Span = tuple[int, int]  # begin, end
 
@@ -64,7 +65,7 @@ def _pair_distance(units_a: list[Span], gaps_a: list[Span], units_b: list[Span],
     return total
 
 
-def category_disagreement(begin: int, length: int, units: dict[Hashable, Sequence[Span]]
+def category_disagreement(begin: int, length: int, units: Mapping[Any, Collection[Span]]
                           ) -> tuple[float, float]:
     """(observed, expected) disagreement of one category on one continuum.
 
@@ -152,7 +153,7 @@ class UnitizingAlpha:
         self.observed: dict[Hashable, float] = defaultdict(float)
         self.expected: dict[Hashable, float] = defaultdict(float)
 
-    def add(self, length: int, units: dict[Hashable, Sequence[tuple[int, int, Hashable]]],
+    def add(self, length: int, units: Mapping[Any, Sequence[tuple[int, int, Hashable]]],
             begin: int = 0) -> None:
         """One continuum; ``units`` maps every rater to their (begin, end, category) units."""
         by_category: dict[Hashable, dict[Hashable, list[Span]]] = defaultdict(
@@ -163,14 +164,14 @@ class UnitizingAlpha:
         self.add_grouped(length, by_category, begin)
 
     def add_grouped(self, length: int,
-                    by_category: dict[Hashable, dict[Hashable, Collection[Span]]],
+                    by_category: Mapping[Any, Mapping[Any, Collection[Span]]],
                     begin: int = 0) -> None:
         """One continuum, its units already grouped: per category, every rater's spans."""
         for category, by_rater in by_category.items():
             self.add_category(length, category, by_rater, begin)
 
     def add_category(self, length: int, category: Hashable,
-                     by_rater: dict[Hashable, Collection[Span]], begin: int = 0) -> None:
+                     by_rater: Mapping[Any, Collection[Span]], begin: int = 0) -> None:
         """One category of one continuum: every rater's spans."""
         observed, expected = category_disagreement(begin, length, by_rater)
         self.observed[category] += length * observed

@@ -149,10 +149,13 @@ class Studio:
         return [self.project(p.id) for p in sorted(self._project_list(), key=lambda p: p.id)]
 
     def _project_list(self) -> list[Any]:
-        projects, page = [], 1
+        projects: list[Any] = []
+        page = 1
         while True:  # page by page: asking past the last page is an error in Label Studio
-            listed = self._call("list projects", lambda page=page: self._client.projects.list(
-                page=page, page_size=100), retry=True)
+            # Any: the SDK's pager leaves its items' type unbound. page=page binds the loop's
+            # value; mypy cannot type a lambda's default (python/mypy#15459).
+            listed: Any = self._call("list projects", lambda page=page: (  # type: ignore[misc]
+                self._client.projects.list(page=page, page_size=100)), retry=True)
             projects += listed.items or []
             if not listed.items or len(projects) >= (listed.response.count or 0):
                 return projects
@@ -161,6 +164,7 @@ class Studio:
     def project(self, project_id: int) -> ProjectInfo:
         p = self._call(f"read project {project_id}",
                        lambda: self._client.projects.get(id=project_id), retry=True)
+        assert p.id is not None  # the SDK's models make every field optional
         return ProjectInfo(id=p.id, title=p.title or "", tasks=p.task_number or 0,
                            annotations=p.total_annotations_number or 0,
                            label_config=p.label_config or "", created_at=str(p.created_at),
@@ -169,6 +173,7 @@ class Studio:
     def create_project(self, **fields: Any) -> ProjectInfo:
         created = self._call("create the project",
                              lambda: self._client.projects.create(**fields), retry=False)
+        assert created.id is not None  # the SDK's models make every field optional
         return self.project(created.id)
 
     def validate_config(self, project_id: int, config: str) -> None:
@@ -187,9 +192,9 @@ class Studio:
         """Every task of the project with its article id, page by page (memory stays flat)."""
         page, seen = 1, 0
         while True:
-            listed = self._call(
+            listed: Any = self._call(  # Any: as in _project_list
                 f"list the tasks of project {project_id}",
-                lambda page=page: self._client.tasks.list(
+                lambda page=page: self._client.tasks.list(  # type: ignore[misc]  # mypy#15459
                     project=project_id, page=page, page_size=PAGE_SIZE, fields="task_only",
                     include="id,meta,total_annotations,cancelled_annotations"), retry=True)
             for task in listed.items or ():
@@ -258,33 +263,38 @@ class Studio:
                            retry=True)
         deleted = [e.md5 for e in stale if e.title == title and e.md5]
         for old in (e for e in stale if e.title == title):
+            assert old.id is not None  # the SDK's models make every field optional
             self._delete_snapshot(project_id, old.id)
+        # serialization_options: the SDK sends a dict keyed by the API's names as it is
+        # (its annotation names only the model it would also take).
         created = self._call(f"export project {project_id}", lambda: exports.create(
-            id=project_id, title=title, serialization_options={
+            id=project_id, title=title, serialization_options={  # type: ignore[arg-type]
                 "annotations__completed_by": {"only_id": False},
                 "predictions": {"only_id": False}, "drafts": {"only_id": False}}),
             retry=False)
+        export_id = created.id
+        assert export_id is not None  # the SDK's models make every field optional
         deadline = time.monotonic() + timeout
         while True:
             snapshot = self._call("check the export", lambda: exports.get(
-                id=project_id, export_pk=created.id), retry=True)
+                id=project_id, export_pk=export_id), retry=True)
             if snapshot.status == "completed":
                 break
             if snapshot.status == "failed" or time.monotonic() > deadline:
-                self._delete_snapshot(project_id, created.id)
+                self._delete_snapshot(project_id, export_id)
                 raise StudioError(f"Label Studio's export of project {project_id} "
                                   f"{'failed' if snapshot.status == 'failed' else 'timed out'}")
             time.sleep(poll)
         try:
             def download() -> None:
-                for chunk in exports.download(id=project_id, export_pk=created.id,
+                for chunk in exports.download(id=project_id, export_pk=export_id,
                                               export_type="JSON",
-                                              request_options={"timeout_in_seconds": timeout}):
+                                              request_options={"timeout": timeout}):
                     write(chunk)
 
             self._call(f"download the export of project {project_id}", download, retry=False)
         finally:
-            self._delete_snapshot(project_id, created.id)
+            self._delete_snapshot(project_id, export_id)
         return [*deleted, snapshot.md5] if snapshot.md5 else deleted
 
     def _delete_snapshot(self, project_id: int, export_id: int) -> None:

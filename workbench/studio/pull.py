@@ -79,7 +79,7 @@ def _pull(settings: Settings, studio: Studio) -> PullReport:
             removed = ManagedServer(settings).remove_export_files(project.id, md5s)
         new = scan_export(tmp)
         old = scan_export(previous.path) if previous is not None else None
-        if previous is not None and old.fingerprint == new.fingerprint:
+        if previous is not None and old is not None and old.fingerprint == new.fingerprint:
             return PullReport(path=previous.path, sha256=previous.sha256,
                               size=previous.path.stat().st_size, project_id=project.id,
                               project_title=project.title, summary=old.summary,

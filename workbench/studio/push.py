@@ -178,8 +178,10 @@ def _push(paths: Iterable[str | Path], *, settings: Settings, studio: Studio,
           reconcile: bool) -> PushReport:
     ingested = ingest(paths, fields=fields)
     annotator = PreAnnotator()
+    # a=a binds each article; mypy cannot type a lambda's default (python/mypy#15459)
     items = [Item(a.article_id, a.sha256,
-                  lambda a=a: task_payload(a, annotator, settings.control_share))
+                  lambda a=a: task_payload(a, annotator,  # type: ignore[misc]
+                                           settings.control_share))
              for a in ingested.articles]
     result = sync_tasks(studio, settings, project_settings(settings), items, dry_run=dry_run,
                         batch_size=batch_size, progress=progress, reconcile=reconcile)

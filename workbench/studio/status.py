@@ -26,6 +26,7 @@ def server_status(settings: Settings) -> ServerStatus:
         status = ServerStatus(url=managed.url, managed=True, up=info is not None,
                               version=info.version if info else label_studio_version())
     else:
+        assert settings.label_studio_url is not None  # not managed: a remote server's URL
         url = settings.label_studio_url.rstrip("/")
         status = ServerStatus(url=url, managed=False, up=healthy(url))
     if status.up:
