@@ -24,7 +24,7 @@ from workbench.quality.dispute import dispute_line
 from workbench.quality.feedback import Feedback
 from workbench.quality.review_round import IgnoredReview, Review, load_review
 from workbench.quality.review_tasks import ReviewStage
-from workbench.report.collect import Gatherer, ReportData, latest_gold
+from workbench.report.collect import ReportCollector, ReportData, latest_gold
 from workbench.report.page import write_report
 from workbench.settings import Settings
 from workbench.store.lock import job_lock
@@ -85,16 +85,16 @@ def offline_pass(settings: Settings, source: Source, review: Review, *,
     """Sync's offline part, on one read of the pull: validate, adjudicate, log the
     decisions, write the gold version (when it changed), the feedback pages and the report's
     data; the review tasks stay staged while the caller sends them."""
-    gatherer, feedback, disputed = Gatherer(settings), Feedback(), _Disputed()
+    collector, feedback, disputed = ReportCollector(settings), Feedback(), _Disputed()
     pseudonyms = Pseudonyms(pseudonyms_path(settings))
     with GoldWriter(settings, pseudonyms=pseudonyms) as gold, \
             DecisionLog(settings, source) as log, ReviewStage(settings, pseudonyms) as staged:
-        result = run_chain(source, log.add, gold.add, staged.add, gatherer.add, feedback.add,
-                           disputed.add, review=review, meter=gatherer.meter(),
-                           measures=[gatherer.counts])
+        result = run_chain(source, log.add, gold.add, staged.add, collector.add, feedback.add,
+                           disputed.add, review=review, meter=collector.meter(),
+                           measures=[collector.counts])
         exported = gold.write(result, review.source)
         pages = feedback.write(settings.exports / "feedback", task_url=task_url)
-        data = gatherer.finish(result, review, latest_gold(gold_root(settings), source))
+        data = collector.finish(result, review, latest_gold(gold_root(settings), source))
         yield OfflinePass(result=result, gold=exported, data=data, feedback=pages,
                           disputed=disputed.shown, staged=staged, review=review)
 

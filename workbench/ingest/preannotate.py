@@ -1,43 +1,10 @@
 """A transparent rule-based pre-annotator: suggestions, not truth.
 
-The rules are data, in ``ingest/cues/`` (``crimes.json``, ``actors.json``, ``context.json``;
-their schemas and checks are in ``cuefiles.py``, the pattern language they are written in is in
-``patterns.py``). Nothing is learnt, and every suggestion names the rule that made it.
-
-1. **Evidence.** A crime rule is a list of patterns (``traffick* ~4 women|girls``: a word
-   starting with "traffick", up to four other words, then "women" or "girls"; ``sell+`` any
-   inflection of "sell"; ``@people`` a word of the lexicon's class "people"). A match is
-   evidence for the rule's crime type, worth the rule's weight. A rule may need company in its
-   sentence or paragraph (``needs``, ``scope``), or be cancelled by a phrase overlapping it
-   (``unless``: "assault rifle" is no assault). Indicator rules (``mention: false``) are
-   weaker cues ("passports kept by the employer", "16 hours a day") that count only together.
-2. **Context.** *Resolvers* decide what a word is about: "trafficking" of drugs is a drug
-   offence, of women human trafficking; "smuggling" of diesel another crime, of migrants an
-   immigration violation. *Names of bodies* (a capitalised run with a head noun such as
-   "Anti-Corruption Unit", or anti-/counter- words such as "anti-trafficking police") are actor
-   spans, and the crime words inside them are no evidence. *Modality*: a cue word multiplies
-   the weight of the evidence in its sentence (a negation: "no evidence", "rumours"; a generic
-   frame: "workshop", "indicators of"; a denial; a scam's pretext, which spares the scam) or
-   just after it (a threat or hedge: "threatened to", "could become"; a goal: "efforts to
-   prevent"); a cue inside the evidence itself does not count.
-3. **Decision.** Evidence for a type combines as a noisy OR over its rules,
-   ``1 - prod(1 - weight)``, each rule counting its best match in full and each repeat at a
-   discount (the rules of one ``family`` count as one rule: one indicator said in several ways
-   counts once), so two or three different indicators reach the threshold where one does not; a
-   suggested type can support another (forced labour is evidence of trafficking when there is
-   some of its own). A type is suggested at or above the ``crime_type`` threshold: one strong
-   cue, or weaker cues agreeing. Spans are suggested at or above the ``span`` threshold, crime
-   mentions only for suggested types, each phrase once; adjacent spans with one label merge.
-4. **Output.** Each region has a ``score`` and, in ``meta.text`` (shown in Label Studio as the
-   region's note), ``rule <id>: <matched words>``; the crime_types item lists each type's score
-   and rules the same way. The prediction's ``score`` is the mean of the suggested types'
-   scores or, when none is suggested, 1 minus the strongest evidence found: how sure the tagger
-   is of what it suggests, so Label Studio's Data Manager can sort by it.
-
-``no_crime`` is never suggested: finding no cue is not knowing that nothing happened, and an
-empty choice leaves that decision to the annotator (the score still says how little was found).
-Stances are never suggested either: no cue word can tell them.
+The rules are data in ``ingest/cues/`` (checked by ``cuefiles``, written in the pattern
+language of ``patterns``); every suggestion names the rule that made it. How evidence,
+context and thresholds combine: docs/architecture.md, "The pre-annotator".
 """
+
 
 from __future__ import annotations
 

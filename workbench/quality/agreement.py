@@ -1,35 +1,11 @@
-"""Inter-annotator agreement on any Label Studio export, field by field.
+"""Inter-annotator agreement on any Label Studio export, field by field, by kind.
 
-Schema-agnostic: every control found in the results is measured by its kind;
-the schema only says which fields take one value or several. A field the
-schema does not know takes several once any annotation gives it several (its
-alpha is computed both ways and chosen at the end, so task order never
-matters); a field the schema says takes one never switches: an annotation
-with two values there is set aside (and ``validate`` flags it). Kinds:
-
-- single choice: Krippendorff's alpha (nominal), Fleiss' kappa (when every
-  item has the same number of raters), pairwise Cohen's kappa, percent
-  agreement; per value, a binary (chosen / not chosen) alpha.
-- multi choice: alpha with the MASI set distance over the whole field; per
-  value, a binary alpha.
-- per-region choices (e.g. ``actor_stance``): single choice, where an item is
-  one region that several annotators marked with the same offsets.
-- spans: pairwise F1 with exact and with overlap matching, and Krippendorff's
-  unitizing alpha over character offsets (each task's text one continuum),
-  overall and per label.
-- rating: ordinal alpha; number: interval alpha; datetime: nominal alpha;
-  textarea: exact-match agreement of the normalised text (nominal alpha and the
-  share of identical pairs); taxonomy: alpha with MASI over the sets of paths.
-
-What no coefficient measures (image, audio, video and time-series regions,
-pairwise, ranker, relations, values attached to regions) is listed by kind and
-count in ``not_measured``; the reckoning says which tasks and annotations were
-used and why the rest were set aside.
-
-An item is a task (or region); items with fewer than two ratings drop out, as
-Krippendorff defines missing values. Cancelled annotations do not count; of
-several annotations one annotator made on a task, the latest counts.
+Which coefficients each kind of field gets is in docs/architecture.md ("Agreement"). An item
+is a task (or a region); items with fewer than two ratings drop out, as Krippendorff defines
+missing values; each annotator's latest, not cancelled, annotation counts. A field the
+schema does not know takes several values once any annotation gives it several.
 """
+
 
 from __future__ import annotations
 

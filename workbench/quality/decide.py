@@ -1,26 +1,10 @@
 """From several annotations of an article to one gold candidate, and who decided what.
 
-For each article, the usable annotations are each annotator's latest one that
-was not cancelled, less the parts validation found faulty (``usable``): a
-stray span, a bad value or relation is set aside, never the whole annotation
-(what "the part" is, rule by rule, is in ``validate``). Then, first that
-applies:
-
-1. the adjudicator's decision from the review round (``adjudicated``);
-2. an annotation a reviewer marked as ground truth in Label Studio (``ground_truth``);
-3. votes: a value, span or relation is accepted when at least K annotators
-   chose it (``unanimous`` when all did, else ``majority``) and rejected when at
-   least K did not; the rest are disagreements, and the article is ``disputed``
-   until the review round settles it.
-
-K is ``min_agree`` when given, else a strict majority of those who voted on the
-field: an annotator who gave no valid stance abstains on stance, and votes on
-the rest. A field with fewer voters than ``min_annotators`` is a disagreement
-(too few valid votes). Articles with fewer than ``min_annotators`` usable
-annotations are left ``awaiting`` more: one person's work is not gold.
-
-Every value keeps the annotators' votes in its provenance, adjudicated ones too.
+The rules (review round, ground truth, then votes with K of them) are in
+docs/architecture.md, "How an article is decided". Every value keeps the annotators' votes
+in its provenance, adjudicated ones too.
 """
+
 
 from __future__ import annotations
 

@@ -1,27 +1,12 @@
 """The schema's rules, applied to every annotation of an export.
 
-Each rule has a stable id, a severity and a message an annotator
-understands. A problem is reported once, by the most specific rule: a span
-whose label is unknown is not also checked for its offsets. Annotations with
-findings are kept and marked, never dropped: each error names the part of the
-annotation it concerns (``Part``), and adjudication sets aside that part only.
-What "the part" is, rule by rule:
-
-- a span (out of bounds, empty, offsets that miss its text, an unknown label,
-  a crime mention whose type is not among the ticked crime types: the ticked
-  types are the annotator's decision, the stray mention is the slip); with it
-  go its per-region stance and its relations, which have nothing to point at;
-- one value of a choice (an unknown crime type or stance value);
-- a whole field, which the annotator then abstains on: no stance or no crime
-  type chosen, ``no_crime`` ticked with a crime (which one was meant?), two
-  values in a single-choice field (``multiple_single_choice``), a field the
-  schema does not have;
-- a per-region stance (unknown value, or not on an actor span);
-- a relation (an end that does not exist, the wrong direction, unknown type);
-- every span-based part of a task without text (offsets cannot be checked);
-- the whole annotation only when it was cancelled, the whole task only when
-  it does not fit the export format.
+Each rule has a stable id, a severity and a message an annotator understands; a problem is
+reported once, by the most specific rule. A finding names the part it concerns (``Part``):
+a span (with its stance and relations), one value, a whole field (the annotator abstains on
+it), a per-region stance or a relation; the whole annotation only when it was cancelled.
+Adjudication sets aside that part and keeps the rest.
 """
+
 
 from __future__ import annotations
 

@@ -109,10 +109,10 @@ def collect(settings: Settings, *, export: Path | None = None, voting: Voting = 
     """Everything the report shows, from ``export`` or the latest pull (one pass)."""
     source = open_export(settings, export)  # a tampered pull stops here
     review = latest_review(settings)
-    gatherer = Gatherer(settings, schema, replicates=replicates)
-    result = run_chain(source, gatherer.add, review=review, voting=voting,
-                       meter=gatherer.meter(), measures=[gatherer.counts], schema=schema)
-    return gatherer.finish(result, review, latest_gold(gold_root(settings), source))
+    collector = ReportCollector(settings, schema, replicates=replicates)
+    result = run_chain(source, collector.add, review=review, voting=voting,
+                       meter=collector.meter(), measures=[collector.counts], schema=schema)
+    return collector.finish(result, review, latest_gold(gold_root(settings), source))
 
 
 def latest_gold(root: Path, source: Source) -> GoldVersion | None:
@@ -186,7 +186,7 @@ class Counts(Measure):
                 cells[y, x] += 1
 
 
-class Gatherer:
+class ReportCollector:
     """A chain listener that counts what the report shows; ``finish`` makes the data.
     ``counts`` and ``meter()`` are the chain's measures (pass them to ``run_chain``)."""
 

@@ -1,26 +1,12 @@
 """Confidence intervals for agreement, by a Poisson bootstrap over articles.
 
-A bootstrap resample draws each article w times; with many articles w is close
-to Poisson(1) (Hanley & MacGibbon 2006, "Creating non-parametric bootstrap
-samples using Poisson frequencies"). So each article draws ``replicates``
-weights once (from a seeded generator, in article order), every accumulator
-adds that article's contribution times its weights, and all the resamples are
-built in the one streaming pass: memory is replicates x values, never a copy
-of the data. An article is the unit even for
-per-region items, so the regions of one article are resampled together. The
-interval is the 2.5th to 97.5th percentile of the replicate coefficients.
-
-Vectorised: every sum a replicate keeps is a column of one matrix
-(``Weights.sums``, replicates x columns). During the pass an accumulator only
-notes what the current article adds: to a column (``Weights.add``), or, as
-items recur (the same ratings, the same span counts), by the number of a plan
-that holds the amounts for each column it touches (``Weights.planned``): a
-couple of appends. Every ``BLOCK`` articles the block's weights are drawn at
-once (articles x replicates, from the one seeded generator, in article order)
-and the notes are multiplied in, one matrix product for every accumulator.
-The weights an article gets do not depend on when the notes are multiplied,
-so the intervals are reproducible.
+Each article draws its weight in every replicate (Poisson(1), seeded, in article order;
+Hanley & MacGibbon 2006), and each accumulator adds the article's contribution times its
+weights, so all resamples are built in the one streaming pass. The notes of ``BLOCK``
+articles are multiplied in at once, one matrix product for every accumulator. The interval
+is the 2.5th to 97.5th percentile of the replicates.
 """
+
 
 from __future__ import annotations
 
