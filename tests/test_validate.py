@@ -37,7 +37,9 @@ def test_each_planted_problem_is_reported_exactly_once():
     report = validate_export(RULES_EXPORT)
     found = [(f.rule, f.task_id, f.annotation_id, f.field) for f in report.findings]
     assert found == EXPECTED
-    assert {rule for rule, *_ in EXPECTED} == set(RULES)
+    # The two rules on annotations someone else changed need pulls: tests/test_edits.py.
+    assert {rule for rule, *_ in EXPECTED} == set(RULES) - {"edited_by_other",
+                                                            "own_version_restored"}
 
 
 def test_correct_annotations_pass_including_one_after_an_emoji():

@@ -24,6 +24,7 @@ from workbench.quality.dispute import dispute_line
 from workbench.quality.feedback import Feedback
 from workbench.quality.review_round import IgnoredReview, Review, load_review
 from workbench.quality.review_tasks import ReviewStage
+from workbench.quality.own_versions import OwnVersions
 from workbench.report.collect import ReportCollector, ReportData, latest_gold
 from workbench.report.page import write_report
 from workbench.settings import Settings
@@ -91,7 +92,8 @@ def offline_pass(settings: Settings, source: Source, review: Review, *,
             DecisionLog(settings, source) as log, ReviewStage(settings, pseudonyms) as staged:
         result = run_chain(source, log.add, gold.add, staged.add, collector.add, feedback.add,
                            disputed.add, review=review, meter=collector.meter(),
-                           measures=[collector.counts])
+                           measures=[collector.counts],
+                           own_versions=OwnVersions.for_source(settings, source))
         exported = gold.write(result, review.source)
         pages = feedback.write(settings.exports / "feedback", task_url=task_url)
         data = collector.finish(result, review, latest_gold(gold_root(settings), source))

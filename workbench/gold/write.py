@@ -32,6 +32,7 @@ from workbench.quality.agreement import AgreementMeter
 from workbench.quality.chain import MAJORITY, ChainResult, DecidedTask, Voting, run_chain
 from workbench.quality.decision_log import DecisionLog
 from workbench.quality.review_round import latest_review
+from workbench.quality.own_versions import OwnVersions
 from workbench.records.reckoning import Reckoning
 from workbench.settings import Settings
 from workbench.store.atomic import write_text
@@ -71,7 +72,8 @@ def write_gold(settings: Settings, *, export: Path | None = None, version: str |
         with GoldWriter(settings, out=out, version=version, voting=voting,
                         with_text=with_text) as gold, DecisionLog(settings, source) as log:
             result = run_chain(source, log.add, gold.add, review=review, voting=voting,
-                               meter=AgreementMeter())
+                               meter=AgreementMeter(),
+                               own_versions=OwnVersions.for_source(settings, source))
             return gold.write(result, review.source)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 
 from workbench.lsformat.offsets import Offsets
 from workbench.lsformat.reader import ExportAnnotation, ExportTask, ReadNotes
@@ -29,6 +30,29 @@ def annotator_name(completed_by) -> str:
     if isinstance(completed_by, int | str):
         return f"user-{completed_by}"
     return completed_by.email or f"user-{completed_by.id}"
+
+
+def user_id(completed_by) -> int | None:
+    """The author's Label Studio user id, however the export gives it."""
+    if completed_by is None or isinstance(completed_by, int | str):
+        return int_id(completed_by)
+    return int_id(completed_by.id)
+
+
+def editor_id(updated_by: Any, author: int | None) -> int | None:
+    """Who last changed an annotation, when that is someone other than its author."""
+    editor = int_id(updated_by)
+    return editor if editor is not None and author is not None and editor != author else None
+
+
+def named_editors(annotations: list[Annotation]) -> list[Annotation]:
+    """Annotations changed by someone else, with that person named as the task names them
+    (their own annotation of it gives their email), else as user-<id>."""
+    if all(a.edited_by_id is None for a in annotations):
+        return annotations
+    names = {a.annotator_id: a.annotator for a in annotations if a.annotator_id is not None}
+    return [a if a.edited_by_id is None else msgspec.structs.replace(
+        a, edited_by=names.get(a.edited_by_id, f"user-{a.edited_by_id}")) for a in annotations]
 
 
 def parse_task(task: ExportTask, index: int = 0, notes: ReadNotes | None = None) -> Task:
@@ -57,9 +81,20 @@ def parse_task(task: ExportTask, index: int = 0, notes: ReadNotes | None = None)
         parsed.append(_annotation(raw, annotation_id, task_id, data, offsets))
     return Task(
         id=task_id, article_id=str(article_id) if article_id is not None else None, text=text,
-        data=data, annotations=tuple(parsed), predictions=len(task.predictions or ()),
+        data=data, annotations=tuple(named_editors(parsed)),
+        predictions=len(task.predictions or ()),
         drafts=len(task.drafts or ()), created_at=task.created_at, updated_at=task.updated_at,
         suggestion=_suggestion(task.predictions, data, offsets), meta=meta)
+
+
+def parse_annotation(raw: dict[str, Any], task: Task) -> Annotation:
+    """One annotation, as an export holds it, read against the task it belongs to."""
+    text = task.text
+    offsets = Offsets(text) if isinstance(text, str) and not text.isascii() else None
+    export = msgspec.convert(raw, ExportAnnotation)
+    annotation_id = int_id(export.id)
+    return _annotation(export, annotation_id if annotation_id is not None else -1, task.id,
+                       task.data, offsets)
 
 
 def _suggestion(predictions, data: dict, offsets: Offsets | None) -> Suggestion | None:
@@ -158,8 +193,10 @@ def _annotation(raw: ExportAnnotation, annotation_id: int, task_id: int, data: d
                 region_choices.append(RegionChoice(_region(rid), name, chosen))
             else:
                 choices[name] = choices.get(name, ()) + chosen
+    author = user_id(raw.completed_by)
     return Annotation(
         id=annotation_id, task_id=task_id, annotator=annotator_name(raw.completed_by),
+        annotator_id=author, edited_by_id=editor_id(raw.updated_by, author),
         created_at=raw.created_at, updated_at=raw.updated_at, lead_time=raw.lead_time,
         cancelled=bool(raw.was_cancelled), ground_truth=bool(raw.ground_truth),
         spans=tuple(spans), choices=choices, region_choices=tuple(region_choices),

@@ -73,6 +73,7 @@ class ExportAnnotation(msgspec.Struct):
     created_at: str | None = None
     updated_at: str | None = None
     lead_time: float | None = None
+    updated_by: Any = None  # the user id of whoever changed it last
 
 
 class ExportPrediction(msgspec.Struct):

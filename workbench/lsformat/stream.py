@@ -23,7 +23,9 @@ from workbench.lsformat.offsets import Offsets
 from workbench.lsformat.reader import (
     ExportUser, MalformedTask, ReadNotes, decode_task, raw_tasks,
 )
-from workbench.lsformat.parse import annotator_name, int_id, parse_task
+from workbench.lsformat.parse import (
+    annotator_name, editor_id, int_id, named_editors, parse_task, user_id,
+)
 from workbench.records.tasks import (
     Annotation, RegionChoice, RegionRelation, Span, Suggestion, Task,
 )
@@ -79,6 +81,7 @@ class _Annotation(msgspec.Struct):
     created_at: str | None = None
     updated_at: str | None = None
     lead_time: float | None = None
+    updated_by: int | None = None
 
 
 class _Prediction(msgspec.Struct):
@@ -139,16 +142,19 @@ def _task(task: _Task) -> Task:
         if annotation_id is None:
             raise _Unusual
         spans, choices, region_choices, relations = _results(raw.result, data, offsets)
+        author = user_id(raw.completed_by)
         annotations.append(Annotation(
             id=annotation_id, task_id=task_id, annotator=annotator_name(raw.completed_by),
             created_at=raw.created_at, updated_at=raw.updated_at, lead_time=raw.lead_time,
             cancelled=bool(raw.was_cancelled), ground_truth=bool(raw.ground_truth),
-            spans=spans, choices=choices, region_choices=region_choices, relations=relations))
+            spans=spans, choices=choices, region_choices=region_choices, relations=relations,
+            annotator_id=author, edited_by_id=editor_id(raw.updated_by, author)))
     meta = task.meta or {}
     article_id = data.get("article_id") or meta.get("article_id")
     return Task(
         id=task_id, article_id=str(article_id) if article_id is not None else None, text=text,
-        data=data, annotations=tuple(annotations), predictions=len(task.predictions or ()),
+        data=data, annotations=tuple(named_editors(annotations)),
+        predictions=len(task.predictions or ()),
         drafts=len(task.drafts or ()), created_at=task.created_at, updated_at=task.updated_at,
         suggestion=_suggestion(task.predictions, data, offsets), meta=meta)
 

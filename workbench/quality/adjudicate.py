@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from workbench.quality.chain import MAJORITY, DecidedTask, Voting, run_chain
 from workbench.quality.decision_log import DecisionLog
 from workbench.quality.review_round import latest_review
+from workbench.quality.own_versions import OwnVersions
 from workbench.records.decisions import ArticleDecision
 from workbench.records.reckoning import Reckoning
 from workbench.settings import Settings
@@ -43,7 +44,8 @@ def adjudicate(settings: Settings, *, export: Path | None = None,
         with DecisionLog(settings, source) as log:
             review = latest_review(settings)
             result = run_chain(source, log.add, keep_disputed, review=review,
-                               voting=voting)
+                               voting=voting,
+                               own_versions=OwnVersions.for_source(settings, source))
     return AdjudicationReport(source=str(source.path), articles=sum(result.decisions.values()),
                               counts=result.decisions, disputed=disputed, log=log.path,
                               logged=log.logged, reckoning=result.reckoning)

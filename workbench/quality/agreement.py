@@ -445,8 +445,12 @@ class AgreementMeter(Measure):
             tally.set_aside(tally.annotations_set_aside, "cancelled", cancelled)
         superseded = len(annotations) - len(latest) - cancelled
         if superseded:
-            tally.set_aside(tally.annotations_set_aside, "superseded by a later annotation",
-                            superseded)
+            edited = sum(not a.authors_own and not a.cancelled for a in annotations)
+            if edited:
+                tally.set_aside(tally.annotations_set_aside, "edited_by_other", edited)
+            if superseded - edited:
+                tally.set_aside(tally.annotations_set_aside, "superseded by a later annotation",
+                                superseded - edited)
         if len(latest) >= 2:
             tally.tasks_used += 1
         else:

@@ -16,6 +16,7 @@ from workbench.lsformat.reader import MalformedTask, ReadNotes
 from workbench.quality.agreement import AgreementMeter
 from workbench.quality.decide import decide
 from workbench.quality.measure import Measure
+from workbench.quality.own_versions import OwnVersions
 from workbench.quality.review_round import Review
 from workbench.quality.second_process import reading
 from workbench.quality.suggestions import SuggestionMeter, SuggestionReport
@@ -66,12 +67,15 @@ class ChainResult:
 def run_chain(source: Source, *listeners: Listener, review: Review | None = None,
               voting: Voting = MAJORITY, meter: AgreementMeter | None = None,
               schema: Schema = SCHEMA, measures: Sequence[Measure] = (),
+              own_versions: OwnVersions | None = None,
               second_process: bool | None = None) -> ChainResult:
     """Read ``source`` once; hand every well-formed task, checked and decided, to each
     listener.
 
     :param review: the review round's decisions (``quality.review_round``).
     :param meter: agreement, a measure like ``measures``: they see every well-formed task.
+    :param own_versions: puts back the author's own version of an annotation someone else
+        changed last, from the earlier pulls (``quality.own_versions``).
     :param second_process: read and measure in a second process (``quality.second_process``);
         None: when a second core and the export's size make it pay.
     """
@@ -80,7 +84,8 @@ def run_chain(source: Source, *listeners: Listener, review: Review | None = None
     decisions = review.decisions if review is not None else {}
     slips = review.set_aside if review is not None else {}
     measures = [suggestions.shown, *([meter] if meter is not None else []), *measures]
-    with reading(source.path, notes, measures, second_process) as read, \
+    restore = own_versions.restore if own_versions is not None else None
+    with reading(source.path, notes, measures, second_process, restore) as read, \
             _young_collections_only():
         source.hash_ahead()  # after the fork; its sha256 is asked for during or after the pass
         for task in read.tasks():

@@ -15,7 +15,7 @@ from typing import Literal
 import msgspec
 
 from workbench.records.tasks import Annotation, Span, Task
-from workbench.quality.validate import Finding, Part
+from workbench.quality.validate import Finding, Part, check_task
 from workbench.records.decisions import (
     ArticleDecision, DecidedRelation, DecidedSpan, Disagreement, Input, Method, Provenance,
     SetAside,
@@ -38,6 +38,10 @@ def usable(task: Task, findings: Iterable[Finding]) -> tuple[list[Annotation], l
         if annotation.cancelled:
             set_aside.append(_whole(annotation, "cancelled"))
             continue
+        if not annotation.authors_own:
+            set_aside.append(_whole(annotation, "edited_by_other",
+                                    f"{annotation.edited_by} changed it last"))
+            continue
         if annotation.annotator in latest:
             set_aside.append(_whole(latest[annotation.annotator],
                                     "superseded by a later annotation"))
@@ -54,9 +58,9 @@ def usable(task: Task, findings: Iterable[Finding]) -> tuple[list[Annotation], l
     return sorted(kept, key=lambda a: a.annotator), set_aside
 
 
-def _whole(annotation: Annotation, reason: str) -> SetAside:
+def _whole(annotation: Annotation, reason: str, message: str | None = None) -> SetAside:
     return SetAside(annotation_id=annotation.id, annotator=annotation.annotator,
-                    part="the whole annotation", reason=reason)
+                    part="the whole annotation", reason=reason, message=message)
 
 
 def _without(annotation: Annotation, parts: list[Part]) -> Annotation:
@@ -124,7 +128,39 @@ def decide(task: Task, findings: Iterable[Finding], *, min_agree: int | None = N
     elif n >= max(min_annotators, 1):
         votes.run(decision)
         decision.status = "disputed" if decision.disagreements else "agreed"
+    if review is None and not ground_truth and not all(a.authors_own for a in task.annotations):
+        _unless_it_depended_on_an_edit(decision, task, min_agree, min_annotators)
     return decision
+
+
+def _unless_it_depended_on_an_edit(decision: ArticleDecision, task: Task,
+                                   min_agree: int | None, min_annotators: int) -> None:
+    """An annotation someone other than its author changed last was set aside. When
+    counting it would have given other gold, a person decides: the article is disputed."""
+    edited = [a for a in task.annotations if not a.authors_own and not a.cancelled]
+    if not edited:
+        return
+    as_if = msgspec.structs.replace(task, annotations=tuple(
+        a if a.authors_own else msgspec.structs.replace(a, edited_by_id=None, edited_by=None)
+        for a in task.annotations))
+    counted = decide(as_if, check_task(as_if), min_agree=min_agree,
+                     min_annotators=min_annotators)
+    if _outcome(counted) == _outcome(decision):
+        return
+    decision.status = "disputed"
+    for annotation in edited:
+        decision.disagreements.append(Disagreement(
+            field="annotations", item="an annotation its author did not change last",
+            votes={"set aside": [annotation.annotator],
+                   "counted": sorted(i.annotator for i in decision.inputs)}))
+
+
+def _outcome(decision: ArticleDecision) -> tuple:
+    """What gold an article would get: its status and values, without provenance."""
+    return (decision.status, decision.crime_types, decision.stance,
+            [(s.start, s.end, s.labels, s.stance) for s in decision.actors],
+            [(s.start, s.end, s.labels) for s in decision.crime_mentions],
+            [(r.source, r.target, r.type) for r in decision.relations])
 
 
 def _take(decision: ArticleDecision, task: Task, annotation: Annotation, method: Method,

@@ -20,6 +20,7 @@ from workbench.quality.decide import describe_part
 from workbench.quality.chain import DecidedTask, run_chain
 from workbench.quality.review_round import latest_review
 from workbench.quality.validate import RULES
+from workbench.quality.own_versions import OwnVersions
 from workbench.settings import Settings
 from workbench.store.atomic import write_text
 from workbench.store.rawpulls import open_export
@@ -130,5 +131,7 @@ def write_feedback(settings: Settings, *, export: Path | None = None, out: Path 
                    task_url: str | None = None) -> list[Path]:
     """The feedback pages of the latest pull (or ``export``), under exports/feedback/."""
     feedback = Feedback()
-    run_chain(open_export(settings, export), feedback.add, review=latest_review(settings))
+    source = open_export(settings, export)
+    run_chain(source, feedback.add, review=latest_review(settings),
+              own_versions=OwnVersions.for_source(settings, source))
     return feedback.write(out or settings.exports / "feedback", task_url=task_url)

@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import pickle
 import resource
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import final
@@ -26,6 +26,7 @@ from workbench.lsformat.stream import read_tasks
 from workbench.quality.measure import Measure
 from workbench.records.tasks import Task, TaskVotes, latest_by_annotator
 
+Restore = Callable[[Task], Task]  # a task as read -> the task as it counts (own_versions)
 WORTH_IT = 16 << 20  # bytes of export: below this, starting a process costs more than it saves
 BATCH = 4  # tasks handed over at a time: few, so what is in flight stays in the caches
 
@@ -53,8 +54,8 @@ class Reading:
     when ``in_second_process`` (else the pass runs the measures itself)."""
 
     def __init__(self, path: Path, notes: ReadNotes, measures: Sequence[Measure],
-                 in_second_process: bool):
-        self.path, self.notes, self.measures = path, notes, measures
+                 in_second_process: bool, restore: Restore | None = None):
+        self.path, self.notes, self.measures, self.restore = path, notes, measures, restore
         self.in_second_process = in_second_process
         self.peak_kib = 0  # the second process's peak resident memory, once it is done
         self._process = self._connection = None
@@ -62,13 +63,14 @@ class Reading:
             context = multiprocessing.get_context("fork")
             self._connection, sender = context.Pipe(duplex=False)
             self._process = context.Process(target=_read_in_second_process, name="workbench-reader",
-                                            args=(path, measures, sender), daemon=True)
+                                            args=(path, measures, sender, restore),
+                                            daemon=True)
             self._process.start()
             sender.close()
 
     def tasks(self) -> Iterator[Task | MalformedTask]:
         if not self.in_second_process:
-            yield from read_tasks(self.path, self.notes)
+            yield from _restored(read_tasks(self.path, self.notes), self.restore)
             return
         connection, process = self._connection, self._process
         assert connection is not None and process is not None  # made when in_second_process
@@ -102,11 +104,12 @@ class Reading:
 
 @contextmanager
 def reading(path: Path, notes: ReadNotes, measures: Sequence[Measure],
-            second_process: bool | None = None) -> Iterator[Reading]:
-    """The tasks of ``path``, read in a second process when ``second_process`` (None: when
-    ``worth_it``)."""
+            second_process: bool | None = None, restore: Restore | None = None
+            ) -> Iterator[Reading]:
+    """The tasks of ``path``, each through ``restore`` as it is read, in a second process
+    when ``second_process`` (None: when ``worth_it``)."""
     found = Reading(path, notes, measures,
-                    worth_it(path) if second_process is None else second_process)
+                    worth_it(path) if second_process is None else second_process, restore)
     try:
         yield found
     finally:
@@ -178,13 +181,23 @@ def _unpacked(item: _Item) -> Task | MalformedTask:
     return pickle.loads(item.task)
 
 
-def _read_in_second_process(path: Path, measures: Sequence[Measure], connection) -> None:
+def _restored(tasks: Iterator[Task | MalformedTask], restore: Restore | None
+              ) -> Iterator[Task | MalformedTask]:
+    if restore is None:
+        yield from tasks
+        return
+    for task in tasks:
+        yield task if isinstance(task, MalformedTask) else restore(task)
+
+
+def _read_in_second_process(path: Path, measures: Sequence[Measure], connection,
+                            restore: Restore | None) -> None:
     """In the forked process: read, measure, hand over; then the measures and the notes."""
     gc.freeze()  # what came with the fork is the main process's: never collected here
     gc.set_threshold(50_000, 1_000_000, 1_000_000)  # as the pass does (chain.py)
     notes, batch = ReadNotes(), []
     try:
-        for task in read_tasks(path, notes):
+        for task in _restored(read_tasks(path, notes), restore):
             if not isinstance(task, MalformedTask):
                 votes = TaskVotes(task, latest_by_annotator(task))
                 for measure in measures:

@@ -45,6 +45,9 @@ RULES: dict[str, tuple[Severity, str]] = {
     "relation_endpoint_missing": ("error", "a relation to a region that does not exist"),
     "relation_direction": ("error", "a relation that does not go actor -> crime mention"),
     "cancelled": ("info", "a skipped (cancelled) annotation, set aside"),
+    "edited_by_other": ("error", "an annotation someone other than its author changed last"),
+    "own_version_restored": (
+        "info", "an annotation someone else changed, counted as its author's earlier version"),
 }
 
 
@@ -252,6 +255,17 @@ class _Checker:
             self.add("cancelled", None, "the annotator skipped this task; the annotation is "
                                         "set aside and counted", Part(kind="annotation"))
             return self.findings
+        annotation = self.annotation
+        if annotation.edited_by is not None and annotation.restored_from is not None:
+            self.add("own_version_restored", None,
+                     f"{annotation.edited_by} changed it last; {annotation.annotator}'s own "
+                     f"version, from {annotation.restored_from}, counts instead", None)
+        elif annotation.edited_by is not None:
+            self.add("edited_by_other", None,
+                     f"{annotation.edited_by} changed it last, so it is not "
+                     f"{annotation.annotator}'s vote; no earlier version of theirs is in the "
+                     f"pulls kept: set aside", Part(kind="annotation"))
+            return self.findings  # its content is not its author's to check
         crime_types = self._choices()
         spans = self._spans(crime_types)
         self._region_choices(spans)

@@ -71,6 +71,16 @@ class Annotation(msgspec.Struct, frozen=True, gc=False):
     relations: tuple[RegionRelation, ...] = ()
     values: tuple[FieldValue, ...] = ()
     others: tuple[Other, ...] = ()
+    annotator_id: int | None = None  # the author's Label Studio user id, when the export has it
+    edited_by_id: int | None = None  # who last changed it, when that was not its author
+    edited_by: str | None = None  # them, as the export names them (email, else user-<id>)
+    restored_from: str | None = None  # the raw pull holding the author's own version used here
+
+    @property
+    def authors_own(self) -> bool:
+        """Its content is its author's: nobody else changed it last, or the author's own
+        earlier version was restored in its place."""
+        return self.edited_by_id is None or self.restored_from is not None
 
 
 class Suggestion(msgspec.Struct, frozen=True, gc=False):
@@ -108,10 +118,11 @@ def span_units(annotation: Annotation) -> frozenset[Unit]:
 
 
 def latest_by_annotator(task: Task) -> dict[str, Annotation]:
-    """Each annotator's latest submitted (not cancelled) annotation of the task: their vote."""
+    """Each annotator's latest submitted annotation of the task: their vote. Cancelled ones,
+    and those someone else changed last (``Annotation.authors_own``), are no vote."""
     latest: dict[str, Annotation] = {}
     for annotation in task.annotations:
-        if annotation.cancelled:
+        if annotation.cancelled or not annotation.authors_own:
             continue
         current = latest.get(annotation.annotator)
         if current is None or (annotation.updated_at or "", annotation.id) > (

@@ -27,6 +27,7 @@ from workbench.quality.chain import MAJORITY, ChainResult, DecidedTask, Voting, 
 from workbench.quality.review_round import Review, latest_review
 from workbench.quality.suggestions import SuggestionReport
 from workbench.quality.validate import Summary
+from workbench.quality.own_versions import OwnVersions
 from workbench.report.articles import ArticlePicker, ArticleView
 from workbench.report.history import GoldComparer, PullLine, WithGold
 from workbench.schema import SCHEMA, Schema
@@ -111,7 +112,8 @@ def collect(settings: Settings, *, export: Path | None = None, voting: Voting = 
     review = latest_review(settings)
     collector = ReportCollector(settings, schema, replicates=replicates)
     result = run_chain(source, collector.add, review=review, voting=voting,
-                       meter=collector.meter(), measures=[collector.counts], schema=schema)
+                       meter=collector.meter(), measures=[collector.counts], schema=schema,
+                       own_versions=OwnVersions.for_source(settings, source))
     return collector.finish(result, review, latest_gold(gold_root(settings), source))
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from workbench.quality.chain import MAJORITY, Voting, run_chain
 from workbench.quality.review_round import IgnoredReview, latest_review, load_review
 from workbench.quality.review_tasks import AGREED, ReviewStage
+from workbench.quality.own_versions import OwnVersions
 from workbench.schema.guidelines import guidelines_html
 from workbench.schema.labelconfig import label_config
 from workbench.settings import Settings
@@ -61,7 +62,8 @@ def review_push(settings: Settings, studio: Studio, *, export: Path | None = Non
     with job_lock(settings.home, "review push"):
         source = open_export(settings, export)
         with ReviewStage(settings) as stage:
-            run_chain(source, stage.add, voting=voting, review=latest_review(settings))
+            run_chain(source, stage.add, voting=voting, review=latest_review(settings),
+                      own_versions=OwnVersions.for_source(settings, source))
             return send_to_review(settings, studio, stage)
 
 
