@@ -146,8 +146,8 @@ def test_validate_and_adjudicate_name_the_edit_on_the_command_line(tmp_path):
 
 def test_restored_the_same_in_the_second_process(tmp_path):
     """The reading process restores too (its measures see the author's own version)."""
-    from workbench.quality.agreement import AgreementMeter
     from workbench.quality.chain import run_chain
+    from workbench.report.collect import Counts
     from workbench.quality.own_versions import OwnVersions
     from workbench.store.rawpulls import latest_pull
 
@@ -158,8 +158,17 @@ def test_restored_the_same_in_the_second_process(tmp_path):
     assert source is not None
     found = []
     for apart in (False, True):
-        meter = AgreementMeter()
-        result = run_chain(source, meter=meter, second_process=apart,
-                           own_versions=OwnVersions.for_source(settings, source))
-        found.append((result.decisions, meter.report().fields["stance"].percent_agreement))
-    assert found[0] == found[1] == ({"agreed": 1}, 1 / 3)  # ana and ben critical, cy neutral
+        counts, gold = Counts(3, []), Gold()
+        run_chain(source, gold.add, measures=[counts], second_process=apart,
+                  own_versions=OwnVersions.for_source(settings, source))
+        found.append((gold.stances, dict(counts.distributions["stance"])))
+    # ana's critical counts, in the decision and in the measures: critical twice, neutral once
+    assert found[0] == found[1] == (["critical"], {"critical": 2, "neutral": 1})
+
+
+class Gold:
+    def __init__(self):
+        self.stances: list[str | None] = []
+
+    def add(self, checked) -> None:
+        self.stances.append(checked.decision.stance)
