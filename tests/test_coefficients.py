@@ -116,3 +116,18 @@ def test_perfect_agreement_gives_one(values):
     assert alpha.value() in (None, 1.0)  # None when only one value ever occurs
     if len(set(values)) > 1:
         assert alpha.value() == 1.0
+
+
+def test_binomial_tail_against_sums_of_the_distribution():
+    from math import comb
+
+    from workbench.stats.coefficients import binomial_tail
+
+    def tail(k: int, n: int, p: float) -> float:
+        return sum(comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k, n + 1))
+
+    assert binomial_tail(3, 10, 0.1) == pytest.approx(0.0701908, abs=1e-7)  # 1 - P(X <= 2)
+    assert binomial_tail(10, 10, 0.5) == pytest.approx(1 / 1024)
+    for k, n, p in [(1, 1, 0.3), (5, 40, 0.05), (30, 200, 0.1), (0, 5, 0.5)]:
+        assert binomial_tail(k, n, p) == pytest.approx(tail(k, n, p), rel=1e-9)
+    assert binomial_tail(4, 3, 0.5) == 0.0 and binomial_tail(2, 9, 0.0) == 0.0

@@ -172,3 +172,43 @@ class Gold:
 
     def add(self, checked) -> None:
         self.stances.append(checked.decision.stance)
+
+
+def test_feedback_tells_the_author_and_the_editor(tmp_path):
+    from workbench.quality.feedback import write_feedback
+
+    settings = offline_settings(tmp_path)
+    store_pull(settings, [article(STANCES)])
+    store_pull(settings, [article(STANCES, BEN_EDITS_ANA)])
+    pages = {p.stem: p.read_text() for p in write_feedback(settings)}
+    assert set(pages) == {"ana@example.org", "ben@example.org"}
+    assert "ben@example.org changed your annotation last" in pages["ana@example.org"]
+    assert "your own earlier version, from " in pages["ana@example.org"]
+    assert "You changed ana@example.org&#x27;s annotation" in pages["ben@example.org"]
+
+
+def test_the_report_lists_each_edit_and_what_counts_instead(tmp_path):
+    from workbench.report.page import write_report
+
+    settings = offline_settings(tmp_path)
+    first = store_pull(settings, [article(STANCES)])
+    store_pull(settings, [article(STANCES, BEN_EDITS_ANA, tid=1), article(STANCES, tid=2)])
+    page = write_report(settings).read_text()
+    section = page.split("<h2>Independence</h2>")[1].split("<h2>")[0]
+    assert (f"<td>a1</td><td>ana@example.org</td><td>ben@example.org</td><td>{LATE}</td>"
+            f"<td>the author&#x27;s own version, from {first.name}</td>") in section
+    assert "Identical annotations beyond the suggestions" in section
+
+
+def test_sync_names_each_edit_once(tmp_path):
+    """What sync reports is kept, and not reported again by the next sync."""
+    from workbench.quality.independence import EditNotice
+    from workbench.sync import _once
+
+    settings = offline_settings(tmp_path)
+    edit = EditNotice(article_id="a1", task_id=1, annotation_id=10, author="ana@example.org",
+                editor="ben@example.org", changed_at=LATE, restored_from=None)
+    assert _once(settings, [edit], []) == ([edit], [])
+    assert _once(settings, [edit], []) == ([], [])
+    again = EditNotice(**{**edit.__dict__, "changed_at": "2026-12-03T08:00:00Z"})  # edited again
+    assert _once(settings, [edit, again], []) == ([again], [])

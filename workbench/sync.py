@@ -24,11 +24,13 @@ from workbench.quality.dispute import dispute_line
 from workbench.quality.feedback import Feedback
 from workbench.quality.review_round import IgnoredReview, Review, load_review
 from workbench.quality.review_tasks import ReviewStage
+from workbench.quality.independence import EditNotice
 from workbench.quality.own_versions import OwnVersions
 from workbench.report.collect import ReportCollector, ReportData, latest_gold
 from workbench.report.page import write_report
 from workbench.settings import Settings
 from workbench.store.lock import job_lock
+from workbench.store.notices import Notices
 from workbench.store.pseudonyms import Pseudonyms, pseudonyms_path
 from workbench.store.rawpulls import Source
 from workbench.store.roles import adjudicators
@@ -59,7 +61,8 @@ class SyncReport(BaseModel):
     disputed: list[DisputedArticle]  # the first SHOWN_DISPUTED
     gold: GoldReport
     feedback: list[Path]  # a page per annotator with slips
-    ignored: list[IgnoredReview]  # review submissions by someone not an adjudicator
+    edits: list[EditNotice]  # annotations someone else changed last, not reported before
+    ignored: list[IgnoredReview]  # review submissions by others than adjudicators, new ones
     adjudicators: list[str]
     annotate_url: str
     review_url: str | None
@@ -92,10 +95,11 @@ def offline_pass(settings: Settings, source: Source, review: Review, *,
             DecisionLog(settings, source) as log, ReviewStage(settings, pseudonyms) as staged:
         result = run_chain(source, log.add, gold.add, staged.add, collector.add, feedback.add,
                            disputed.add, review=review, meter=collector.meter(),
-                           measures=[collector.counts],
+                           measures=collector.measures(),
                            own_versions=OwnVersions.for_source(settings, source))
         exported = gold.write(result, review.source)
-        pages = feedback.write(settings.exports / "feedback", task_url=task_url)
+        pages = feedback.write(settings.exports / "feedback", task_url=task_url,
+                               review=review)
         data = collector.finish(result, review, latest_gold(gold_root(settings), source))
         yield OfflinePass(result=result, gold=exported, data=data, feedback=pages,
                           disputed=disputed.shown, staged=staged, review=review)
@@ -120,6 +124,7 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
                 review_url = send_to_review(settings, studio, done.staged).project_url
         say("Writing the quality report ...")
         report = write_report(settings, data=done.data)
+        edits, ignored = _once(settings, done.data.edits, review.ignored)
     counts = done.gold.counts
     return SyncReport(
         push=pushed, tasks=pulled.summary.tasks, annotated=pulled.summary.annotated_tasks,
@@ -127,10 +132,23 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
         agreed=counts.get("agreed", 0) + counts.get("ground_truth", 0),
         adjudicated=counts.get("adjudicated", 0), awaiting_review=counts.get("disputed", 0),
         awaiting_annotations=counts.get("awaiting", 0), disputed=done.disputed,
-        gold=done.gold, feedback=done.feedback, ignored=review.ignored,
+        gold=done.gold, feedback=done.feedback, edits=edits, ignored=ignored,
         adjudicators=sorted(review.adjudicators),
         annotate_url=f"{studio.url}/projects/{pushed.project_id}/",
         review_url=review_url, report=report)
+
+
+def _once(settings: Settings, edits: list[EditNotice], ignored: list[IgnoredReview]
+          ) -> tuple[list[EditNotice], list[IgnoredReview]]:
+    """The edits and ignored review submissions not reported before, now remembered as
+    reported: each is named once, by the sync that first sees it."""
+    notices = Notices(settings)
+    new_edits = notices.new("edits", (e.key for e in edits))
+    new_ignored = notices.new("ignored_reviews", (i.key for i in ignored))
+    notices.given("edits", new_edits)
+    notices.given("ignored_reviews", new_ignored)
+    return ([e for e in edits if e.key in new_edits],
+            [i for i in ignored if i.key in new_ignored])
 
 
 class _Disputed:

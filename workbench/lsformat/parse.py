@@ -14,7 +14,7 @@ import msgspec
 from workbench.lsformat.offsets import Offsets
 from workbench.lsformat.reader import ExportAnnotation, ExportTask, ReadNotes
 from workbench.records.tasks import (
-    Annotation, FieldValue, Other, RegionChoice, RegionRelation, Span, Suggestion, Task,
+    Annotation, Edit, FieldValue, Other, RegionChoice, RegionRelation, Span, Suggestion, Task,
     span_units,
 )
 from workbench.schema import CRIME_TYPES
@@ -45,14 +45,19 @@ def editor_id(updated_by: Any, author: int | None) -> int | None:
     return editor if editor is not None and author is not None and editor != author else None
 
 
+def edit_of(updated_by: Any, author: int | None, updated_at: str | None) -> Edit | None:
+    editor = editor_id(updated_by, author)
+    return None if editor is None else Edit(by_id=editor, at=updated_at)
+
+
 def named_editors(annotations: list[Annotation]) -> list[Annotation]:
     """Annotations changed by someone else, with that person named as the task names them
     (their own annotation of it gives their email), else as user-<id>."""
-    if all(a.edited_by_id is None for a in annotations):
+    if all(a.edit is None for a in annotations):
         return annotations
     names = {a.annotator_id: a.annotator for a in annotations if a.annotator_id is not None}
-    return [a if a.edited_by_id is None else msgspec.structs.replace(
-        a, edited_by=names.get(a.edited_by_id, f"user-{a.edited_by_id}")) for a in annotations]
+    return [a if a.edit is None else msgspec.structs.replace(a, edit=msgspec.structs.replace(
+        a.edit, by=names.get(a.edit.by_id, f"user-{a.edit.by_id}"))) for a in annotations]
 
 
 def parse_task(task: ExportTask, index: int = 0, notes: ReadNotes | None = None) -> Task:
@@ -196,7 +201,7 @@ def _annotation(raw: ExportAnnotation, annotation_id: int, task_id: int, data: d
     author = user_id(raw.completed_by)
     return Annotation(
         id=annotation_id, task_id=task_id, annotator=annotator_name(raw.completed_by),
-        annotator_id=author, edited_by_id=editor_id(raw.updated_by, author),
+        annotator_id=author, edit=edit_of(raw.updated_by, author, raw.updated_at),
         created_at=raw.created_at, updated_at=raw.updated_at, lead_time=raw.lead_time,
         cancelled=bool(raw.was_cancelled), ground_truth=bool(raw.ground_truth),
         spans=tuple(spans), choices=choices, region_choices=tuple(region_choices),

@@ -24,7 +24,7 @@ from workbench.lsformat.reader import (
     ExportUser, MalformedTask, ReadNotes, decode_task, raw_tasks,
 )
 from workbench.lsformat.parse import (
-    annotator_name, editor_id, int_id, named_editors, parse_task, user_id,
+    annotator_name, edit_of, int_id, named_editors, parse_task, user_id,
 )
 from workbench.records.tasks import (
     Annotation, RegionChoice, RegionRelation, Span, Suggestion, Task,
@@ -148,7 +148,7 @@ def _task(task: _Task) -> Task:
             created_at=raw.created_at, updated_at=raw.updated_at, lead_time=raw.lead_time,
             cancelled=bool(raw.was_cancelled), ground_truth=bool(raw.ground_truth),
             spans=spans, choices=choices, region_choices=region_choices, relations=relations,
-            annotator_id=author, edited_by_id=editor_id(raw.updated_by, author)))
+            annotator_id=author, edit=edit_of(raw.updated_by, author, raw.updated_at)))
     meta = task.meta or {}
     article_id = data.get("article_id") or meta.get("article_id")
     return Task(

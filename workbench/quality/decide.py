@@ -38,9 +38,9 @@ def usable(task: Task, findings: Iterable[Finding]) -> tuple[list[Annotation], l
         if annotation.cancelled:
             set_aside.append(_whole(annotation, "cancelled"))
             continue
-        if not annotation.authors_own:
+        if annotation.edit is not None and annotation.edit.restored_from is None:
             set_aside.append(_whole(annotation, "edited_by_other",
-                                    f"{annotation.edited_by} changed it last"))
+                                    f"{annotation.edit.by} changed it last"))
             continue
         if annotation.annotator in latest:
             set_aside.append(_whole(latest[annotation.annotator],
@@ -141,7 +141,7 @@ def _unless_it_depended_on_an_edit(decision: ArticleDecision, task: Task,
     if not edited:
         return
     as_if = msgspec.structs.replace(task, annotations=tuple(
-        a if a.authors_own else msgspec.structs.replace(a, edited_by_id=None, edited_by=None)
+        a if a.authors_own else msgspec.structs.replace(a, edit=None)
         for a in task.annotations))
     counted = decide(as_if, check_task(as_if), min_agree=min_agree,
                      min_annotators=min_annotators)

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
 from workbench.quality.decide import describe_part
 from workbench.quality.chain import DecidedTask, run_chain
-from workbench.quality.review_round import latest_review
+from workbench.quality.independence import edits_in
+from workbench.quality.review_round import Review, latest_review
 from workbench.quality.validate import RULES
 from workbench.quality.own_versions import OwnVersions
 from workbench.settings import Settings
@@ -54,15 +56,37 @@ class Slip:
     part: str  # what was set aside
 
 
+@dataclass(frozen=True)
+class Note:
+    """Something a person should know that is no slip of their labeling."""
+
+    task_id: int
+    article_id: str
+    text: str
+
+
 class Feedback:
-    """A chain listener that gathers each annotator's errors, with where they are."""
+    """A chain listener that gathers each annotator's errors, with where they are, and the
+    notes for those whose annotation someone else changed, or who changed another's."""
 
     def __init__(self):
         self.slips: dict[str, list[Slip]] = defaultdict(list)
+        self.notes: dict[str, list[Note]] = defaultdict(list)
 
     def add(self, checked: DecidedTask) -> None:
         """The errors of each annotator's current annotation (not of superseded ones)."""
         task = checked.task
+        for edit in edits_in(task):
+            counts = (f"your own earlier version, from {edit.restored_from}, counts instead"
+                      if edit.restored_from else "no earlier version of yours was pulled, "
+                      "so it is set aside: open the task and submit your own annotation again")
+            self.notes[edit.author].append(Note(task.id, edit.article_id, (
+                f"{edit.editor} changed your annotation last; what they changed is not "
+                f"counted as yours: {counts}.")))
+            self.notes[edit.editor].append(Note(task.id, edit.article_id, (
+                f"You changed {edit.author}'s annotation of this article. It counts neither "
+                f"as theirs nor as yours: annotate from the labeling stream (Label All "
+                f"Tasks), and do not update another person's annotation.")))
         current = {i.annotation_id: i for i in checked.decision.inputs}
         by_id = {a.id: a for a in task.annotations}
         for finding in checked.findings:
@@ -76,21 +100,33 @@ class Feedback:
                 message=finding.message,
                 part=describe_part(task, by_id[finding.annotation_id], finding.part)))
 
-    def write(self, folder: Path, *, task_url: str | None = None) -> list[Path]:
-        """One page per annotator with slips (the old pages of the folder replaced);
-        ``task_url`` has ``{task}`` where the task id goes."""
+    def write(self, folder: Path, *, task_url: str | None = None,
+              review: Review | None = None) -> list[Path]:
+        """One page per person with slips or notes (the old pages of the folder replaced);
+        ``task_url`` has ``{task}`` where the task id goes; ``review``: its submissions by
+        someone who is not an adjudicator get a note too."""
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.html"):
             old.unlink()
+        notes = {name: list(found) for name, found in self.notes.items()}
+        if review is not None:
+            judges = ", ".join(sorted(review.adjudicators)) or "nobody is named yet"
+            for ignored in review.ignored:
+                notes.setdefault(ignored.annotator, []).append(Note(-1, ignored.article_id, (
+                    f"Your submission in the review project (annotation "
+                    f"{ignored.annotation_id}) is not used: only an adjudicator's decides "
+                    f"there (adjudicators: {judges}).")))
         written = []
-        for annotator, slips in sorted(self.slips.items()):
+        for annotator in sorted(set(self.slips) | set(notes)):
             path = folder / f"{_slug(annotator)}.html"
-            write_text(path, page(annotator, slips, task_url), permissions=0o600)
+            write_text(path, page(annotator, self.slips.get(annotator, []), task_url,
+                                  notes.get(annotator, [])), permissions=0o600)
             written.append(path)
         return written
 
 
-def page(annotator: str, slips: list[Slip], task_url: str | None) -> str:
+def page(annotator: str, slips: list[Slip], task_url: str | None,
+         notes: Sequence[Note] = ()) -> str:
     articles = len({s.article_id for s in slips})
     rows = []
     for slip in slips:
@@ -113,14 +149,32 @@ th, td {{ border-bottom: 1px solid #e2e8f0; padding: .35rem .6rem; text-align: l
          vertical-align: top; }}
 </style></head><body>
 <h1>Feedback for {escape(annotator)}</h1>
-<p>{len(slips)} slip{"s" if len(slips) != 1 else ""} in {articles} article{
+{_notes(notes, task_url)}{_slips(slips, articles, rows)}
+</body></html>
+"""
+
+
+def _notes(notes: Sequence[Note], task_url: str | None) -> str:
+    if not notes:
+        return ""
+    items = []
+    for note in notes:
+        where = f"article {escape(note.article_id)}"
+        if task_url and note.task_id >= 0:
+            where = f'<a href="{escape(task_url.format(task=note.task_id))}">{where}</a>'
+        items.append(f"<li>{where}: {escape(note.text)}</li>")
+    return f"<h2>To know</h2><ul>{''.join(items)}</ul>"
+
+
+def _slips(slips: list[Slip], articles: int, rows: list[str]) -> str:
+    if not slips:
+        return ""
+    return f"""<p>{len(slips)} slip{"s" if len(slips) != 1 else ""} in {articles} article{
         "s" if articles != 1 else ""}. Each was set aside on its own: the rest of your
 annotation counted. Open the task, fix it as the last column says, and submit (update) it;
 the next sync uses your fix.</p>
 <table><thead><tr><th>article</th><th>what</th><th>set aside</th><th>to fix</th></tr></thead>
-<tbody>{"".join(rows)}</tbody></table>
-</body></html>
-"""
+<tbody>{"".join(rows)}</tbody></table>"""
 
 
 def _slug(email: str) -> str:
@@ -132,6 +186,8 @@ def write_feedback(settings: Settings, *, export: Path | None = None, out: Path 
     """The feedback pages of the latest pull (or ``export``), under exports/feedback/."""
     feedback = Feedback()
     source = open_export(settings, export)
-    run_chain(source, feedback.add, review=latest_review(settings),
+    review = latest_review(settings)
+    run_chain(source, feedback.add, review=review,
               own_versions=OwnVersions.for_source(settings, source))
-    return feedback.write(out or settings.exports / "feedback", task_url=task_url)
+    return feedback.write(out or settings.exports / "feedback", task_url=task_url,
+                          review=review)

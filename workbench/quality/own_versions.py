@@ -70,19 +70,18 @@ class OwnVersions:
 
     def restore(self, task: Task) -> Task:
         """The task, each annotation someone else changed last replaced by its author's own
-        earlier version when a pull holds one (``Annotation.restored_from`` names it)."""
-        if all(a.edited_by_id is None for a in task.annotations):
+        earlier version when a pull holds one (``Edit.restored_from`` names it)."""
+        if all(a.edit is None for a in task.annotations):
             return task
-        known = self._look_up({(a.id, a.updated_at) for a in task.annotations
-                               if a.edited_by_id is not None})
+        known = self._look_up({(a.id, a.edit.at) for a in task.annotations if a.edit})
         annotations = []
         for annotation in task.annotations:
-            found = known.get((annotation.id, annotation.updated_at))
-            if annotation.edited_by_id is not None and found and found.annotation:
-                own = parse_annotation(found.annotation, task)
+            edit = annotation.edit
+            found = known.get((annotation.id, edit.at)) if edit is not None else None
+            if edit is not None and found and found.annotation:
                 annotation = msgspec.structs.replace(
-                    own, edited_by_id=annotation.edited_by_id, edited_by=annotation.edited_by,
-                    restored_from=found.pull)
+                    parse_annotation(found.annotation, task),
+                    edit=msgspec.structs.replace(edit, restored_from=found.pull))
             annotations.append(annotation)
         return msgspec.structs.replace(task, annotations=tuple(annotations))
 

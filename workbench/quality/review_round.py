@@ -31,6 +31,10 @@ class IgnoredReview:
     annotation_id: int
     annotator: str
 
+    @property
+    def key(self) -> str:
+        return str(self.annotation_id)
+
 
 @dataclass
 class Review:

@@ -255,14 +255,14 @@ class _Checker:
             self.add("cancelled", None, "the annotator skipped this task; the annotation is "
                                         "set aside and counted", Part(kind="annotation"))
             return self.findings
-        annotation = self.annotation
-        if annotation.edited_by is not None and annotation.restored_from is not None:
+        annotation, edit = self.annotation, self.annotation.edit
+        if edit is not None and edit.restored_from is not None:
             self.add("own_version_restored", None,
-                     f"{annotation.edited_by} changed it last; {annotation.annotator}'s own "
-                     f"version, from {annotation.restored_from}, counts instead", None)
-        elif annotation.edited_by is not None:
+                     f"{edit.by} changed it last; {annotation.annotator}'s own "
+                     f"version, from {edit.restored_from}, counts instead", None)
+        elif edit is not None:
             self.add("edited_by_other", None,
-                     f"{annotation.edited_by} changed it last, so it is not "
+                     f"{edit.by} changed it last, so it is not "
                      f"{annotation.annotator}'s vote; no earlier version of theirs is in the "
                      f"pulls kept: set aside", Part(kind="annotation"))
             return self.findings  # its content is not its author's to check

@@ -56,6 +56,15 @@ class Other(msgspec.Struct, gc=False):
     type: str  # the result type, with "(per region)" for a value attached to a region
 
 
+class Edit(msgspec.Struct, frozen=True, gc=False):
+    """Who, other than its author, changed an annotation last; and what counts instead."""
+
+    by_id: int  # their Label Studio user id
+    at: str | None  # when (the annotation's updated_at as pulled)
+    by: str = ""  # them, as the export names them (email, else user-<id>)
+    restored_from: str | None = None  # the raw pull holding the author's own version used
+
+
 class Annotation(msgspec.Struct, frozen=True, gc=False):
     id: int
     task_id: int
@@ -72,15 +81,13 @@ class Annotation(msgspec.Struct, frozen=True, gc=False):
     values: tuple[FieldValue, ...] = ()
     others: tuple[Other, ...] = ()
     annotator_id: int | None = None  # the author's Label Studio user id, when the export has it
-    edited_by_id: int | None = None  # who last changed it, when that was not its author
-    edited_by: str | None = None  # them, as the export names them (email, else user-<id>)
-    restored_from: str | None = None  # the raw pull holding the author's own version used here
+    edit: Edit | None = None  # someone other than its author changed it last
 
     @property
     def authors_own(self) -> bool:
         """Its content is its author's: nobody else changed it last, or the author's own
         earlier version was restored in its place."""
-        return self.edited_by_id is None or self.restored_from is not None
+        return self.edit is None or self.edit.restored_from is not None
 
 
 class Suggestion(msgspec.Struct, frozen=True, gc=False):

@@ -24,7 +24,8 @@ from workbench.records.tasks import Annotation, TaskVotes
 from workbench.quality.agreement import AgreementMeter, AgreementReport
 from workbench.quality.measure import Measure
 from workbench.quality.chain import MAJORITY, ChainResult, DecidedTask, Voting, run_chain
-from workbench.quality.review_round import Review, latest_review
+from workbench.quality.independence import CopyMeter, CopyReport, EditNotice, edits_in
+from workbench.quality.review_round import IgnoredReview, Review, latest_review
 from workbench.quality.suggestions import SuggestionReport
 from workbench.quality.validate import Summary
 from workbench.quality.own_versions import OwnVersions
@@ -103,6 +104,9 @@ class ReportData(BaseModel):
     suggestions: SuggestionReport = Field(default_factory=SuggestionReport)
     with_gold: dict[str, WithGold] = Field(default_factory=dict)  # this pull, per annotator
     history: list[PullLine] = Field(default_factory=list)  # filled when the page is written
+    edits: list[EditNotice] = Field(default_factory=list)  # annotations someone else changed last
+    ignored_reviews: list[IgnoredReview] = Field(default_factory=list)
+    copying: CopyReport = Field(default_factory=CopyReport)
 
 
 def collect(settings: Settings, *, export: Path | None = None, voting: Voting = MAJORITY,
@@ -112,7 +116,7 @@ def collect(settings: Settings, *, export: Path | None = None, voting: Voting = 
     review = latest_review(settings)
     collector = ReportCollector(settings, schema, replicates=replicates)
     result = run_chain(source, collector.add, review=review, voting=voting,
-                       meter=collector.meter(), measures=[collector.counts], schema=schema,
+                       meter=collector.meter(), measures=collector.measures(), schema=schema,
                        own_versions=OwnVersions.for_source(settings, source))
     return collector.finish(result, review, latest_gold(gold_root(settings), source))
 
@@ -206,6 +210,12 @@ class ReportCollector:
         self.labels: Counter = Counter()
         self.picker = ArticlePicker()
         self.gold = GoldComparer()
+        self.copying = CopyMeter()
+        self.edits: list[EditNotice] = []
+
+    def measures(self) -> list[Measure]:
+        """The measures the report needs beside agreement (pass them to ``run_chain``)."""
+        return [self.counts, self.copying]
 
     def meter(self) -> AgreementMeter:
         """The agreement meter the report needs: with bootstrap replicates for intervals."""
@@ -214,6 +224,8 @@ class ReportCollector:
     def add(self, checked: DecidedTask) -> None:
         task, decision = checked.task, checked.decision
         self.tasks += 1
+        if any(a.edit is not None for a in task.annotations):
+            self.edits += edits_in(task)
         self.picker.add(checked)
         self.gold.add(checked)
         self.decisions[decision.status] += 1
@@ -254,6 +266,9 @@ class ReportCollector:
         data.articles = self.picker.views()
         data.suggestions = result.suggestions
         data.with_gold = self.gold.figures()
+        data.edits = self.edits
+        data.ignored_reviews = list(review.ignored) if review is not None else []
+        data.copying = self.copying.report()
         return data
 
     def _fill(self, data: ReportData) -> None:

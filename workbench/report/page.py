@@ -9,6 +9,7 @@ from pathlib import Path
 from workbench.report.charts import (
     ACCENT, COLORS, GAP, WIDTH, bars, chart, confusion, dots, lines,
 )
+from workbench.quality.independence import FLAG_MIN, FLAG_P
 from workbench.report.collect import ReportData, collect
 from workbench.report.highlight import article_html
 from workbench.report.history import PullLine, record
@@ -266,8 +267,50 @@ def _validation(data: ReportData) -> str:
                             rows) if rows else "")
 
 
+def _independence(data: ReportData) -> str:
+    text = ("<h2>Independence</h2><p>Label Studio Community lets any annotator open another's "
+            "finished annotation from the Data Manager, see it before doing their own, and "
+            "update it. Nothing there prevents it; here is what the workbench finds.</p>"
+            "<h3>Annotations changed by someone other than their author</h3>")
+    if data.edits:
+        rows = [[e.article_id, e.author, e.editor, e.changed_at or "",
+                 f"the author's own version, from {e.restored_from}" if e.restored_from
+                 else "nothing: set aside (no earlier version of the author's in the pulls)"]
+                for e in data.edits]
+        text += ("<p>None of them counts as its author's vote.</p>"
+                 + _table(["article", "author", "changed by", "when", "what counts instead"],
+                          rows))
+    else:
+        text += "<p>None.</p>"
+    text += "<h3>Review submissions by someone who is not an adjudicator</h3>"
+    if data.ignored_reviews:
+        text += ("<p>Not used: only an adjudicator's submission decides.</p>"
+                 + _table(["article", "submitted by", "annotation"],
+                          [[i.article_id, i.annotator, i.annotation_id]
+                           for i in data.ignored_reviews]))
+    else:
+        text += "<p>None.</p>"
+    copying = data.copying
+    text += ("<h3>Identical annotations beyond the suggestions</h3><p>Two annotations of an "
+             "article identical in every part (spans to the character, choices, actor "
+             "stances, relations) where the suggestion they started from was not: "
+             f"{copying.identical} of {copying.compared} pairs of annotations compared. Each "
+             "pair of annotators against every other pair: the share expected is the other "
+             "pairs' share, the chance is that of so many identical ones at that share. A pair "
+             f"is flagged when the chance is below {FLAG_P:g} and {FLAG_MIN} or more are "
+             "identical; “later” counts whose annotation was made second.</p>")
+    pairs: list[list] = [[f"{p.first} – {p.second}", p.shared, p.identical, _share(
+        p.identical / p.shared if p.shared else None), _share(p.expected),
+        "—" if p.p_value is None else f"{p.p_value:.2g}",
+        f"{p.first}: {p.first_was_later}, {p.second}: {p.second_was_later}",
+        "flagged" if p.flagged else ""] for p in copying.pairs]
+    return text + (_table(["pair", "articles shared", "identical", "share", "expected",
+                           "chance", "later", ""], pairs) if pairs else "<p>No two annotators "
+                                                                      "share an article.</p>")
+
+
 _SECTIONS = (_header, _progress, _agreement, _suggestions, _articles, _disagreements,
-             _confusions, _annotators, _distributions, _validation)
+             _confusions, _annotators, _independence, _distributions, _validation)
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
