@@ -291,8 +291,33 @@ def test_a_decision_hashes_as_it_always_has():
                                             actors=(POLICE, TRAFFICKERS), relate=True,
                                             stance_of_police="opposes"))
     assert adjudicated.status == "adjudicated" and adjudicated.review_annotation is not None
+    # Changed on purpose (12-07): what the annotators agreed on keeps its method after the
+    # adjudication (the crime type and the mention here), and the review annotation says
+    # whether the adjudicator annotated the article; an adjudicated decision is logged once
+    # more after the upgrade, a disputed or agreed one is not.
     assert digest(adjudicated.canonical()) == (
-        "7c9d154aba2db852a834972b517b4a48c75d68b76dbf644defbe37389693bb1e")
+        "670308bad252feddee718b33cea1176311e795c96000d2f5a33e40753e35f7af")
+
+
+def test_after_adjudication_what_the_annotators_agreed_on_keeps_its_method():
+    """ana and ben agreed on the crime type and the mention, and disagreed on the stance:
+    only the stance (and what the judge added) says adjudicated."""
+    d = decided(annotation(1, "ana", stance="critical"), annotation(2, "ben", stance="neutral"),
+                review=annotation(9, "judge", stance="critical", actors=(POLICE, TRAFFICKERS),
+                                  stance_of_police="opposes"))
+    assert d.status == "adjudicated"
+    (crime,) = d.crime_types_provenance.values()
+    assert (crime.method, crime.annotators, crime.decided_by) == (
+        "unanimous", ["ana", "ben"], None)
+    assert (d.stance_provenance.method, d.stance_provenance.decided_by) == (
+        "adjudicated", "judge")
+    (mention,) = d.crime_mentions
+    assert mention.provenance.method == "unanimous"
+    police, traffickers = d.actors
+    assert police.provenance.method == "unanimous"  # both marked it, the judge kept it
+    assert police.stance_provenance is not None
+    assert police.stance_provenance.method == "adjudicated"  # nobody gave it a stance
+    assert traffickers.provenance.method == "adjudicated"  # the judge's alone
 
 
 def test_the_gold_format_validates_the_decisions_own_provenance():
@@ -328,3 +353,15 @@ def test_adjudicate_json_lists_each_disputed_article_and_what_is_open(tmp_path):
     assert found["disputed"] == [{"article_id": "t1", "task_id": 1, "disagreements": [
         {"field": "stance", "item": "the article",
          "votes": {"supportive": ["ana@example.org"], "neutral": ["cy@example.org"]}}]}]
+
+
+def test_an_adjudicator_who_annotated_the_article_is_named_or_refused():
+    votes = (annotation(1, "ana", stance="critical"), annotation(2, "ben", stance="neutral"))
+    named = decided(*votes, review=annotation(9, "ana", stance="neutral"))
+    assert named.status == "adjudicated" and named.stance == "neutral"
+    assert named.review_annotation is not None and named.review_annotation.also_annotated
+    refused = decided(*votes, review=annotation(9, "ana", stance="neutral"), refuse_own=True)
+    assert refused.status == "disputed"  # as the votes leave it
+    assert refused.review_annotation is not None and not refused.review_annotation.used
+    other = decided(*votes, review=annotation(9, "judge", stance="neutral"), refuse_own=True)
+    assert other.status == "adjudicated" and not other.review_annotation.also_annotated

@@ -212,3 +212,26 @@ def test_sync_names_each_edit_once(tmp_path):
     assert _once(settings, [edit], []) == ([], [])
     again = EditNotice(**{**edit.__dict__, "changed_at": "2026-12-03T08:00:00Z"})  # edited again
     assert _once(settings, [edit, again], []) == ([again], [])
+
+
+def test_review_tasks_and_the_review_project_name_who_decides(tmp_path):
+    from workbench.quality.review_tasks import ReviewStage
+    from workbench.studio.review_project import review_project_settings
+
+    settings = offline_settings(tmp_path).model_copy(update={
+        "adjudicators": ["dee@example.org"]})
+    store_pull(settings, [article(STANCES, BEN_EDITS_ANA)])  # disputed: see above
+    with ReviewStage(settings) as stage:
+        from workbench.quality.chain import run_chain
+        from workbench.store.rawpulls import latest_pull
+
+        source = latest_pull(settings)
+        assert source is not None
+        run_chain(source, stage.add)
+        ((_, _, build),) = stage.items()
+        dispute = build()["data"]["dispute"]
+    assert "<b>Decides here:</b> dee@example.org. A submission by anyone else" in dispute
+    instructions = review_project_settings(settings)["expert_instruction"]
+    assert "Who decides here: dee@example.org." in instructions
+    nobody = review_project_settings(offline_settings(tmp_path / "x"))["expert_instruction"]
+    assert "Nobody is named adjudicator yet" in nobody

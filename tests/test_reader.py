@@ -182,3 +182,16 @@ def test_every_fixture_export_reads_the_same_both_ways(tmp_path):
                 taken[path.name] += 1
                 assert direct == parse_task(reader.decode_task(path, index, raw), index)
     assert taken["synthetic.json"] == 60 and sum(taken.values()) > 60, taken
+
+
+def test_an_id_that_is_a_list_names_no_region(tmp_path):
+    """Found by the fuzz test: an item whose id is a list, beside a choice that looks for
+    its region, read without a crash; the choice stays the document's."""
+    path = write_tasks(tmp_path / "export.json", [{"id": 1, "data": {"text": "x"},
+                                                   "annotations": [{"id": 2, "result": [
+        {"id": [], "type": "labels", "from_name": "actors", "to_name": "text",
+         "value": {"start": 0, "end": 1, "labels": ["victim"]}},
+        {"id": "r1", "from_name": "stance", "to_name": "text", "type": "choices",
+         "value": {"choices": ["neutral"]}}]}]}])
+    (task,) = read_tasks(path)
+    assert task.annotations[0].choices == {"stance": ("neutral",)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     adjudicators: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="emails whose review submissions decide, "
                                           "comma-separated")
+    own_articles: Literal["named", "refused"] = Field(
+        "named", description="an adjudicator's decision on an article they annotated: used "
+                             "and named in its provenance, or refused")
 
     @field_validator("adjudicators", mode="before")
     @classmethod

@@ -115,7 +115,8 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
         pulled = pull(settings, studio)
         has_review = studio.find_project(settings.for_review().project) is not None
         review = load_review(review_pull(settings, studio).source if has_review else None,
-                             adjudicators(settings))
+                             adjudicators(settings),
+                             refuse_own=settings.own_articles == "refused")
         say("Validating, adjudicating, exporting ...")
         task_url = f"{studio.url}/projects/{pulled.project_id}/data?task={{task}}"
         with offline_pass(settings, pulled.source, review, task_url=task_url) as done:
@@ -124,7 +125,7 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
                 review_url = send_to_review(settings, studio, done.staged).project_url
         say("Writing the quality report ...")
         report = write_report(settings, data=done.data)
-        edits, ignored = _once(settings, done.data.edits, review.ignored)
+        edits, ignored = _once(settings, done.data.edits, done.data.ignored_reviews)
     counts = done.gold.counts
     return SyncReport(
         push=pushed, tasks=pulled.summary.tasks, annotated=pulled.summary.annotated_tasks,

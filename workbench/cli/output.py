@@ -247,8 +247,8 @@ def review_roles(adjudicators: list[str], ignored: list[IgnoredReview]) -> None:
                    "adjudicator`")
     for submission in ignored:
         click.echo(f"Ignored: a review submission by {submission.annotator} (annotation "
-                   f"{submission.annotation_id}, article {submission.article_id}), who is "
-                   f"not an adjudicator")
+                   f"{submission.annotation_id}, article {submission.article_id}), who "
+                   f"{submission.why}")
 
 
 def export(report: GoldReport, *, with_reckoning: bool = True) -> None:

@@ -191,10 +191,10 @@ def _annotation(raw: ExportAnnotation, annotation_id: int, task_id: int, data: d
             others.append(Other(_name(control), kind))
     if picked:
         # A choice without offsets belongs to a region when a region item shares its id.
-        wanted = {rid for rid, _, _, on_region in picked if not on_region and rid is not None}
+        wanted = {rid for rid, _, _, on_region in picked if not on_region and _usable_id(rid)}
         shared = _regions(raw, wanted) if wanted else ()
         for rid, name, chosen, on_region in picked:
-            if on_region or (rid is not None and rid in shared):
+            if on_region or (_usable_id(rid) and rid in shared):
                 region_choices.append(RegionChoice(_region(rid), name, chosen))
             else:
                 choices[name] = choices.get(name, ()) + chosen
@@ -212,10 +212,15 @@ def _regions(raw: ExportAnnotation, among: set | None = None) -> set:
     """The ids of the items that draw regions (others may attach to them by id); only
     those ``among`` the given ids, when given (a cheaper look)."""
     if among is not None:
-        return {item.id for item in raw.result if item.id in among
+        return {item.id for item in raw.result if _usable_id(item.id) and item.id in among
                 and isinstance(item.type, str) and item.type.endswith(_REGION_TYPES)}
     return {item.id for item in raw.result if isinstance(item.type, str)
-            and item.type.endswith(_REGION_TYPES) and item.id is not None}
+            and item.type.endswith(_REGION_TYPES) and _usable_id(item.id)}
+
+
+def _usable_id(value: Any) -> bool:
+    """An id a region can be known by: a string or a number (a list or object is none)."""
+    return type(value) in (str, int)
 
 
 def _field_value(kind: str, value) -> Any:

@@ -83,6 +83,7 @@ def run_chain(source: Source, *listeners: Listener, review: Review | None = None
     notes, suggestions = ReadNotes(), SuggestionMeter()
     decisions = review.decisions if review is not None else {}
     slips = review.set_aside if review is not None else {}
+    refuse_own = review is not None and review.refuse_own
     measures = [suggestions.shown, *([meter] if meter is not None else []), *measures]
     restore = own_versions.restore if own_versions is not None else None
     with reading(source.path, notes, measures, second_process, restore) as read, \
@@ -97,7 +98,7 @@ def run_chain(source: Source, *listeners: Listener, review: Review | None = None
             decision = decide(task, findings, min_agree=voting.min_agree,
                               min_annotators=voting.min_annotators,
                               review=decisions.get(article),
-                              review_set_aside=slips.get(article, ()))
+                              review_set_aside=slips.get(article, ()), refuse_own=refuse_own)
             counts[decision.status] += 1
             _reckon(tally, len(task.annotations), decision)
             checked = DecidedTask(task, latest_by_annotator(task), findings, decision)

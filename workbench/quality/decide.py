@@ -18,7 +18,7 @@ from workbench.records.tasks import Annotation, Span, Task
 from workbench.quality.validate import Finding, Part, check_task
 from workbench.records.decisions import (
     ArticleDecision, DecidedRelation, DecidedSpan, Disagreement, Input, Method, Provenance,
-    SetAside,
+    ReviewInput, SetAside,
 )
 from workbench.schema import ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, NO_CRIME, STANCE
 
@@ -104,10 +104,18 @@ def describe_part(task: Task, annotation: Annotation, part: Part) -> str:
 
 def decide(task: Task, findings: Iterable[Finding], *, min_agree: int | None = None,
            min_annotators: int = 2, review: Annotation | None = None,
-           review_set_aside: Iterable[SetAside] = ()) -> ArticleDecision:
+           review_set_aside: Iterable[SetAside] = (), refuse_own: bool = False
+           ) -> ArticleDecision:
     """The gold candidate of one article; ``review`` is the adjudicator's annotation (less
-    its faulty parts, ``review_set_aside``)."""
+    its faulty parts, ``review_set_aside``), refused when ``refuse_own`` and they annotated
+    the article themselves."""
     kept, set_aside = usable(task, findings)
+    own = review is not None and review.annotator in {a.annotator for a in task.annotations}
+    reviewed = None if review is None else ReviewInput(
+        annotation_id=review.id, annotator=review.annotator, updated_at=review.updated_at,
+        also_annotated=own, used=not (own and refuse_own))
+    if reviewed is not None and not reviewed.used:
+        review = None
     n = len(kept)
     decision = ArticleDecision(
         article_id=task.article_id or f"task-{task.id}", task_id=task.id, status="awaiting",
@@ -120,14 +128,13 @@ def decide(task: Task, findings: Iterable[Finding], *, min_agree: int | None = N
         votes.run(decision)  # what was disputed, and who had chosen what
         _take(decision, task, review, "adjudicated", votes)
         decision.set_aside += list(review_set_aside)
-        decision.review_annotation = Input(annotation_id=review.id, annotator=review.annotator,
-                                           updated_at=review.updated_at)
     elif ground_truth:
         chosen = max(ground_truth, key=lambda a: (a.updated_at or "", a.id))
         _take(decision, task, chosen, "ground_truth", votes)
     elif n >= max(min_annotators, 1):
         votes.run(decision)
         decision.status = "disputed" if decision.disagreements else "agreed"
+    decision.review_annotation = reviewed
     if review is None and not ground_truth and not all(a.authors_own for a in task.annotations):
         _unless_it_depended_on_an_edit(decision, task, min_agree, min_annotators)
     return decision
@@ -167,6 +174,7 @@ def _take(decision: ArticleDecision, task: Task, annotation: Annotation, method:
           votes: _Votes) -> None:
     """One annotation decides everything (the adjudicator's, or one marked ground truth);
     each value's provenance keeps what the annotators had voted."""
+    voted = _Voted(decision) if method == "adjudicated" else None
     decision.status = method  # type: ignore[assignment]
     decision.decided_by = annotation.annotator
     decision.decided_at = annotation.updated_at
@@ -174,19 +182,24 @@ def _take(decision: ArticleDecision, task: Task, annotation: Annotation, method:
     decision.stance = decision.stance_provenance = None
     decision.actors, decision.crime_mentions, decision.relations = [], [], []
 
-    def who(supporters: set[str], field: str) -> Provenance:
-        return votes.provenance(supporters, field, method=method,
-                                decided_by=annotation.annotator)
+    def who(supporters: set[str], field: str, agreed: Provenance | None = None
+            ) -> Provenance:
+        """What the annotators had agreed on keeps their method; the rest is the
+        adjudicator's (or the ground truth's)."""
+        return agreed or votes.provenance(supporters, field, method=method,
+                                          decided_by=annotation.annotator)
 
+    agreed = voted or _Voted(None)
     decision.crime_types = list(annotation.choices.get(CRIME_TYPES, ()))
     decision.crime_types_provenance = {
-        v: who(votes.choice_support(CRIME_TYPES).get(v, set()), CRIME_TYPES)
+        v: who(votes.choice_support(CRIME_TYPES).get(v, set()), CRIME_TYPES,
+               agreed.crime_types.get(v))
         for v in decision.crime_types}
     stances = annotation.choices.get(STANCE, ())
     if stances:
         decision.stance = stances[0]
         decision.stance_provenance = who(votes.choice_support(STANCE).get(stances[0], set()),
-                                         STANCE)
+                                         STANCE, agreed.stances.get(stances[0]))
     region_stance = _region_stances(annotation)
     spans = {ACTORS: votes.span_support(ACTORS), CRIME_MENTIONS: votes.span_support(
         CRIME_MENTIONS)}
@@ -199,9 +212,13 @@ def _take(decision: ArticleDecision, task: Task, annotation: Annotation, method:
         index[span.control, span.region] = len(decided)
         stance = region_stance.get(span.region) if span.control == ACTORS else None
         stance_voters = votes.stance_support(key).get(stance, set()) if stance else set()
-        decided.append(_decided_span(task, key, stance, who(spans[span.control].get(key, set()),
-                                                            span.control),
-                                     who(stance_voters, ACTOR_STANCE) if stance else None))
+        was = agreed.spans.get(key)
+        decided.append(_decided_span(
+            task, key, stance,
+            who(spans[span.control].get(key, set()), span.control,
+                was.provenance if was is not None else None),
+            who(stance_voters, ACTOR_STANCE, was.stance_provenance if was is not None
+                and was.stance == stance else None) if stance else None))
     relation_support = votes.relation_support()
     keys = {s.region: _key(s) for s in annotation.spans}
     for relation in annotation.relations:
@@ -210,11 +227,36 @@ def _take(decision: ArticleDecision, task: Task, annotation: Annotation, method:
         if source is None or target is None:
             continue
         for label in relation.labels:
-            supporters = relation_support.get((keys[relation.source], keys[relation.target],
-                                               label), set())
+            link = (keys[relation.source], keys[relation.target], label)
             decision.relations.append(DecidedRelation(
-                source=source, target=target, type=label, provenance=who(supporters,
-                                                                         "relations")))
+                source=source, target=target, type=label, provenance=who(
+                    relation_support.get(link, set()), "relations", agreed.relations.get(link))))
+
+
+class _Voted:
+    """What the annotators' votes had settled in ``decision`` (None: nothing), by value,
+    before an adjudicator decided the article."""
+
+    def __init__(self, decision: ArticleDecision | None):
+        self.crime_types: dict[str, Provenance] = {}
+        self.stances: dict[str, Provenance] = {}
+        self.spans: dict[SpanKey, DecidedSpan] = {}
+        self.relations: dict[RelationKey, Provenance] = {}
+        if decision is None:
+            return
+        self.crime_types = dict(decision.crime_types_provenance)
+        if decision.stance is not None and decision.stance_provenance is not None:
+            self.stances[decision.stance] = decision.stance_provenance
+        keys = {}
+        for control, spans in ((ACTORS, decision.actors), (CRIME_MENTIONS,
+                                                            decision.crime_mentions)):
+            for index, span in enumerate(spans):
+                keys[control, index] = key = (control, span.start, span.end, tuple(span.labels))
+                self.spans[key] = span
+        for relation in decision.relations:
+            link = (keys[ACTORS, relation.source], keys[CRIME_MENTIONS, relation.target],
+                    relation.type)
+            self.relations[link] = relation.provenance
 
 
 def _decided_span(task: Task, key: SpanKey, stance: str | None, provenance: Provenance,

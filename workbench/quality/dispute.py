@@ -10,7 +10,7 @@ scripts; everything here is escaped text and inline styles.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
 
 from workbench.records.tasks import Task
@@ -28,14 +28,20 @@ _NAMES = {option.id: f"{option.name} ({option.id})" if option.name.lower() != op
           else option.id for spec in reversed(SCHEMA.fields) for option in spec.values}
 
 
-def dispute_html(decision: ArticleDecision, task: Task, name: Callable[[str], str]) -> str:
-    """The summary of what an article's annotators disagree on, for the adjudicator."""
+def dispute_html(decision: ArticleDecision, task: Task, name: Callable[[str], str],
+                 judges: Sequence[str] = ()) -> str:
+    """The summary of what an article's annotators disagree on, for the adjudicator; who
+    decides (``judges``, the adjudicators) on top."""
     points = len(decision.disagreements)
     people = ", ".join(escape(name(i.annotator)) for i in decision.inputs)
     rows = "".join(_row(d, task, name) for d in decision.disagreements)
+    who = (f"<b>Decides here:</b> {escape(', '.join(judges))}. A submission by anyone else "
+           f"is not used." if judges else "<b>Nobody is named adjudicator yet:</b> no "
+           "submission here counts until the maintainer names one.")
     parts = [
         f'<h3 style="margin: .6em 0 .3em">Disputed: {points} point{"s" if points != 1 else ""}'
         f" to decide</h3>",
+        f'<p style="margin: 0 0 .4em">{who}</p>',
         f'<p style="margin: 0 0 .5em; color: #444">{decision.n} annotators ({people}); a '
         f"value needs {decision.k} of them. The annotation below holds what they agreed on; "
         f"add or fix what is disputed, then submit. Each annotator's whole version is in the "

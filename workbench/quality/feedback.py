@@ -20,7 +20,7 @@ from pathlib import Path
 from workbench.quality.decide import describe_part
 from workbench.quality.chain import DecidedTask, run_chain
 from workbench.quality.independence import edits_in
-from workbench.quality.review_round import Review, latest_review
+from workbench.quality.review_round import IgnoredReview, Review, latest_review, refused
 from workbench.quality.validate import RULES
 from workbench.quality.own_versions import OwnVersions
 from workbench.settings import Settings
@@ -72,10 +72,13 @@ class Feedback:
     def __init__(self):
         self.slips: dict[str, list[Slip]] = defaultdict(list)
         self.notes: dict[str, list[Note]] = defaultdict(list)
+        self.refused: list[IgnoredReview] = []
 
     def add(self, checked: DecidedTask) -> None:
         """The errors of each annotator's current annotation (not of superseded ones)."""
         task = checked.task
+        if (refusal := refused(checked.decision)) is not None:
+            self.refused.append(refusal)
         for edit in edits_in(task):
             counts = (f"your own earlier version, from {edit.restored_from}, counts instead"
                       if edit.restored_from else "no earlier version of yours was pulled, "
@@ -111,11 +114,11 @@ class Feedback:
         notes = {name: list(found) for name, found in self.notes.items()}
         if review is not None:
             judges = ", ".join(sorted(review.adjudicators)) or "nobody is named yet"
-            for ignored in review.ignored:
+            for ignored in [*review.ignored, *self.refused]:
                 notes.setdefault(ignored.annotator, []).append(Note(-1, ignored.article_id, (
                     f"Your submission in the review project (annotation "
-                    f"{ignored.annotation_id}) is not used: only an adjudicator's decides "
-                    f"there (adjudicators: {judges}).")))
+                    f"{ignored.annotation_id}) is not used (its author {ignored.why}): only "
+                    f"an adjudicator's submission decides there (adjudicators: {judges}).")))
         written = []
         for annotator in sorted(set(self.slips) | set(notes)):
             path = folder / f"{_slug(annotator)}.html"

@@ -15,12 +15,15 @@ from workbench.lsformat.reader import MalformedTask
 from workbench.records.tasks import Annotation
 from workbench.lsformat.stream import read_tasks
 from workbench.quality.decide import usable
-from workbench.records.decisions import SetAside
+from workbench.records.decisions import ArticleDecision, SetAside
 from workbench.quality.validate import check_task
 from workbench.settings import Settings
 from workbench.store.rawpulls import Source, latest_pull
 from workbench.store.roles import adjudicators
 
+
+
+REFUSED_OWN = "annotated the article (WORKBENCH_OWN_ARTICLES=refused)"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class IgnoredReview:
     article_id: str
     annotation_id: int
     annotator: str
+    why: str = "is not an adjudicator"
 
     @property
     def key(self) -> str:
@@ -45,18 +49,29 @@ class Review:
     set_aside: dict[str, list[SetAside]] = field(default_factory=dict)  # the decisions' slips
     ignored: list[IgnoredReview] = field(default_factory=list)
     adjudicators: set[str] = field(default_factory=set)
+    refuse_own: bool = False  # refuse an adjudicator's decision on an article they annotated
+
+
+def refused(decision: ArticleDecision) -> IgnoredReview | None:
+    """The adjudicator's decision the article's own did not take, as they annotated it."""
+    reviewed = decision.review_annotation
+    if reviewed is None or reviewed.used:
+        return None
+    return IgnoredReview(decision.article_id, reviewed.annotation_id, reviewed.annotator,
+                         REFUSED_OWN)
 
 
 def latest_review(settings: Settings) -> Review:
     """The review round's decisions, from the latest pull of the review project (if any)."""
     return load_review(latest_pull(settings.for_review(), required=False),
-                       adjudicators(settings))
+                       adjudicators(settings), refuse_own=settings.own_articles == "refused")
 
 
-def load_review(source: Source | None, allowed: set[str]) -> Review:
+def load_review(source: Source | None, allowed: set[str], *, refuse_own: bool = False
+                ) -> Review:
     """Each article's decision: the latest submitted annotation of an adjudicator (an email
     in ``allowed``) on its review task, less its faulty parts."""
-    review = Review(source=source, adjudicators=allowed)
+    review = Review(source=source, adjudicators=allowed, refuse_own=refuse_own)
     if source is None:
         return review
     for task in read_tasks(source.path):

@@ -12,7 +12,7 @@ import hashlib
 import json
 import math
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -26,6 +26,7 @@ from workbench.schema import ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, 
 from workbench.schema.labelconfig import DISPUTE
 from workbench.settings import Settings
 from workbench.store.pseudonyms import Pseudonyms, pseudonyms_path
+from workbench.store.roles import adjudicators
 
 AGREED = "agreed"  # the model_version of the prediction holding what annotators agreed on
 
@@ -39,6 +40,7 @@ class ReviewStage:
 
     def __init__(self, settings: Settings, pseudonyms: Pseudonyms | None = None):
         self.pseudonyms = pseudonyms or Pseudonyms(pseudonyms_path(settings))
+        self.adjudicators = sorted(adjudicators(settings))
         self._file = tempfile.TemporaryFile("w+b")
         self._staged: list[tuple[str, str, int]] = []  # article id, digest, offset
 
@@ -52,7 +54,7 @@ class ReviewStage:
         decision = checked.decision
         if decision.status != "disputed":
             return
-        payload = review_task(decision, checked.task, self.pseudonyms)
+        payload = review_task(decision, checked.task, self.pseudonyms, self.adjudicators)
         self._staged.append((decision.article_id, payload["meta"]["sha256"], self._file.tell()))
         self._file.write(_encoded(payload) + b"\n")
 
@@ -91,9 +93,10 @@ def _finite(value: Any) -> bool:
     return True
 
 
-def review_task(decision: ArticleDecision, task: Task, name: Callable[[str], str]
-                ) -> dict[str, Any]:
-    """The review project's task of a disputed article, as Label Studio imports it."""
+def review_task(decision: ArticleDecision, task: Task, name: Callable[[str], str],
+                judges: Sequence[str] = ()) -> dict[str, Any]:
+    """The review project's task of a disputed article, as Label Studio imports it;
+    ``judges``: the adjudicators, named on it."""
     text = task.text or ""
     by_id = {a.id: a for a in task.annotations}
     predictions = [{"model_version": AGREED, "result": decision_result(decision)}]
@@ -101,7 +104,7 @@ def review_task(decision: ArticleDecision, task: Task, name: Callable[[str], str
         annotation = by_id[source.annotation_id]
         predictions.append({"model_version": name(annotation.annotator),
                             "result": annotation_result(annotation, text)})
-    summary = dispute_html(decision, task, name)
+    summary = dispute_html(decision, task, name, judges)
     content = {"text": task.text, "inputs": [msgspec.structs.asdict(i) for i in decision.inputs],
                "dispute": summary}
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()

@@ -83,6 +83,13 @@ class Input(msgspec.Struct, kw_only=True):
     updated_at: str | None
 
 
+class ReviewInput(Input, kw_only=True):
+    """The adjudicator's annotation in the review project."""
+
+    also_annotated: bool = False  # the adjudicator was one of the article's annotators
+    used: bool = True  # False: refused, as they annotated the article (``own_articles``)
+
+
 class ArticleDecision(msgspec.Struct, kw_only=True):
     """One article's gold candidate and how it was reached."""
 
@@ -93,7 +100,7 @@ class ArticleDecision(msgspec.Struct, kw_only=True):
     n: int
     decided_by: str | None = None  # adjudicator or ground-truth annotator
     decided_at: str | None = None
-    review_annotation: Input | None = None  # the adjudicator's annotation in the review project
+    review_annotation: ReviewInput | None = None  # the adjudicator's, in the review project
     crime_types: list[str] = []
     crime_types_provenance: dict[str, Provenance] = {}
     stance: str | None = None

@@ -25,7 +25,7 @@ from workbench.quality.agreement import AgreementMeter, AgreementReport
 from workbench.quality.measure import Measure
 from workbench.quality.chain import MAJORITY, ChainResult, DecidedTask, Voting, run_chain
 from workbench.quality.independence import CopyMeter, CopyReport, EditNotice, edits_in
-from workbench.quality.review_round import IgnoredReview, Review, latest_review
+from workbench.quality.review_round import IgnoredReview, Review, latest_review, refused
 from workbench.quality.suggestions import SuggestionReport
 from workbench.quality.validate import Summary
 from workbench.quality.own_versions import OwnVersions
@@ -212,6 +212,7 @@ class ReportCollector:
         self.gold = GoldComparer()
         self.copying = CopyMeter()
         self.edits: list[EditNotice] = []
+        self.refused: list[IgnoredReview] = []  # adjudicators' decisions on their own articles
 
     def measures(self) -> list[Measure]:
         """The measures the report needs beside agreement (pass them to ``run_chain``)."""
@@ -226,6 +227,8 @@ class ReportCollector:
         self.tasks += 1
         if any(a.edit is not None for a in task.annotations):
             self.edits += edits_in(task)
+        if (refusal := refused(decision)) is not None:
+            self.refused.append(refusal)
         self.picker.add(checked)
         self.gold.add(checked)
         self.decisions[decision.status] += 1
@@ -267,7 +270,7 @@ class ReportCollector:
         data.suggestions = result.suggestions
         data.with_gold = self.gold.figures()
         data.edits = self.edits
-        data.ignored_reviews = list(review.ignored) if review is not None else []
+        data.ignored_reviews = [*(review.ignored if review is not None else []), *self.refused]
         data.copying = self.copying.report()
         return data
 

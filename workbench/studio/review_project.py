@@ -11,6 +11,7 @@ has touched it.
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,18 @@ from workbench.studio.client import Studio
 from workbench.studio.pull import PullReport, pull
 from workbench.studio.push import Item, SyncResult, project_settings, sync_tasks
 
-_ADJUDICATOR_NOTE = (
-    "<h2>Review round</h2><p>Each task here is an article the annotators disagreed on. The "
-    "annotation you start from holds what they agreed on; each annotator's own version is in "
-    "the predictions, named after them. Fix what is disputed, then submit: your annotation "
-    "becomes the article's gold.</p>")
+def _review_note(judges: list[str]) -> str:
+    """The review project's instructions: who decides here, then how."""
+    who = (f"<p><b>Who decides here: {escape(', '.join(judges))}.</b> Only their submission "
+           f"becomes an article's gold. A submission by anyone else is not used, and the "
+           f"maintainer is told.</p>" if judges else
+           "<p><b>Nobody is named adjudicator yet</b>: no submission here counts until the "
+           "maintainer names one (WORKBENCH_ADJUDICATORS, or workbench annotators add EMAIL "
+           "--role adjudicator).</p>")
+    return ("<h2>Review round</h2>" + who + "<p>Each task here is an article the annotators "
+            "disagreed on. The annotation you start from holds what they agreed on; each "
+            "annotator's own version is in the predictions, named after them. Fix what is "
+            "disputed, then submit.</p>")
 
 
 class ReviewPushReport(BaseModel):
@@ -52,7 +60,7 @@ class ReviewPushReport(BaseModel):
 def review_project_settings(settings: Settings) -> dict[str, Any]:
     # The review config: the main one with the task's dispute summary on top.
     return {**project_settings(settings.for_review()), "label_config": label_config(review=True),
-            "expert_instruction": _ADJUDICATOR_NOTE
+            "expert_instruction": _review_note(sorted(adjudicators(settings)))
             + guidelines_html(), "model_version": AGREED, "show_collab_predictions": True}
 
 
