@@ -207,7 +207,7 @@ def test_sync_names_each_edit_once(tmp_path):
 
     settings = offline_settings(tmp_path)
     edit = EditNotice(article_id="a1", task_id=1, annotation_id=10, author="ana@example.org",
-                editor="ben@example.org", changed_at=LATE, restored_from=None)
+                editor="ben@example.org", editor_id=3, changed_at=LATE, restored_from=None)
     assert _once(settings, [edit], []) == ([edit], [])
     assert _once(settings, [edit], []) == ([], [])
     again = EditNotice(**{**edit.__dict__, "changed_at": "2026-12-03T08:00:00Z"})  # edited again

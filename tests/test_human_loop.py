@@ -7,8 +7,10 @@ a suggested crime type and leaves its suggested mentions behind (the slip people
 make). `workbench sync` sets the slip aside and counts the rest of cy's work, names
 the disputed articles and sends them to review, where dee, the adjudicator, sees
 in the labeling stream itself what is disputed and who chose what, decides, and
-submits; ana, who is no adjudicator, submits there too and is ignored. The last
-sync writes gold for all five, every value keeping the annotators' votes.
+submits; ana, who is no adjudicator, submits there too and is ignored. ben opens
+ana's finished annotation from the Data Manager and changes her stance: the next sync
+names it and counts ana's own version from the earlier pull. That sync writes gold for
+all five, every value keeping the annotators' votes; the one after it names nothing twice.
 
 Nothing is annotated or decided through the API: it only sets up (push, sync) and
 reads back. What the pre-annotator suggests is read from the tasks' predictions at
@@ -244,7 +246,8 @@ def test_annotators_and_adjudicator_through_the_ui(browser, settings, studio, ls
         shown = panel.inner_text()
         points = 2 if article == plan.actor_dispute else 1
         assert f"Disputed: {points} point{'s' if points > 1 else ''} to decide" in shown, shown
-        assert "@example.org" not in shown  # pseudonyms only
+        assert f"Decides here: {email('dee')}. A submission by anyone else" in shown, shown
+        assert not any(email(n) in shown for n in ANNOTATORS)  # annotators by pseudonym
         for name, stance in STANCES.items():
             assert f"{stance}: {names[email(name)]}" in shown, shown
         if article == plan.actor_dispute:
@@ -266,6 +269,9 @@ def test_annotators_and_adjudicator_through_the_ui(browser, settings, studio, ls
     ui.shot(page, "review-done")
     ui.logout(page)
 
+    instructions = ls_client.projects.get(id=review.id).expert_instruction
+    assert f"Who decides here: {email('dee')}." in instructions
+
     # ana, no adjudicator, opens a review task from the Data Manager and submits her own.
     page = ui.login(browser, base, email("ana"))
     ui.open_task(page, base, review.id, review_tasks[plan.stance_dispute].id)
@@ -276,9 +282,29 @@ def test_annotators_and_adjudicator_through_the_ui(browser, settings, studio, ls
     ui.submit(page, "review-by-ana")
     ui.logout(page)
 
-    # 5. The last sync: gold for all five, the votes kept beside the decisions.
+    # ben opens ana's finished annotation of an agreed article from the Data Manager,
+    # changes her stance and presses Update: Label Studio Community lets him.
+    agreed = AGREED[[a for a in order if not plan.disputed(a)].index(plan.related)]
+    page = ui.login(browser, base, email("ben"))
+    ui.open_task(page, base, project, suggested[plan.related].task_id)
+    ui.open_annotation(page, email("ana"))
+    ui.set_stance(page, next(s for s in ("mixed", "critical") if s != agreed))
+    stored = ui.update(page, "ben-changes-anas-annotation")
+    assert stored["completed_by"] != stored["updated_by"]
+    ui.logout(page)
+
+    # 5. The last sync: gold for all five, the votes kept beside the decisions; ben's change
+    # named, and ana's own version (from the first sync's pull) counted instead.
     output = _sync(cli_env, seeds_dir, "sync-adjudicated")
     assert f"Ignored: a review submission by {email('ana')}" in output
+    assert (f"Changed by someone else: {email('ana')}'s annotation of article {plan.related} "
+            f"(task {suggested[plan.related].task_id}) was last changed by {email('ben')}; it "
+            f"does not count as {email('ana')}'s: their own version from ") in output, output
+    pages = {name: (settings.exports / "feedback" / f"{email(name)}.html").read_text()
+             for name in ("ana", "ben")}
+    assert f"You changed {email('ana')}&#x27;s annotation" in pages["ben"]
+    assert f"{email('ben')} changed your annotation last" in pages["ana"]
+    assert "Your submission in the review project" in pages["ana"]
     assert "3 agreed, 2 adjudicated, 0 awaiting review" in output
     gold = {r.article_id: r for r in load_gold(settings.exports / "gold", records=True)}
     assert set(gold) == set(order)
@@ -320,6 +346,9 @@ def test_annotators_and_adjudicator_through_the_ui(browser, settings, studio, ls
             assert actor.stance == actor_stance
 
     related = gold[plan.related]  # the span, stance and relation all three drew
+    assert related.stance == agreed  # ana's own vote, not ben's change of it
+    assert (related.provenance.stance.method, related.provenance.stance.annotators) == (
+        "unanimous", everyone)
     start = suggested[plan.related].text.index(plan.words)
     (index,) = [i for i, a in enumerate(related.actors) if (a.start, a.text) == (start,
                                                                                  plan.words)]
@@ -331,3 +360,7 @@ def test_annotators_and_adjudicator_through_the_ui(browser, settings, studio, ls
     provenance = related.provenance.relations[related.relations.index(relation)]
     assert (provenance.method, provenance.annotators) == ("unanimous", everyone)
     assert re.fullmatch(r"annotator-\d+", names[email("dee")])
+
+    # 6. Another sync: nothing new to name; each notice was given once.
+    output = _sync(cli_env, seeds_dir, "sync-again")
+    assert "Ignored:" not in output and "Changed by someone else" not in output, output

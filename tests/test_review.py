@@ -63,9 +63,11 @@ def test_disagreements_go_to_review_and_the_adjudicator_decides(
     versions = {p.model_version: p.result for p in task.predictions}
     names = json.loads((settings.exports / "raw" / "pseudonyms.json").read_text())
     assert set(versions) == {AGREED, *(names[f"{n}@example.org"] for n in ("ana", "ben", "cy"))}
-    # The dispute, in the labeling view: each point, who chose what, by pseudonym only.
+    # The dispute, in the labeling view: each point, who chose what, by pseudonym only; and
+    # who decides, the adjudicator, by name.
     dispute = task.data["dispute"]
-    assert "@example.org" not in dispute
+    assert not any(f"{n}@example.org" in dispute for n in ("ana", "ben", "cy"))
+    assert "<b>Decides here:</b> dee@example.org." in dispute
     assert (f"<b>critical</b>: {names['ana@example.org']} &middot; <b>supportive</b>: "
             f"{names['ben@example.org']} &middot; <b>neutral</b>: {names['cy@example.org']}"
             ) in dispute

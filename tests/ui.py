@@ -230,6 +230,23 @@ def shot(page, name: str) -> Path:
     return path
 
 
+def open_annotation(page, author: str) -> None:
+    """Of the annotations a task opened from the Data Manager shows, ``author``'s (their
+    tab, above the text)."""
+    page.locator(".lsf-annotation-button", has_text=author).first.click()
+    page.wait_for_timeout(1000)
+
+
+def update(page, name: str) -> dict:
+    """Screenshot, then Update (an annotation already submitted); what Label Studio stored."""
+    shot(page, name)
+    with page.expect_response(lambda r: "/annotations/" in r.url and r.request.method in (
+            "PATCH", "PUT")) as response:
+        page.click('button:has-text("Update")')
+    assert response.value.ok, response.value.text()
+    return response.value.json()
+
+
 def submit(page, name: str) -> dict:
     """Screenshot, then Submit; the annotation Label Studio stored."""
     shot(page, name)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from workbench.quality.decide import describe_part
 from workbench.quality.chain import DecidedTask, run_chain
-from workbench.quality.independence import edits_in
+from workbench.quality.independence import EditNotice, People, edits_in
 from workbench.quality.review_round import IgnoredReview, Review, latest_review, refused
 from workbench.quality.validate import RULES
 from workbench.quality.own_versions import OwnVersions
@@ -71,7 +71,8 @@ class Feedback:
 
     def __init__(self):
         self.slips: dict[str, list[Slip]] = defaultdict(list)
-        self.notes: dict[str, list[Note]] = defaultdict(list)
+        self.edits: list[EditNotice] = []
+        self.people = People()
         self.refused: list[IgnoredReview] = []
 
     def add(self, checked: DecidedTask) -> None:
@@ -79,17 +80,9 @@ class Feedback:
         task = checked.task
         if (refusal := refused(checked.decision)) is not None:
             self.refused.append(refusal)
-        for edit in edits_in(task):
-            counts = (f"your own earlier version, from {edit.restored_from}, counts instead"
-                      if edit.restored_from else "no earlier version of yours was pulled, "
-                      "so it is set aside: open the task and submit your own annotation again")
-            self.notes[edit.author].append(Note(task.id, edit.article_id, (
-                f"{edit.editor} changed your annotation last; what they changed is not "
-                f"counted as yours: {counts}.")))
-            self.notes[edit.editor].append(Note(task.id, edit.article_id, (
-                f"You changed {edit.author}'s annotation of this article. It counts neither "
-                f"as theirs nor as yours: annotate from the labeling stream (Label All "
-                f"Tasks), and do not update another person's annotation.")))
+        self.people.add(task)
+        if any(a.edit is not None for a in task.annotations):
+            self.edits += edits_in(task)
         current = {i.annotation_id: i for i in checked.decision.inputs}
         by_id = {a.id: a for a in task.annotations}
         for finding in checked.findings:
@@ -111,11 +104,22 @@ class Feedback:
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.html"):
             old.unlink()
-        notes = {name: list(found) for name, found in self.notes.items()}
+        notes: dict[str, list[Note]] = defaultdict(list)
+        for edit in self.people.named(self.edits):
+            counts = (f"your own earlier version, from {edit.restored_from}, counts instead"
+                      if edit.restored_from else "no earlier version of yours was pulled, "
+                      "so it is set aside: open the task and submit your own annotation again")
+            notes[edit.author].append(Note(edit.task_id, edit.article_id, (
+                f"{edit.editor} changed your annotation last; what they changed is not "
+                f"counted as yours: {counts}.")))
+            notes[edit.editor].append(Note(edit.task_id, edit.article_id, (
+                f"You changed {edit.author}'s annotation of this article. It counts neither "
+                f"as theirs nor as yours: annotate from the labeling stream (Label All "
+                f"Tasks), and do not update another person's annotation.")))
         if review is not None:
             judges = ", ".join(sorted(review.adjudicators)) or "nobody is named yet"
             for ignored in [*review.ignored, *self.refused]:
-                notes.setdefault(ignored.annotator, []).append(Note(-1, ignored.article_id, (
+                notes[ignored.annotator].append(Note(-1, ignored.article_id, (
                     f"Your submission in the review project (annotation "
                     f"{ignored.annotation_id}) is not used (its author {ignored.why}): only "
                     f"an adjudicator's submission decides there (adjudicators: {judges}).")))

@@ -11,7 +11,7 @@ often it happens to the others.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 from pydantic import BaseModel, Field
@@ -34,6 +34,7 @@ class EditNotice:
     annotation_id: int
     author: str
     editor: str
+    editor_id: int
     changed_at: str | None
     restored_from: str | None  # the pull whose copy of the author's own version counts
 
@@ -46,8 +47,25 @@ class EditNotice:
 def edits_in(task: Task) -> list[EditNotice]:
     return [EditNotice(article_id=task.article_id or f"task-{task.id}", task_id=task.id,
                  annotation_id=a.id, author=a.annotator, editor=a.edit.by,
-                 changed_at=a.edit.at, restored_from=a.edit.restored_from)
+                 editor_id=a.edit.by_id, changed_at=a.edit.at,
+                 restored_from=a.edit.restored_from)
             for a in task.annotations if a.edit is not None and not a.cancelled]
+
+
+class People:
+    """Each Label Studio user id with the email their annotations give, from every task
+    seen: an editor who has no annotation of the task they changed is named all the same."""
+
+    def __init__(self) -> None:
+        self.emails: dict[int, str] = {}
+
+    def add(self, task: Task) -> None:
+        for annotation in task.annotations:
+            if annotation.annotator_id is not None and "@" in annotation.annotator:
+                self.emails.setdefault(annotation.annotator_id, annotation.annotator)
+
+    def named(self, edits: list[EditNotice]) -> list[EditNotice]:
+        return [replace(e, editor=self.emails.get(e.editor_id, e.editor)) for e in edits]
 
 
 class PairCopying(BaseModel):

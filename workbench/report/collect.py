@@ -24,7 +24,9 @@ from workbench.records.tasks import Annotation, TaskVotes
 from workbench.quality.agreement import AgreementMeter, AgreementReport
 from workbench.quality.measure import Measure
 from workbench.quality.chain import MAJORITY, ChainResult, DecidedTask, Voting, run_chain
-from workbench.quality.independence import CopyMeter, CopyReport, EditNotice, edits_in
+from workbench.quality.independence import (
+    CopyMeter, CopyReport, EditNotice, People, edits_in,
+)
 from workbench.quality.review_round import IgnoredReview, Review, latest_review, refused
 from workbench.quality.suggestions import SuggestionReport
 from workbench.quality.validate import Summary
@@ -212,6 +214,7 @@ class ReportCollector:
         self.gold = GoldComparer()
         self.copying = CopyMeter()
         self.edits: list[EditNotice] = []
+        self.people = People()
         self.refused: list[IgnoredReview] = []  # adjudicators' decisions on their own articles
 
     def measures(self) -> list[Measure]:
@@ -225,6 +228,7 @@ class ReportCollector:
     def add(self, checked: DecidedTask) -> None:
         task, decision = checked.task, checked.decision
         self.tasks += 1
+        self.people.add(task)
         if any(a.edit is not None for a in task.annotations):
             self.edits += edits_in(task)
         if (refusal := refused(decision)) is not None:
@@ -269,7 +273,7 @@ class ReportCollector:
         data.articles = self.picker.views()
         data.suggestions = result.suggestions
         data.with_gold = self.gold.figures()
-        data.edits = self.edits
+        data.edits = self.people.named(self.edits)
         data.ignored_reviews = [*(review.ignored if review is not None else []), *self.refused]
         data.copying = self.copying.report()
         return data
