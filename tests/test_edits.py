@@ -196,7 +196,8 @@ def test_the_report_lists_each_edit_and_what_counts_instead(tmp_path):
     page = write_report(settings).read_text()
     section = page.split("<h2>Independence</h2>")[1].split("<h2>")[0]
     assert (f"<td>a1</td><td>ana@example.org</td><td>ben@example.org</td><td>{LATE}</td>"
-            f"<td>the author&#x27;s own version, from {first.name}</td>") in section
+            f"<td>the author&#x27;s own version, from {first.name}, counts instead</td>"
+            ) in section
     assert "Identical annotations beyond the suggestions" in section
 
 
@@ -235,3 +236,51 @@ def test_review_tasks_and_the_review_project_name_who_decides(tmp_path):
     assert "Who decides here: dee@example.org." in instructions
     nobody = review_project_settings(offline_settings(tmp_path / "x"))["expert_instruction"]
     assert "Nobody is named adjudicator yet" in nobody
+
+
+def _marked(stances: dict[str, str], marker: str, *, changed_to: str | None = None) -> dict:
+    """cy's annotation marked ground truth by ``marker`` (a PATCH in Label Studio, which
+    makes them its last editor), its stance left or changed to ``changed_to``."""
+    task = article(stances)
+    cy = task["annotations"][2]
+    cy.update(ground_truth=True, updated_by=PEOPLE[marker], updated_at=LATE)
+    if changed_to is not None:
+        cy["result"][1]["value"]["choices"] = [changed_to]
+    return task
+
+
+def test_ground_truth_marked_by_a_reviewer_still_wins(tmp_path):
+    """Label Studio's ground-truth star is a PATCH by whoever clicks it: with no earlier pull
+    to compare, the annotation counts as marked, and validate says so."""
+    settings = offline_settings(tmp_path)
+    latest = store_pull(settings, [_marked(STANCES, "ana@example.org")])
+    report = adjudicate(settings)
+    assert report.counts == {"ground_truth": 1}
+    (finding,) = validate_export(latest).findings
+    assert (finding.rule, finding.severity) == ("ground_truth_marked_by_other", "info")
+
+
+def test_saved_without_a_change_is_the_authors_and_not_told(tmp_path):
+    """With cy's own version pulled before, the star changed nothing: cy's vote, no notice."""
+    from workbench.quality.feedback import write_feedback
+    from workbench.report.collect import collect
+    from workbench.report.page import write_report
+    from workbench.sync import _once
+
+    settings = offline_settings(tmp_path)
+    store_pull(settings, [article(STANCES)])
+    store_pull(settings, [_marked(STANCES, "ana@example.org")])
+    assert adjudicate(settings).counts == {"ground_truth": 1}
+    page = write_report(settings).read_text()
+    assert "nothing was changed: it counts as the author&#x27;s" in page
+    assert write_feedback(settings) == []
+    assert _once(settings, collect(settings).edits, []) == ([], [])
+
+
+def test_content_changed_under_the_star_is_the_authors_earlier_version(tmp_path):
+    settings = offline_settings(tmp_path)
+    store_pull(settings, [article(STANCES)])
+    store_pull(settings, [_marked(STANCES, "ana@example.org", changed_to="supportive")])
+    assert adjudicate(settings).counts == {"ground_truth": 1}
+    line = json.loads((settings.exports / "decisions.jsonl").read_text().splitlines()[-1])
+    assert line["decision"]["stance"] == "neutral"  # cy's own, kept ground truth

@@ -298,8 +298,8 @@ def test_annotators_and_adjudicator_through_the_ui(browser, settings, studio, ls
     output = _sync(cli_env, seeds_dir, "sync-adjudicated")
     assert f"Ignored: a review submission by {email('ana')}" in output
     assert (f"Changed by someone else: {email('ana')}'s annotation of article {plan.related} "
-            f"(task {suggested[plan.related].task_id}) was last changed by {email('ben')}; it "
-            f"does not count as {email('ana')}'s: their own version from ") in output, output
+            f"(task {suggested[plan.related].task_id}) was last changed by {email('ben')}: "
+            f"the author's own version, from ") in output, output
     pages = {name: (settings.exports / "feedback" / f"{email(name)}.html").read_text()
              for name in ("ana", "ben")}
     assert f"You changed {email('ana')}&#x27;s annotation" in pages["ben"]

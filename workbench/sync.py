@@ -144,6 +144,7 @@ def _once(settings: Settings, edits: list[EditNotice], ignored: list[IgnoredRevi
     """The edits and ignored review submissions not reported before, now remembered as
     reported: each is named once, by the sync that first sees it."""
     notices = Notices(settings)
+    edits = [e for e in edits if e.worth_telling]
     new_edits = notices.new("edits", (e.key for e in edits))
     new_ignored = notices.new("ignored_reviews", (i.key for i in ignored))
     notices.given("edits", new_edits)

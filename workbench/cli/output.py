@@ -333,12 +333,9 @@ def sync(report: SyncReport) -> None:
                    f"{count(len(report.feedback), 'annotator')} in "
                    f"{shown(report.feedback[0].parent) if report.feedback else '-'}/")
     for edit in report.edits:
-        instead = (f"their own version from {edit.restored_from} counts instead"
-                   if edit.restored_from else "set aside (no earlier version of theirs was "
-                   "pulled); the article goes to review if its gold depended on it")
         click.echo(f"Changed by someone else: {edit.author}'s annotation of article "
                    f"{edit.article_id} (task {edit.task_id}) was last changed by "
-                   f"{edit.editor}; it does not count as {edit.author}'s: {instead}")
+                   f"{edit.editor}: {edit.counted()}")
     if report.review_url:
         review_roles(report.adjudicators, report.ignored)
     click.echo(f"Quality report: {shown(report.report)}")

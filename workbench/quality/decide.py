@@ -38,7 +38,8 @@ def usable(task: Task, findings: Iterable[Finding]) -> tuple[list[Annotation], l
         if annotation.cancelled:
             set_aside.append(_whole(annotation, "cancelled"))
             continue
-        if annotation.edit is not None and annotation.edit.restored_from is None:
+        if not annotation.authors_own:
+            assert annotation.edit is not None  # only an edit makes it someone else's
             set_aside.append(_whole(annotation, "edited_by_other",
                                     f"{annotation.edit.by} changed it last"))
             continue

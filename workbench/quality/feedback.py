@@ -106,9 +106,12 @@ class Feedback:
             old.unlink()
         notes: dict[str, list[Note]] = defaultdict(list)
         for edit in self.people.named(self.edits):
+            if not edit.worth_telling:
+                continue
             counts = (f"your own earlier version, from {edit.restored_from}, counts instead"
-                      if edit.restored_from else "no earlier version of yours was pulled, "
-                      "so it is set aside: open the task and submit your own annotation again")
+                      if edit.restored_from else "it counts as marked ground truth"
+                      if edit.ground_truth else "no earlier version of yours was pulled, so "
+                      "it is set aside: open the task and submit your own annotation again")
             notes[edit.author].append(Note(edit.task_id, edit.article_id, (
                 f"{edit.editor} changed your annotation last; what they changed is not "
                 f"counted as yours: {counts}.")))

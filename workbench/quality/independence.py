@@ -37,18 +37,38 @@ class EditNotice:
     editor_id: int
     changed_at: str | None
     restored_from: str | None  # the pull whose copy of the author's own version counts
+    changed: bool | None = None  # whether they changed the content (None: nothing to compare)
+    ground_truth: bool = False  # marked ground truth, counted as marked
 
     @property
     def key(self) -> str:
         """The same edit, whenever it is seen again."""
         return f"{self.annotation_id}@{self.changed_at}"
 
+    @property
+    def worth_telling(self) -> bool:
+        """Content changed, or maybe changed: saving it unchanged (a ground-truth star, an
+        Update without a change) harms nobody's vote."""
+        return self.changed is not False
+
+    def counted(self) -> str:
+        """What counts in its place, in words."""
+        if self.restored_from and self.changed is False:
+            return "nothing was changed: it counts as the author's"
+        if self.restored_from:
+            return f"the author's own version, from {self.restored_from}, counts instead"
+        if self.ground_truth:
+            return "it counts as marked ground truth (no earlier version to compare)"
+        return ("it is set aside (no earlier version of the author's was pulled), and the "
+                "article goes to review if its gold depended on it")
+
 
 def edits_in(task: Task) -> list[EditNotice]:
     return [EditNotice(article_id=task.article_id or f"task-{task.id}", task_id=task.id,
                  annotation_id=a.id, author=a.annotator, editor=a.edit.by,
                  editor_id=a.edit.by_id, changed_at=a.edit.at,
-                 restored_from=a.edit.restored_from)
+                 restored_from=a.edit.restored_from, changed=a.edit.changed,
+                 ground_truth=a.ground_truth)
             for a in task.annotations if a.edit is not None and not a.cancelled]
 
 
@@ -78,6 +98,7 @@ class PairCopying(BaseModel):
     first_was_later: int  # of the identical ones, made after the other's
     second_was_later: int
     expected: float | None  # the share of identical ones among every other pair's tasks
+    # (with one identical and one not added, so that it is never 0 or 1)
     p_value: float | None  # the chance of ``identical`` or more at that share
     flagged: bool
 
@@ -119,7 +140,8 @@ class CopyMeter(Measure):
         for (a, b), shared in self.shared.items():
             k = self.identical[a, b]
             others, others_identical = compared - shared, identical - k
-            expected = others_identical / others if others else None
+            # One added to each side: a share of none seen is not a share of none to come.
+            expected = (others_identical + 1) / (others + 2) if others else None
             p = binomial_tail(k, shared, expected) if expected is not None and k else None
             pairs.append(PairCopying(
                 first=a, second=b, shared=shared, identical=k,

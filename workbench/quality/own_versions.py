@@ -79,9 +79,11 @@ class OwnVersions:
             edit = annotation.edit
             found = known.get((annotation.id, edit.at)) if edit is not None else None
             if edit is not None and found and found.annotation:
+                own = parse_annotation(found.annotation, task)
                 annotation = msgspec.structs.replace(
-                    parse_annotation(found.annotation, task),
-                    edit=msgspec.structs.replace(edit, restored_from=found.pull))
+                    own, ground_truth=annotation.ground_truth,  # a mark, not the content
+                    edit=msgspec.structs.replace(edit, restored_from=found.pull,
+                                                 changed=own.content() != annotation.content()))
             annotations.append(annotation)
         return msgspec.structs.replace(task, annotations=tuple(annotations))
 

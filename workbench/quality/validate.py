@@ -48,6 +48,8 @@ RULES: dict[str, tuple[Severity, str]] = {
     "edited_by_other": ("error", "an annotation someone other than its author changed last"),
     "own_version_restored": (
         "info", "an annotation someone else changed, counted as its author's earlier version"),
+    "ground_truth_marked_by_other": (
+        "info", "an annotation someone else changed last and marked ground truth"),
 }
 
 
@@ -260,6 +262,11 @@ class _Checker:
             self.add("own_version_restored", None,
                      f"{edit.by} changed it last; {annotation.annotator}'s own "
                      f"version, from {edit.restored_from}, counts instead", None)
+        elif edit is not None and annotation.ground_truth:
+            self.add("ground_truth_marked_by_other", None,
+                     f"{edit.by} changed it last and it is marked ground truth: it counts as "
+                     f"marked (no earlier version of {annotation.annotator}'s to compare)",
+                     None)
         elif edit is not None:
             self.add("edited_by_other", None,
                      f"{edit.by} changed it last, so it is not "

@@ -63,6 +63,7 @@ class Edit(msgspec.Struct, frozen=True, gc=False):
     at: str | None  # when (the annotation's updated_at as pulled)
     by: str = ""  # them, as the export names them (email, else user-<id>)
     restored_from: str | None = None  # the raw pull holding the author's own version used
+    changed: bool | None = None  # whether they changed its content (None: nothing to compare)
 
 
 class Annotation(msgspec.Struct, frozen=True, gc=False):
@@ -85,9 +86,15 @@ class Annotation(msgspec.Struct, frozen=True, gc=False):
 
     @property
     def authors_own(self) -> bool:
-        """Its content is its author's: nobody else changed it last, or the author's own
-        earlier version was restored in its place."""
-        return self.edit is None or self.edit.restored_from is not None
+        """It counts as its author's: nobody else changed it last, or the author's own
+        earlier version was restored in its place, or someone marked it ground truth (in
+        Label Studio a reviewer's act, which wins over the votes in any case)."""
+        return self.edit is None or self.edit.restored_from is not None or self.ground_truth
+
+    def content(self) -> tuple:
+        """What the annotator labeled, without who and when."""
+        return (self.spans, self.choices, self.region_choices, self.relations, self.values,
+                self.others)
 
 
 class Suggestion(msgspec.Struct, frozen=True, gc=False):

@@ -273,20 +273,17 @@ def _independence(data: ReportData) -> str:
             "update it. Nothing there prevents it; here is what the workbench finds.</p>"
             "<h3>Annotations changed by someone other than their author</h3>")
     if data.edits:
-        rows = [[e.article_id, e.author, e.editor, e.changed_at or "",
-                 f"the author's own version, from {e.restored_from}" if e.restored_from
-                 else "nothing: set aside (no earlier version of the author's in the pulls)"]
+        rows = [[e.article_id, e.author, e.editor, e.changed_at or "", e.counted()]
                 for e in data.edits]
-        text += ("<p>None of them counts as its author's vote.</p>"
-                 + _table(["article", "author", "changed by", "when", "what counts instead"],
-                          rows))
+        text += ("<p>What someone else changed never counts as the author's vote.</p>"
+                 + _table(["article", "author", "changed by", "when", "what counts"], rows))
     else:
         text += "<p>None.</p>"
-    text += "<h3>Review submissions by someone who is not an adjudicator</h3>"
+    text += "<h3>Review submissions that do not decide</h3>"
     if data.ignored_reviews:
         text += ("<p>Not used: only an adjudicator's submission decides.</p>"
-                 + _table(["article", "submitted by", "annotation"],
-                          [[i.article_id, i.annotator, i.annotation_id]
+                 + _table(["article", "submitted by", "annotation", "why: its author ..."],
+                          [[i.article_id, i.annotator, i.annotation_id, i.why]
                            for i in data.ignored_reviews]))
     else:
         text += "<p>None.</p>"
@@ -296,7 +293,9 @@ def _independence(data: ReportData) -> str:
              "stances, relations) where the suggestion they started from was not: "
              f"{copying.identical} of {copying.compared} pairs of annotations compared. Each "
              "pair of annotators against every other pair: the share expected is the other "
-             "pairs' share, the chance is that of so many identical ones at that share. A pair "
+             "pairs' share (one identical and one not added to their counts, so that no share "
+             "is taken for zero), the chance is that of so many identical ones at that share. "
+             "A pair "
              f"is flagged when the chance is below {FLAG_P:g} and {FLAG_MIN} or more are "
              "identical; “later” counts whose annotation was made second.</p>")
     pairs: list[list] = [[f"{p.first} – {p.second}", p.shared, p.identical, _share(
