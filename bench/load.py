@@ -39,11 +39,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import table  # first: it puts tests/ on the path, for the modules below
 from builders import synthetic_articles
+from common import table  # first: it puts tests/ on the path, for the modules below
 from servers import create_token, postgres_cluster, team_server
 from workload import LoadResult, run_load, sign_up_people
-
 
 HEADER = ["database", "K", "load", "submissions (new+revised)", "held/s", "p50 / p95",
           "errors", "syncs under load", "sync s (median / max)", "final sync s",

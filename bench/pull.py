@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fresh_server, table  # first: it puts tests/ on the path, for builders
 from builders import task
+from common import fresh_server, table  # first: it puts tests/ on the path, for builders
 
 from workbench.studio.pull import pull
 from workbench.studio.push import project_settings

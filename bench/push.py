@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fresh_server, table  # first: it puts tests/ on the path, for builders
 from builders import synthetic_articles
+from common import fresh_server, table  # first: it puts tests/ on the path, for builders
 
 from workbench.ingest.articles import ingest
 from workbench.ingest.preannotate import PreAnnotator

@@ -7,10 +7,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from helpers import missing
 from servers import free_port
 from ui import ARTIFACTS, CHROMIUM
+
 from workbench.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.records.decisions import ArticleDecision
 from workbench.quality.chain import MAJORITY, Voting, run_chain
 from workbench.quality.review_round import latest_review
+from workbench.records.decisions import ArticleDecision
 from workbench.settings import Settings
 from workbench.store.rawpulls import Source, latest_pull
 

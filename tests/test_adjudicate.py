@@ -5,13 +5,14 @@ import json
 from pathlib import Path
 
 import pytest
-from builders import annotation as raw_annotation, choice, export_task, write_tasks
+from builders import annotation as raw_annotation
+from builders import choice, export_task, write_tasks
 
-from workbench.records.tasks import Annotation, RegionChoice, RegionRelation, Span, Task
-from workbench.quality.decide import decide
 from workbench.quality.adjudicate import adjudicate
+from workbench.quality.decide import decide
 from workbench.quality.decision_log import read_log
 from workbench.quality.validate import check_task
+from workbench.records.tasks import Annotation, RegionChoice, RegionRelation, Span, Task
 from workbench.settings import Settings
 
 TEXT = "Police arrested traffickers in Phnom Penh for human trafficking."

@@ -19,7 +19,6 @@ from workbench.schema import SCHEMA
 from workbench.studio.pull import pull
 from workbench.studio.push import push
 
-
 # Emoji (astral, two UTF-16 units each), a flag, \r\n line ends and runs of spaces, all
 # before the words selected: the offsets Label Studio records must still land on them.
 TRICKY = ("Breaking 🚨🇰🇭 news\r\n\r\nPolice  in   Phnom Penh 😀 said the victims were freed."

@@ -7,8 +7,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench.stats.coefficients import (
-    Alpha, BinaryAgreement, Fleiss, PairwiseCohen, PercentAgreement, cohen_kappa, interval,
-    masi, nominal, ratio,
+    Alpha,
+    BinaryAgreement,
+    Fleiss,
+    PairwiseCohen,
+    PercentAgreement,
+    cohen_kappa,
+    interval,
+    masi,
+    nominal,
+    ratio,
 )
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability": 4 coders x 12 units.

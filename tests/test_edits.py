@@ -147,8 +147,8 @@ def test_validate_and_adjudicate_name_the_edit_on_the_command_line(tmp_path):
 def test_restored_the_same_in_the_second_process(tmp_path):
     """The reading process restores too (its measures see the author's own version)."""
     from workbench.quality.chain import run_chain
-    from workbench.report.collect import Counts
     from workbench.quality.own_versions import OwnVersions
+    from workbench.report.collect import Counts
     from workbench.store.rawpulls import latest_pull
 
     settings = offline_settings(tmp_path)

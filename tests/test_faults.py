@@ -24,7 +24,6 @@ from workbench.studio.push import push
 from workbench.studio.server import ManagedServer
 
 
-
 class Faulty(httpx.HTTPTransport):
     """Passes requests to the real server, but answers the first ``times`` matching ones
     with ``fault``: a status code (after the server did or did not see the request), or a

@@ -5,17 +5,18 @@ import codecs
 import json
 import random
 
+from builders import annotation as raw_annotation
+from builders import choice, export_task, span_at, write_tasks
 from click.testing import CliRunner
+from helpers import offline_settings
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from builders import annotation as raw_annotation, choice, export_task, span_at, write_tasks
-from helpers import offline_settings
 from workbench.cli import cli
 from workbench.errors import InputError
 from workbench.ingest.articles import ingest, sha256_text
-from workbench.quality.agreement import agreement_export
 from workbench.quality.adjudicate import adjudicate
+from workbench.quality.agreement import agreement_export
 from workbench.quality.validate import validate_export
 
 SUFFIXES = [".txt", ".md", ".jsonl", ".json", ".csv"]

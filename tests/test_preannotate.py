@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from workbench.ingest import ingest
-from workbench.ingest import cuefiles
+from workbench.ingest import cuefiles, ingest
 from workbench.ingest.cuefiles import CUE_FILES, METHOD, load_cues, model_version
 from workbench.ingest.patterns import find, inflections
 from workbench.ingest.preannotate import PreAnnotator

@@ -11,8 +11,7 @@ from click.testing import CliRunner
 
 from workbench import ingest
 from workbench.cli import cli
-from workbench.errors import StudioError
-from workbench.errors import IntegrityError
+from workbench.errors import IntegrityError, StudioError
 from workbench.store.rawpulls import latest_pull, pulls, verify
 from workbench.studio.client import connect
 from workbench.studio.pull import pull

@@ -21,7 +21,6 @@ from workbench.studio.client import Studio, connect
 from workbench.studio.push import ensure_project, project_settings, push
 
 
-
 def _article_ids_on_server(studio, project_id) -> Counter:
     return Counter(k.article_id for k in studio.task_keys(project_id))
 

@@ -4,15 +4,22 @@ import json
 
 import pytest
 from builders import (
-    actor_stance, annotation, choice, export_task, item, relation, span_at, write_export,
+    actor_stance,
+    annotation,
+    choice,
+    export_task,
+    item,
+    relation,
+    span_at,
+    write_export,
     write_tasks,
 )
 
 from workbench.errors import InputError
 from workbench.lsformat import reader
 from workbench.lsformat.reader import MalformedTask, ReadNotes
-from workbench.records.tasks import Task
 from workbench.lsformat.stream import read_tasks
+from workbench.records.tasks import Task
 
 
 def _task(n: int, text: str = "Police raid.") -> dict:

@@ -9,10 +9,10 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from click.testing import CliRunner
-
 from builders import write_export, write_tasks
+from click.testing import CliRunner
 from helpers import offline_settings
+
 from workbench.cli import cli
 from workbench.quality.adjudicate import adjudicate
 from workbench.quality.validate import validate_export

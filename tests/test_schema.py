@@ -8,8 +8,7 @@ from pydantic import ValidationError
 
 from workbench import SCHEMA, Schema, label_config
 from workbench.cli import cli
-from workbench.schema import generated
-from workbench.schema import ICCS_SECTIONS, NO_CRIME
+from workbench.schema import ICCS_SECTIONS, NO_CRIME, generated
 
 ROOT = Path(__file__).resolve().parent.parent
 

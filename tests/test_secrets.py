@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from workbench.cli import cli
 from workbench.studio.server import ManagedServer
 
-
 FAKE_KEY = "fake-api-key-7f3a9c0e5b1d4e2f8a6c"
 
 

@@ -15,7 +15,6 @@ from workbench.studio.client import connect
 from workbench.studio.server import ADMIN_EMAIL, ManagedServer, healthy
 
 
-
 def test_server_answers_on_loopback_only(server_settings):
     server = ManagedServer(server_settings)
     info = server.running()

@@ -23,7 +23,13 @@ from click.testing import CliRunner
 from helpers import missing
 from pydantic import SecretStr
 from servers import (
-    TeamServer, create_token, postgres_bin, postgres_cluster, revoke_token, sign_up, team_server,
+    TeamServer,
+    create_token,
+    postgres_bin,
+    postgres_cluster,
+    revoke_token,
+    sign_up,
+    team_server,
 )
 
 from workbench.cli import cli

@@ -8,12 +8,10 @@ the default below. Tests pass values to ``Settings(...)`` directly.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-
 
 REVIEW_OVERLAP = 20  # submissions a review task takes before Label Studio stops serving it
 

@@ -22,10 +22,10 @@ from workbench.quality.chain import ChainResult, DecidedTask, run_chain
 from workbench.quality.decision_log import DecisionLog
 from workbench.quality.dispute import dispute_line
 from workbench.quality.feedback import Feedback
-from workbench.quality.review_round import IgnoredReview, Review, load_review
-from workbench.quality.review_tasks import ReviewStage
 from workbench.quality.independence import EditNotice
 from workbench.quality.own_versions import OwnVersions
+from workbench.quality.review_round import IgnoredReview, Review, load_review
+from workbench.quality.review_tasks import ReviewStage
 from workbench.report.collect import ReportCollector, ReportData, latest_gold
 from workbench.report.page import write_report
 from workbench.settings import Settings
@@ -38,7 +38,6 @@ from workbench.studio.client import Studio
 from workbench.studio.pull import pull
 from workbench.studio.push import Progress, PushReport, push
 from workbench.studio.review_project import review_pull, send_to_review
-
 
 SHOWN_DISPUTED = 10  # disputed articles named in the output, with why
 

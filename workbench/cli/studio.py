@@ -14,7 +14,12 @@ import click
 
 from workbench.cli import output
 from workbench.cli.options import (
-    Progress, export_option, field_map, field_options, settings, voting_options,
+    Progress,
+    export_option,
+    field_map,
+    field_options,
+    settings,
+    voting_options,
 )
 from workbench.errors import ConfigError
 from workbench.quality.chain import Voting

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-import dataclasses
-
-from workbench.records.tasks import Task
 from workbench.records.decisions import ArticleDecision
+from workbench.records.tasks import Task
 from workbench.schema import SCHEMA
 
 

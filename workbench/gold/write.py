@@ -22,8 +22,7 @@ from pydantic import BaseModel, Field
 
 from workbench.errors import InputError
 from workbench.gold.card import dataset_card
-from workbench.gold.files import describe, content_sha256, write_data, write_manifest
-from workbench.store.pseudonyms import Pseudonyms, pseudonyms_path
+from workbench.gold.files import content_sha256, describe, write_data, write_manifest
 from workbench.gold.record import gold_record
 from workbench.gold.splits import SPLIT_SEED, assign_splits
 from workbench.gold.staged import LabelCounts, Staged, stage, staged_record
@@ -31,14 +30,14 @@ from workbench.gold.versions import LATEST, gold_root, next_version, resolve, ve
 from workbench.quality.agreement import AgreementMeter
 from workbench.quality.chain import MAJORITY, ChainResult, DecidedTask, Voting, run_chain
 from workbench.quality.decision_log import DecisionLog
-from workbench.quality.review_round import latest_review
 from workbench.quality.own_versions import OwnVersions
+from workbench.quality.review_round import latest_review
 from workbench.records.reckoning import Reckoning
 from workbench.settings import Settings
 from workbench.store.atomic import write_text
 from workbench.store.lock import job_lock
+from workbench.store.pseudonyms import Pseudonyms, pseudonyms_path
 from workbench.store.rawpulls import Source, open_export
-
 
 _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(Staged)

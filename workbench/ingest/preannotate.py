@@ -17,7 +17,14 @@ from functools import cached_property
 from workbench.ingest.bodies import find_bodies, inside
 from workbench.ingest.cuefiles import Cues, Resolver, load_cues, model_version
 from workbench.ingest.patterns import (
-    JOIN, TOKENS, PatternSet, Text, Vocabulary, at_word_starts, class_words, token_regexes,
+    JOIN,
+    TOKENS,
+    PatternSet,
+    Text,
+    Vocabulary,
+    at_word_starts,
+    class_words,
+    token_regexes,
     word_regex,
 )
 from workbench.schema import ACTORS, CRIME_MENTIONS, CRIME_TYPES, SCHEMA, TEXT, Schema

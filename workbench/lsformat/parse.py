@@ -14,7 +14,15 @@ import msgspec
 from workbench.lsformat.offsets import Offsets
 from workbench.lsformat.reader import ExportAnnotation, ExportTask, ReadNotes
 from workbench.records.tasks import (
-    Annotation, Edit, FieldValue, Other, RegionChoice, RegionRelation, Span, Suggestion, Task,
+    Annotation,
+    Edit,
+    FieldValue,
+    Other,
+    RegionChoice,
+    RegionRelation,
+    Span,
+    Suggestion,
+    Task,
     span_units,
 )
 from workbench.schema import CRIME_TYPES

@@ -20,14 +20,28 @@ from typing import Any
 import msgspec
 
 from workbench.lsformat.offsets import Offsets
-from workbench.lsformat.reader import (
-    ExportUser, MalformedTask, ReadNotes, decode_task, raw_tasks,
-)
 from workbench.lsformat.parse import (
-    annotator_name, edit_of, int_id, named_editors, parse_task, user_id,
+    annotator_name,
+    edit_of,
+    int_id,
+    named_editors,
+    parse_task,
+    user_id,
+)
+from workbench.lsformat.reader import (
+    ExportUser,
+    MalformedTask,
+    ReadNotes,
+    decode_task,
+    raw_tasks,
 )
 from workbench.records.tasks import (
-    Annotation, RegionChoice, RegionRelation, Span, Suggestion, Task,
+    Annotation,
+    RegionChoice,
+    RegionRelation,
+    Span,
+    Suggestion,
+    Task,
 )
 from workbench.schema import CRIME_TYPES
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from workbench.lsformat.reader import MalformedTask, iter_tasks
 from workbench.lsformat.parse import annotator_name
+from workbench.lsformat.reader import MalformedTask, iter_tasks
 
 
 class ExportSummary(BaseModel):

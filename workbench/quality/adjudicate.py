@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workbench.quality.chain import MAJORITY, DecidedTask, Voting, run_chain
 from workbench.quality.decision_log import DecisionLog
-from workbench.quality.review_round import latest_review
 from workbench.quality.own_versions import OwnVersions
+from workbench.quality.review_round import latest_review
 from workbench.records.decisions import ArticleDecision
 from workbench.records.reckoning import Reckoning
 from workbench.settings import Settings

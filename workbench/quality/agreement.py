@@ -18,19 +18,30 @@ from typing import Any, Literal, TypedDict, cast
 from pydantic import BaseModel, Field, field_serializer
 
 from workbench.lsformat.reader import MalformedTask, ReadNotes
+from workbench.lsformat.stream import read_tasks
 from workbench.quality.measure import Measure
 from workbench.records.reckoning import Reckoning, Tally
 from workbench.records.tasks import Annotation, Task, TaskVotes, latest_by_annotator
-from workbench.lsformat.stream import read_tasks
+from workbench.schema import SCHEMA, Schema
 from workbench.stats.bootstrap import (
-    AlphaReplicates, BinaryReplicates, F1Replicates, Interval, Weights,
+    AlphaReplicates,
+    BinaryReplicates,
+    F1Replicates,
+    Interval,
+    Weights,
 )
 from workbench.stats.coefficients import (
-    Alpha, BinaryAgreement, Fleiss, Metric, PairwiseCohen, PercentAgreement, interval, masi,
+    Alpha,
+    BinaryAgreement,
+    Fleiss,
+    Metric,
+    PairwiseCohen,
+    PercentAgreement,
+    interval,
+    masi,
     nominal,
 )
 from workbench.stats.unitizing import UnitizingAlpha
-from workbench.schema import SCHEMA, Schema
 from workbench.store.rawpulls import Source, as_source
 
 Kind = Literal["single", "multi", "spans", "rating", "number", "datetime", "textarea",

@@ -14,12 +14,19 @@ from typing import Literal
 
 import msgspec
 
-from workbench.records.tasks import Annotation, Span, Task
 from workbench.quality.validate import Finding, Part, check_task
 from workbench.records.decisions import (
-    ArticleDecision, DecidedRelation, DecidedSpan, Disagreement, Input, Method, Provenance,
-    ReviewInput, SetAside,
+    ArticleDecision,
+    DecidedRelation,
+    DecidedSpan,
+    Disagreement,
+    Input,
+    Method,
+    Provenance,
+    ReviewInput,
+    SetAside,
 )
+from workbench.records.tasks import Annotation, Span, Task
 from workbench.schema import ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, NO_CRIME, STANCE
 
 SpanKey = tuple[str, int, int, tuple[str, ...]]  # control, start, end, labels

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import msgspec
 
-from workbench.records.decisions import digest
 from workbench.quality.chain import DecidedTask
+from workbench.records.decisions import digest
 from workbench.settings import Settings
 from workbench.store.rawpulls import Source
 

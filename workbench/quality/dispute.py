@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable, Sequence
 from html import escape
 
-from workbench.records.tasks import Task
 from workbench.records.decisions import ArticleDecision, Disagreement
+from workbench.records.tasks import Task
 from workbench.schema import SCHEMA
 
 CONTEXT = 90  # characters shown on each side of a disputed span

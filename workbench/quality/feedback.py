@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from workbench.quality.decide import describe_part
 from workbench.quality.chain import DecidedTask, run_chain
+from workbench.quality.decide import describe_part
 from workbench.quality.independence import EditNotice, People, edits_in
+from workbench.quality.own_versions import OwnVersions
 from workbench.quality.review_round import IgnoredReview, Review, latest_review, refused
 from workbench.quality.validate import RULES
-from workbench.quality.own_versions import OwnVersions
 from workbench.settings import Settings
 from workbench.store.atomic import write_text
 from workbench.store.rawpulls import open_export

@@ -12,16 +12,14 @@ from dataclasses import dataclass, field
 import msgspec
 
 from workbench.lsformat.reader import MalformedTask
-from workbench.records.tasks import Annotation
 from workbench.lsformat.stream import read_tasks
 from workbench.quality.decide import usable
-from workbench.records.decisions import ArticleDecision, SetAside
 from workbench.quality.validate import check_task
+from workbench.records.decisions import ArticleDecision, SetAside
+from workbench.records.tasks import Annotation
 from workbench.settings import Settings
 from workbench.store.rawpulls import Source, latest_pull
 from workbench.store.roles import adjudicators
-
-
 
 REFUSED_OWN = "annotated the article (WORKBENCH_OWN_ARTICLES=refused)"
 

@@ -17,10 +17,10 @@ from itertools import combinations
 from pydantic import BaseModel, Field
 
 from workbench.quality.measure import Measure
-from workbench.records.tasks import Annotation, Suggestion, TaskVotes, Unit
 from workbench.records.decisions import ArticleDecision, Provenance
-from workbench.stats.coefficients import Alpha, masi, nominal
+from workbench.records.tasks import Annotation, Suggestion, TaskVotes, Unit
 from workbench.schema import ACTORS, CRIME_MENTIONS, CRIME_TYPES, SCHEMA, STANCE
+from workbench.stats.coefficients import Alpha, masi, nominal
 
 SUGGESTED, CONTROL = "with suggestions", "without suggestions"
 KEPT_ALERT, FROM_SUGGESTIONS_ALERT = 0.9, 0.8  # when to warn of anchoring

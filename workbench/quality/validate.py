@@ -18,10 +18,17 @@ from pydantic import BaseModel, Field
 
 from workbench.lsformat.offsets import same_text
 from workbench.lsformat.reader import MalformedTask, ReadNotes
-from workbench.records.tasks import Annotation, FieldValue, Other, Task
 from workbench.lsformat.stream import read_tasks
+from workbench.records.tasks import Annotation, FieldValue, Other, Task
 from workbench.schema import (
-    ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, NO_CRIME, RELATIONS, SCHEMA, STANCE,
+    ACTOR_STANCE,
+    ACTORS,
+    CRIME_MENTIONS,
+    CRIME_TYPES,
+    NO_CRIME,
+    RELATIONS,
+    SCHEMA,
+    STANCE,
     Schema,
 )
 from workbench.store.rawpulls import Source, as_source

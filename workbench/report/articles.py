@@ -13,11 +13,11 @@ from itertools import combinations
 
 from pydantic import BaseModel, Field
 
-from workbench.records.tasks import Annotation, Task, Unit, span_units
-from workbench.records.decisions import ArticleDecision
 from workbench.quality.chain import DecidedTask
-from workbench.stats.coefficients import masi
+from workbench.records.decisions import ArticleDecision
+from workbench.records.tasks import Annotation, Task, Unit, span_units
 from workbench.schema import ACTOR_STANCE, CRIME_TYPES, SCHEMA, STANCE
+from workbench.stats.coefficients import masi
 
 SHOWN = 12  # articles in the per-article view
 _ORDER = {c.id: n for n, c in enumerate(SCHEMA.crime_types)}

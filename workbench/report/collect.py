@@ -20,17 +20,21 @@ from pydantic import BaseModel, Field
 
 from workbench.errors import InputError
 from workbench.gold.versions import gold_root, resolve
-from workbench.records.tasks import Annotation, TaskVotes
 from workbench.quality.agreement import AgreementMeter, AgreementReport
-from workbench.quality.measure import Measure
 from workbench.quality.chain import MAJORITY, ChainResult, DecidedTask, Voting, run_chain
 from workbench.quality.independence import (
-    CopyMeter, CopyReport, EditNotice, People, edits_in,
+    CopyMeter,
+    CopyReport,
+    EditNotice,
+    People,
+    edits_in,
 )
+from workbench.quality.measure import Measure
+from workbench.quality.own_versions import OwnVersions
 from workbench.quality.review_round import IgnoredReview, Review, latest_review, refused
 from workbench.quality.suggestions import SuggestionReport
 from workbench.quality.validate import Summary
-from workbench.quality.own_versions import OwnVersions
+from workbench.records.tasks import Annotation, TaskVotes
 from workbench.report.articles import ArticlePicker, ArticleView
 from workbench.report.history import GoldComparer, PullLine, WithGold
 from workbench.schema import SCHEMA, Schema

@@ -6,10 +6,18 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from workbench.report.charts import (
-    ACCENT, COLORS, GAP, WIDTH, bars, chart, confusion, dots, lines,
-)
 from workbench.quality.independence import FLAG_MIN, FLAG_P
+from workbench.report.charts import (
+    ACCENT,
+    COLORS,
+    GAP,
+    WIDTH,
+    bars,
+    chart,
+    confusion,
+    dots,
+    lines,
+)
 from workbench.report.collect import ReportData, collect
 from workbench.report.highlight import article_html
 from workbench.report.history import PullLine, record

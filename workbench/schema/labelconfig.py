@@ -11,7 +11,15 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from workbench.schema import (
-    ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, SCHEMA, STANCE, TEXT, Schema, Value,
+    ACTOR_STANCE,
+    ACTORS,
+    CRIME_MENTIONS,
+    CRIME_TYPES,
+    SCHEMA,
+    STANCE,
+    TEXT,
+    Schema,
+    Value,
 )
 
 # Colour-blind-safe palette (Okabe-Ito, then Tol's muted), cycled per control.

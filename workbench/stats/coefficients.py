@@ -16,7 +16,6 @@ expected). References:
 from __future__ import annotations
 
 import math
-
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from itertools import combinations

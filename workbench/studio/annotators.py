@@ -21,11 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.errors import (
-    AuthError, ConfigError, InputError, ServerError, ServerUnreachable, StudioError,
+    AuthError,
+    ConfigError,
+    InputError,
+    ServerError,
+    ServerUnreachable,
+    StudioError,
 )
 from workbench.settings import Settings
-from workbench.store.roles import set_role
 from workbench.store.atomic import write_text
+from workbench.store.roles import set_role
 from workbench.studio.client import Studio
 from workbench.studio.server import ManagedServer
 

@@ -26,7 +26,11 @@ except ModuleNotFoundError:
     raise MissingExtra("studio", "talking to Label Studio") from None
 
 from workbench.studio.auth import (  # after the check above: it needs httpx
-    AccessTokens, check_key, refused, remote_hint, response_body,
+    AccessTokens,
+    check_key,
+    refused,
+    remote_hint,
+    response_body,
 )
 
 T = TypeVar("T")

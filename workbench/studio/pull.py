@@ -19,7 +19,12 @@ from workbench.lsformat.summary import ExportSummary, scan_export
 from workbench.settings import Settings
 from workbench.store.lock import job_lock
 from workbench.store.rawpulls import (
-    Source, keep, latest_pull, new_pull_path, partial_path, raw_dir,
+    Source,
+    keep,
+    latest_pull,
+    new_pull_path,
+    partial_path,
+    raw_dir,
 )
 from workbench.studio.client import Studio
 

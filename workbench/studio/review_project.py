@@ -18,9 +18,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from workbench.quality.chain import MAJORITY, Voting, run_chain
+from workbench.quality.own_versions import OwnVersions
 from workbench.quality.review_round import IgnoredReview, latest_review, load_review
 from workbench.quality.review_tasks import AGREED, ReviewStage
-from workbench.quality.own_versions import OwnVersions
 from workbench.schema.guidelines import guidelines_html
 from workbench.schema.labelconfig import label_config
 from workbench.settings import Settings
@@ -30,6 +30,7 @@ from workbench.store.roles import adjudicators
 from workbench.studio.client import Studio
 from workbench.studio.pull import PullReport, pull
 from workbench.studio.push import Item, SyncResult, project_settings, sync_tasks
+
 
 def _review_note(judges: list[str]) -> str:
     """The review project's instructions: who decides here, then how."""
