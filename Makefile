@@ -30,7 +30,7 @@ $(VENV)/.server: pyproject.toml constraints.txt | $(VENV)/bin/python
 	touch $@
 
 $(VENV)/.test: pyproject.toml constraints.txt | $(VENV)/bin/python
-	$(PIP) -e '.[server,test,lint]'
+	$(PIP) -e '.[server,test,lint,hub]'
 	touch $@
 
 clean:

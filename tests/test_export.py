@@ -15,12 +15,14 @@ from workbench import ingest, load_gold
 from workbench.cli import cli
 from workbench.errors import InputError
 from workbench.gold.diff import diff_versions
-from workbench.gold.files import DATA_FILES
 from workbench.gold.format import GoldRecord
 from workbench.gold.write import write_gold
 from workbench.settings import Settings
 
-FILES = (*DATA_FILES, "README.md", "manifest.json")
+
+def files(folder: Path) -> list[str]:
+    """Every file of a version, by its path inside it."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 PEOPLE = ("ana@example.org", "ben@example.org", "cy@example.org")
 
 
@@ -65,7 +67,10 @@ def test_export_writes_every_file_and_the_gold_is_right(settings, seed_articles,
     report = write_gold(settings, export=export)
     assert report.version == "1.0.1" and report.articles == len(seed_articles) - 1
     folder = settings.exports / "gold" / "1.0.1"
-    assert sorted(p.name for p in folder.iterdir()) == sorted(FILES)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert files(folder) == sorted([*manifest["files"], "manifest.json"])
+    assert {"gold/train.parquet", "spans/train.parquet", "croissant.json", "gold.jsonl",
+            "README.md"} <= set(files(folder))
     assert (settings.exports / "gold" / "LATEST").read_text() == "1.0.1\n"
     records = [GoldRecord.model_validate_json(line)
                for line in (folder / "gold.jsonl").read_text().splitlines()]
@@ -86,7 +91,7 @@ def test_export_writes_every_file_and_the_gold_is_right(settings, seed_articles,
 def test_no_email_reaches_the_gold_files(settings, seed_articles, tmp_path):
     write_gold(settings, export=write_pull(tmp_path / "pull.json", seed_articles))
     folder = settings.exports / "gold" / "1.0.1"
-    for name in FILES:
+    for name in files(folder):
         content = (folder / name).read_bytes()
         assert b"@example.org" not in content, name
     mapping = json.loads((settings.exports / "raw" / "pseudonyms.json").read_text())
@@ -98,7 +103,8 @@ def test_rebuilding_from_the_same_pull_is_byte_identical(settings, seed_articles
     export = write_pull(tmp_path / "pull.json", seed_articles)
     write_gold(settings, export=export)
     write_gold(settings, export=export, out=tmp_path / "rebuild", version="1.0.1")
-    for name in FILES:
+    assert files(tmp_path / "rebuild" / "1.0.1") == files(settings.exports / "gold" / "1.0.1")
+    for name in files(settings.exports / "gold" / "1.0.1"):
         original = (settings.exports / "gold" / "1.0.1" / name).read_bytes()
         assert (tmp_path / "rebuild" / "1.0.1" / name).read_bytes() == original, name
 
@@ -107,7 +113,7 @@ def test_the_manifest_and_the_card_count_what_the_files_hold(settings, seed_arti
     write_gold(settings, export=write_pull(tmp_path / "pull.json", seed_articles))
     folder = settings.exports / "gold" / "1.0.1"
     manifest = json.loads((folder / "manifest.json").read_text())
-    gold = pd.read_parquet(folder / "gold.parquet")
+    gold = pd.read_parquet(folder / "gold")
     for name, entry in manifest["files"].items():
         from workbench.store.rawpulls import sha256_file
 
@@ -119,7 +125,8 @@ def test_the_manifest_and_the_card_count_what_the_files_hold(settings, seed_arti
     header = card.split("---")[1]
     for split in ("train", "validation", "test"):
         expected = int((gold["split"] == split).sum())
-        assert re.search(rf"- name: {split}\n    num_examples: {expected}\n", header)
+        assert f"| {split} | {expected} |" in card
+        assert (f"path: gold/{split}.parquet" in header) == (expected > 0)
     row = re.search(r"\| `human_trafficking` \| [^|]+ \| [^|]+ \| (\d+) \|", card)
     assert int(row.group(1)) == sum("human_trafficking" in c for c in gold["crime_types"])
     actors = re.search(r"\| `law_enforcement` \| [^|]+ \| (\d+) \|", card)
@@ -139,10 +146,10 @@ def test_load_gold_round_trip_and_plain_readers(settings, seed_articles, tmp_pat
     assert set(train["split"]) <= {"train"}
     assert len(train) == sum(r.split == "train" for r in records)
     # Without the workbench: pandas/pyarrow, and the datasets library's parquet loader.
-    plain = pd.read_parquet(root / "1.0.1" / "gold.parquet")
-    assert plain["article_id"].tolist() == frame["article_id"].tolist()
+    plain = pd.read_parquet(root / "1.0.1" / "gold")
+    assert sorted(plain["article_id"]) == frame["article_id"].tolist()
     import datasets  # a test extra
-    loaded = datasets.load_dataset("parquet", data_files=str(root / "1.0.1" / "gold.parquet"),
+    loaded = datasets.load_dataset("parquet", data_files=str(root / "1.0.1" / "gold" / "*"),
                                    cache_dir=str(tmp_path / "hf-cache"))["train"]
     assert loaded.num_rows == len(frame)
     assert loaded[0]["actors"][0]["role"] == records[0].actors[0].role
@@ -150,7 +157,7 @@ def test_load_gold_round_trip_and_plain_readers(settings, seed_articles, tmp_pat
 
 def test_the_loader_refuses_a_changed_file(settings, seed_articles, tmp_path):
     write_gold(settings, export=write_pull(tmp_path / "pull.json", seed_articles))
-    gold = settings.exports / "gold" / "1.0.1" / "gold.parquet"
+    gold = settings.exports / "gold" / "1.0.1" / "gold" / "train.parquet"
     gold.write_bytes(gold.read_bytes() + b"x")
     with pytest.raises(InputError, match="does not match the sha256 in its manifest"):
         load_gold(settings.exports / "gold")
@@ -227,11 +234,13 @@ def test_versions_written_with_a_dev_split_still_load(settings, seed_articles, t
     records = [json.loads(line) for line in (folder / "gold.jsonl").read_text().splitlines()]
     records[0]["split"] = "dev"  # as an old version would have it
     (folder / "gold.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
-    table = pq.read_table(folder / "gold.parquet").to_pandas()
-    table.loc[0, "split"] = "dev"
-    table.to_parquet(folder / "gold.parquet")
+    split_file = next(p for p in (folder / "gold").glob("*.parquet")
+                      if records[0]["article_id"] in pq.read_table(p)["article_id"].to_pylist())
+    table = pq.read_table(split_file).to_pandas()
+    table.loc[table["article_id"] == records[0]["article_id"], "split"] = "dev"
+    table.to_parquet(split_file)
     old = load_gold(settings.exports / "gold", verify=False)
-    assert old.loc[0, "split"] == "validation"
+    assert old.set_index("article_id").loc[records[0]["article_id"], "split"] == "validation"
     assert load_gold(settings.exports / "gold", split="dev", verify=False)[
         "article_id"].tolist() == load_gold(settings.exports / "gold", split="validation",
                                             verify=False)["article_id"].tolist()

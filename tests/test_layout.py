@@ -29,7 +29,8 @@ def test_the_folders_are_the_architecture():
     assert packages == ["cli", "gold", "ingest", "lsformat", "quality", "records", "report",
                         "schema", "stats", "store", "studio"]
     modules = sorted(p.name for p in PACKAGE.glob("*.py"))
-    assert modules == ["__init__.py", "__main__.py", "errors.py", "settings.py", "sync.py"]
+    assert modules == ["__init__.py", "__main__.py", "errors.py", "publish.py", "settings.py",
+                       "sync.py"]
 
 
 # A Python that cannot import the network: what a `pip install workbench` without extras is.

@@ -56,7 +56,7 @@ def test_sync_pushes_then_exports_gold_once_people_agree(settings, cli_env, seed
     gold = load_gold(settings.exports / "gold")
     assert gold["article_id"].tolist() == [articles[0].article_id]
     assert gold.iloc[0]["stance"] == "critical"
-    plain = pd.read_parquet(settings.exports / "gold" / "1.0.1" / "gold.parquet")
+    plain = pd.read_parquet(settings.exports / "gold" / "1.0.1" / "gold")
     assert plain["crime_types"].iloc[0].tolist() == ["human_trafficking"]
 
     third = run()  # nothing changed: nothing new anywhere

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     adjudicators: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="emails whose review submissions decide, "
                                           "comma-separated")
+    hf_token: SecretStr | None = Field(
+        None, description="Hugging Face token for `publish --hub` (else HF_TOKEN or a login)")
     own_articles: Literal["named", "refused"] = Field(
         "named", description="an adjudicator's decision on an article they annotated: used "
                              "and named in its provenance, or refused")

@@ -10,6 +10,7 @@ from workbench.cli import output
 from workbench.cli.options import export_option, settings, voting_options
 from workbench.gold.diff import diff_versions
 from workbench.gold.write import write_gold
+from workbench.publish import publish
 from workbench.quality.chain import Voting
 
 
@@ -61,4 +62,32 @@ def diff_command(old: str, new: str, root: Path, as_json: bool) -> None:
         output.diff(result)
 
 
-COMMANDS = [export_command, diff_command]
+@click.command("publish")
+@click.argument("version", default="latest")
+@click.option("--to", "to", required=True, type=click.Path(path_type=Path),
+              help="A new (or empty) folder to copy the version into.")
+@click.option("--hub", metavar="REPO_ID",
+              help="Also upload it to this Hugging Face dataset repository (private when "
+                   "created; needs a token: WORKBENCH_HF_TOKEN, HF_TOKEN or a login).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="The gold folder (default: exports/gold).")
+def publish_command(version: str, to: Path, hub: str | None, root: Path | None) -> None:
+    """Copy a gold version with exactly what a consumer needs: data, card, croissant.json.
+
+    Every file is checked against the manifest first; no decisions log, raw pull or
+    annotator email is ever in it. VERSION defaults to the latest.
+
+    \b
+    Examples:
+        workbench publish --to release/
+        workbench publish 1.0.3 --to release/ --hub my-org/crime-news-gold
+    """
+    report = publish(settings(), version, to, hub=hub, root=root)
+    files = output.count(len(report.files), "file")
+    click.echo(f"Published gold version {report.version}: {files}, {report.bytes:,} bytes "
+               f"in {output.shown(report.path)}")
+    if report.hub_url:
+        click.echo(f"Uploaded to {report.hub_url}")
+
+
+COMMANDS = [export_command, diff_command, publish_command]

@@ -12,16 +12,12 @@ from workbench.quality.agreement import AgreementReport
 from workbench.quality.suggestions import SuggestionReport
 from workbench.schema import ICCS_SECTIONS, SCHEMA, SCHEMA_VERSION
 
-_SPAN = [("start", "int64"), ("end", "int64"), ("text", "string")]
-_FEATURES = [
-    ("article_id", "string"), ("text", "string"), ("title", "string"), ("source", "string"),
-    ("published", "date32"), ("url", "string"), ("sha256", "string"), ("split", "string"),
-    ("crime_types", ["string"]), ("stance", "string"),
-    ("actors", [*_SPAN, ("role", "string"), ("stance", "string")]),
-    ("crime_mentions", [*_SPAN, ("crime_type", "string")]),
-    ("relations", [("actor", "int64"), ("crime_mention", "int64"), ("type", "string")]),
-    ("preannotation", "string"),
-]
+CONFIGS = {  # the card's configs: the tables, each a folder of split files
+    "gold": "one row per article: text, metadata, labels and their provenance (nested)",
+    "documents": "one row per article, flat",
+    "spans": "one row per actor or crime mention span",
+    "relations": "one row per relation",
+}
 
 
 def _size_category(n: int) -> str:
@@ -32,20 +28,14 @@ def _size_category(n: int) -> str:
     return "n>1M"
 
 
-def _yaml_features() -> list[str]:
-    lines = ["  features:"]
-    for name, kind in _FEATURES:
-        lines.append(f"  - name: {name}")
-        if isinstance(kind, str):
-            lines.append(f"    dtype: {kind}")
-        elif kind == ["string"]:
-            lines.append("    sequence: string")
-        else:
-            lines.append("    list:")
-            for sub, dtype in kind:
-                lines += [f"    - name: {sub}", f"      dtype: {dtype}"]
-    lines.append("  - name: provenance")
-    lines.append("    dtype: string  # a struct: per field, method, annotators, agreement")
+def _yaml_configs(rows: dict[str, dict[str, int]]) -> list[str]:
+    """``configs``: each table's split files, so that ``load_dataset(DIR)`` reads the gold
+    table and ``load_dataset(DIR, "spans")`` another (a split without rows has no file)."""
+    lines = ["configs:"]
+    for name in CONFIGS:
+        lines += [f"- config_name: {'default' if name == 'gold' else name}", "  data_files:"]
+        lines += [line for split in SPLITS if rows.get(name, {}).get(split)
+                  for line in (f"  - split: {split}", f"    path: {name}/{split}.parquet")]
     return lines
 
 
@@ -88,6 +78,15 @@ def suggestions_section(report: SuggestionReport) -> list[str]:
     return lines
 
 
+LOADERS = (  # one line each, {dir} the version's folder; tests/test_publish.py runs them
+    'datasets.load_dataset("{dir}")  # train, validation, test; ("{dir}", "spans") ...',
+    'pandas.read_parquet("{dir}/gold")',
+    'duckdb.sql("SELECT stance, count(*) FROM \'{dir}/gold/*.parquet\' GROUP BY stance")',
+    'polars.read_parquet("{dir}/gold/*.parquet")',
+    'workbench.load_gold("{dir}")  # the workbench\'s own loader: files checked by sha256',
+)
+
+
 def dataset_card(*, version: str, counts: dict[str, Any], agreement: AgreementReport,
                  decisions: dict[str, int], pending: int, with_text: bool,
                  settings: dict[str, Any], suggestions: SuggestionReport) -> str:
@@ -99,27 +98,23 @@ def dataset_card(*, version: str, counts: dict[str, Any], agreement: AgreementRe
              "task_ids:", "- multi-label-classification", "- named-entity-recognition",
              "size_categories:", f"- {_size_category(n)}",
              "tags:", "- crime", "- human-trafficking", "- scam-compounds", "- stance",
-             "- cambodia", "dataset_info:", *_yaml_features(), "  splits:"]
-    for split in SPLITS:
-        lines += [f"  - name: {split}", f"    num_examples: {splits.get(split, 0)}"]
-    lines += ["---", "", f"# Crime news gold dataset, version {version}", "",
+             "- cambodia", *_yaml_configs(counts["rows"]), "---", "",
+             f"# Crime news gold dataset, version {version}", "",
               f"{n} news articles about crime (human trafficking, scam compounds, kidnapping, "
               f"illegal gambling, corruption, ...) labeled with the crime types they report, "
               f"their stance toward the authorities' response, the actors they name and the "
               f"crimes they mention, each label with who decided it and how. Schema "
               f"{SCHEMA_VERSION}.", ""]
-    lines += ["## Loading", "", "```python", "from workbench import load_gold",
-              f'df = load_gold("exports/gold", version="{version}", split="train")', "```", "",
-              "Without the workbench: `pandas.read_parquet(\"gold.parquet\")`, or "
-              "`datasets.load_dataset(\"parquet\", data_files=\"gold.parquet\")`.", ""]
+    lines += ["## Loading", "", "Each line on its own, this version in `exports/gold/"
+              f"{version}`:", "", "```python",
+              *(line.format(dir=f"exports/gold/{version}") for line in LOADERS), "```", ""]
     lines += ["## Files", ""]
     lines += _table(["file", "content"], [
-        ["gold.jsonl", "one article per line: text, metadata, labels, provenance"],
-        ["gold.parquet", "the same, nested"],
-        ["documents.parquet", "one row per article, flat"],
-        ["spans.parquet", "one row per actor or crime mention span"],
-        ["relations.parquet", "one row per relation"],
+        *([f"{name}/<split>.parquet", f"{content} (config `"
+           f"{'default' if name == 'gold' else name}`)"] for name, content in CONFIGS.items()),
+        ["gold.jsonl", "every article, one per line, as the gold table"],
         ["spans.jsonl", "spaCy/Prodigy shape: text and spans with start, end, label"],
+        ["croissant.json", "Croissant metadata (MLCommons): files, checksums, record sets"],
         ["manifest.json", "versions, raw pulls used (sha256), file checksums and counts, "
                           "articles still pending"]])
     lines += ["Span offsets index the Python string (Unicode code points) of `text`: "

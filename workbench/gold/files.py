@@ -1,6 +1,8 @@
 """A gold version's files, written into its (staging) folder: data, then manifest.
 
-Every data file is streamed in article order; files carry no timestamps and
+Each table is a folder of one parquet file per split (``gold/train.parquet``, ...), the
+layout dataset loaders read (the card names them); ``gold.jsonl`` and ``spans.jsonl`` hold
+every article. Every data file is streamed in article order; files carry no timestamps and
 sort their rows and keys, so the same decisions give byte-identical files.
 """
 
@@ -24,8 +26,9 @@ from workbench.quality.agreement import AgreementReport
 from workbench.schema import SCHEMA_VERSION
 from workbench.store.atomic import write_text
 
-DATA_FILES = ("gold.jsonl", "gold.parquet", "documents.parquet", "spans.parquet",
-              "relations.parquet", "spans.jsonl")
+TABLES = {"gold": GOLD_SCHEMA, "documents": DOCUMENTS_SCHEMA, "spans": SPANS_SCHEMA,
+          "relations": RELATIONS_SCHEMA}
+JSONL_FILES = ("gold.jsonl", "spans.jsonl")
 ROW_GROUP = 5_000
 SLICE = 1_000  # rows Arrow reads at a time, while the caller joins the next
 
@@ -33,11 +36,11 @@ SLICE = 1_000  # rows Arrow reads at a time, while the caller joins the next
 def write_data(folder: Path, records: Iterable[tuple[Staged, str]],
                labels: LabelCounts) -> dict[str, Any]:
     """Every data file from the staged records and their splits, in article order; the counts
-    the card and manifest give (``labels`` counted as the records were staged)."""
+    the card and manifest give (``labels`` counted as the records were staged; ``rows``, each
+    table's rows per split)."""
     counts: dict[str, Any] = {"articles": 0, "splits": {}, **labels.counts}
-    tables = {name: _Table(folder / f"{name}.parquet", schema)
-              for name, schema in (("gold", GOLD_SCHEMA), ("documents", DOCUMENTS_SCHEMA),
-                                   ("spans", SPANS_SCHEMA), ("relations", RELATIONS_SCHEMA))}
+    tables: dict[tuple[str, str], _Table] = {}  # (table, split): made when the split first comes
+    rows: dict[str, dict[str, int]] = {name: {} for name in TABLES}
     splits = counts["splits"]
     with (folder / "gold.jsonl").open("wb", buffering=1 << 20) as gold, \
             (folder / "spans.jsonl").open("wb", buffering=1 << 20) as prodigy:
@@ -47,16 +50,30 @@ def write_data(folder: Path, records: Iterable[tuple[Staged, str]],
             prodigy.write(spans_line)
             counts["articles"] += 1
             splits[split] = splits.get(split, 0) + 1
-            tables["gold"].add([line])
-            tables["documents"].add([document])
-            tables["spans"].add(spans)
-            tables["relations"].add(relations)
-            for table in tables.values():
+            for name, added in (("gold", [line]), ("documents", [document]), ("spans", spans),
+                                ("relations", relations)):
+                if not added:
+                    continue
+                table = tables.get((name, split))
+                if table is None:
+                    (folder / name).mkdir(exist_ok=True)
+                    table = tables[name, split] = _Table(folder / name / f"{split}.parquet",
+                                                         TABLES[name])
+                table.add(added)
                 table.flush()
+                rows[name][split] = rows[name].get(split, 0) + len(added)
     for table in tables.values():
         table.close()
+    counts["rows"] = {name: dict(sorted(by_split.items())) for name, by_split in rows.items()}
     return {key: dict(sorted(value.items())) if isinstance(value, dict) else value
             for key, value in counts.items()}
+
+
+def data_files(folder: Path) -> list[str]:
+    """A version's data files, as the manifest names them: the JSON Lines, then each table's
+    split files."""
+    return [*JSONL_FILES, *sorted(p.relative_to(folder).as_posix()
+                                  for name in TABLES for p in (folder / name).glob("*.parquet"))]
 
 
 class _Table:
@@ -115,9 +132,11 @@ class _Table:
             self.writer.close()
 
 
-def describe(folder: Path, names: Iterable[str] = DATA_FILES) -> dict[str, dict[str, Any]]:
-    """Each file's sha256, size and row count, as the manifest lists them (each read once)."""
+def describe(folder: Path, names: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Each file's sha256, size and row count, as the manifest lists them (each read once);
+    the data files unless ``names`` are given."""
     files = {}
+    names = data_files(folder) if names is None else names
     for name in names:
         path = folder / name
         digest, lines = hashlib.sha256(), 0
@@ -138,7 +157,7 @@ def describe(folder: Path, names: Iterable[str] = DATA_FILES) -> dict[str, dict[
 def content_sha256(files: dict[str, dict[str, Any]]) -> str:
     """The data, not the card or manifest: equal when the gold did not change."""
     digest = hashlib.sha256()
-    for name in DATA_FILES:
+    for name in files:
         digest.update(f"{name}:{files[name]['sha256']}\n".encode())
     return digest.hexdigest()
 
@@ -149,7 +168,8 @@ def write_manifest(folder: Path, *, version: str, files: dict[str, dict[str, Any
     manifest = {
         "version": version, "schema_version": SCHEMA_VERSION,
         "workbench_version": metadata.version("workbench"), "pulls": pulls,
-        "settings": settings, "files": {**files, **describe(folder, ["README.md"])},
+        "settings": settings,
+        "files": {**files, **describe(folder, ["README.md", "croissant.json"])},
         "counts": counts, "content_sha256": content_sha256(files),
         "agreement": {name: {k: v for k, v in field.model_dump().items()
                              if k in ("kind", "items", "krippendorff_alpha", "f1_exact",

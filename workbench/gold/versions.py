@@ -39,7 +39,10 @@ def next_version(known: list[str]) -> str:
 
 
 def resolve(root: Path, version: str = "latest") -> Path:
-    """The folder of ``version``; ``latest`` reads ``LATEST`` (or takes the newest)."""
+    """The folder of ``version``; ``latest`` reads ``LATEST`` (or takes the newest). A
+    ``root`` that is a version folder itself (a published copy, say) is its own latest."""
+    if version == "latest" and (root / "manifest.json").exists():
+        return root
     if version == "latest":
         pointer = root / LATEST
         known = versions(root)

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from workbench.errors import InputError
 from workbench.gold.card import dataset_card
+from workbench.gold.croissant import write_croissant
 from workbench.gold.files import content_sha256, describe, write_data, write_manifest
 from workbench.gold.record import gold_record
 from workbench.gold.splits import SPLIT_SEED, assign_splits
@@ -155,6 +156,8 @@ class GoldWriter:
                   "min_annotators": self.voting.min_annotators}
         assert result.meter is not None  # run_chain was given a meter
         agreement = result.meter.report()
+        write_croissant(folder, version=self.name, files=files, articles=counts["articles"],
+                        with_text=self.with_text, published=_pulled_on(result.source))
         write_text(folder / "README.md", dataset_card(
             version=self.name, counts=counts, agreement=agreement, decisions=result.decisions,
             pending=len(self.pending), with_text=self.with_text, settings=voting,
@@ -184,6 +187,14 @@ class GoldWriter:
         with (self.staging / "records.msgpack").open("rb") as handle:
             handle.seek(offset)
             return _DECODER.decode(handle.read(length))
+
+
+def _pulled_on(source: Source) -> str | None:
+    """The day a raw pull was taken (its name begins with it), as an ISO date."""
+    stamp = source.name[:8]
+    if not source.pulled or not stamp.isdigit():
+        return None
+    return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:]}"
 
 
 def _manifest(folder: Path) -> dict[str, Any]:
