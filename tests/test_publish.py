@@ -30,6 +30,12 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 OLD_VERSION = Path(__file__).parent / "fixtures" / "gold-0.2"
 
 
+@pytest.fixture(autouse=True)
+def fresh_datasets_cache(tmp_path, monkeypatch):
+    """datasets caches a local folder by its name, not its content: every test its own."""
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "hf-datasets")
+
+
 @pytest.fixture(scope="module")
 def version(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("publish")
