@@ -253,3 +253,54 @@ def synthetic_articles(path: Path, count: int, *, size: int = 3000, prefix: str 
             handle.write(json.dumps({"id": f"{prefix}-{n}", "title": f"Article {n}",
                                      "text": "".join(parts)[:size]}) + "\n")
     return path
+
+
+# -- a simulated crowd, where the truth is known ----------------------------------------------
+
+CROWD_STANCES = ("supportive", "critical", "neutral", "mixed")
+CROWD_CRIMES = ("human_trafficking", "forced_labour", "kidnapping_detention", "illegal_gambling",
+                "online_scam_fraud")
+
+
+def crowd(path: Path, articles: int = 400, *, seed: int = 0, per_article: int = 3
+          ) -> dict[str, tuple[str, frozenset[str]]]:
+    """An export of ``articles`` labeled by a pool of annotators of known reliability, three
+    each: six careful (right 85% of the time), two careless (answering at random), one
+    adversarial (a wrong stance, always the same one for each truth; crime types flipped).
+    The truth of each article (its stance and crime types), by article id."""
+    rng = random.Random(seed)
+    pool = [(f"careful{i}@example.org", 0.85) for i in range(6)]
+    pool += [(f"careless{i}@example.org", 0.0) for i in range(2)]
+    pool += [("adversary@example.org", -1.0)]
+    truth, tasks = {}, []
+    for n in range(articles):
+        stance = rng.choice(CROWD_STANCES)
+        crimes = frozenset(rng.sample(CROWD_CRIMES, rng.choice((1, 1, 2))))
+        truth[f"art-{n}"] = (stance, crimes)
+        made = []
+        for k, (who, skill) in enumerate(rng.sample(pool, per_article)):
+            given, chosen = _labeled(rng, skill, stance, crimes)
+            made.append(annotation(n * 10 + k, who, [choice("crime_types", *sorted(chosen)),
+                                                      choice("stance", given)],
+                                   user=pool.index((who, skill)) + 2,
+                                   updated_by=pool.index((who, skill)) + 2))
+        tasks.append(export_task(n + 1, f"Article {n}: a report.", made,
+                                 data={"article_id": f"art-{n}"}))
+    write_tasks(path, tasks)
+    return truth
+
+
+def _labeled(rng: random.Random, skill: float, stance: str, crimes: frozenset[str]
+             ) -> tuple[str, set[str]]:
+    """One annotator's stance and crime types for an article of this truth."""
+    if skill < 0:  # adversarial
+        given = CROWD_STANCES[(CROWD_STANCES.index(stance) + 1) % len(CROWD_STANCES)]
+        chosen = set(CROWD_CRIMES) - crimes
+    elif skill == 0:  # careless: clicks anything
+        given = rng.choice(CROWD_STANCES)
+        chosen = {c for c in CROWD_CRIMES if rng.random() < 0.3}
+    else:
+        given = stance if rng.random() < skill else rng.choice(
+            [s for s in CROWD_STANCES if s != stance])
+        chosen = {c for c in CROWD_CRIMES if (c in crimes) == (rng.random() < skill)}
+    return given, chosen or {rng.choice(CROWD_CRIMES)}

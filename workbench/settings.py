@@ -39,6 +39,11 @@ class Settings(BaseSettings):
                                           "comma-separated")
     hf_token: SecretStr | None = Field(
         None, description="Hugging Face token for `publish --hub` (else HF_TOKEN or a login)")
+    aggregate: Literal["auto", "majority", "dawid-skene"] = Field(
+        "auto", description="how votes become gold: a model of the annotators' reliability "
+                            "where there is enough overlap (auto), majority vote, or the model")
+    confidence: float = Field(
+        0.6, ge=0.5, le=1.0, description="a model's value below this probability goes to review")
     own_articles: Literal["named", "refused"] = Field(
         "named", description="an adjudicator's decision on an article they annotated: used "
                              "and named in its provenance, or refused")

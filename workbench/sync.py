@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from workbench.gold.versions import gold_root
 from workbench.gold.write import GoldReport, GoldWriter
-from workbench.quality.chain import ChainResult, DecidedTask, run_chain
+from workbench.quality.chain import ChainResult, DecidedTask, Voting, run_chain
 from workbench.quality.decision_log import DecisionLog
 from workbench.quality.dispute import dispute_line
 from workbench.quality.feedback import Feedback
@@ -94,7 +94,7 @@ def offline_pass(settings: Settings, source: Source, review: Review, *,
             DecisionLog(settings, source) as log, ReviewStage(settings, pseudonyms) as staged:
         result = run_chain(source, log.add, gold.add, staged.add, collector.add, feedback.add,
                            disputed.add, review=review, meter=collector.meter(),
-                           measures=collector.measures(),
+                           measures=collector.measures(), voting=Voting.of(settings),
                            own_versions=OwnVersions.for_source(settings, source))
         exported = gold.write(result, review.source)
         pages = feedback.write(settings.exports / "feedback", task_url=task_url,

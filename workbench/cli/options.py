@@ -45,15 +45,22 @@ def field_map(options: dict[str, str | None]) -> FieldMap:
 
 
 def voting_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """--min-agree and --min-annotators, given to the command as one ``voting``."""
+    """--aggregate, --min-agree and --min-annotators, given to the command as one ``voting``
+    (the settings' rule, these on top)."""
     @functools.wraps(function)
-    def wrapper(*args: Any, min_agree: int | None, min_annotators: int, **kwargs: Any) -> Any:
-        return function(*args, voting=Voting(min_agree=min_agree,
-                                             min_annotators=min_annotators), **kwargs)
+    def wrapper(*args: Any, min_agree: int | None, min_annotators: int,
+                aggregate: str | None, **kwargs: Any) -> Any:
+        return function(*args, voting=Voting.of(settings(), min_agree=min_agree,
+                                                min_annotators=min_annotators,
+                                                aggregate=aggregate), **kwargs)
 
+    with_aggregate = click.option(
+        "--aggregate", type=click.Choice(["auto", "majority", "dawid-skene"]), default=None,
+        help="How votes become gold (default: $WORKBENCH_AGGREGATE or auto: a model of the "
+             "annotators' reliability where there is enough overlap, else majority).")(wrapper)
     with_annotators = click.option(
         "--min-annotators", type=click.IntRange(1), default=2, show_default=True,
-        help="Usable annotations an article needs before it is voted on.")(wrapper)
+        help="Usable annotations an article needs before it is voted on.")(with_aggregate)
     return click.option("--min-agree", type=click.IntRange(1), default=None, metavar="K",
                         help="Annotators who must agree for a value to be accepted "
                              "(default: a strict majority of the article's annotators).")(

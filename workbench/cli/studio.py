@@ -280,7 +280,9 @@ def annotators_list() -> None:
 @click.command("sync")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--silent", is_flag=True, help="No progress bar.")
-def sync_command(paths: tuple[Path, ...], silent: bool) -> None:
+@click.option("--aggregate", type=click.Choice(["auto", "majority", "dawid-skene"]),
+              help="How votes become gold (default: $WORKBENCH_AGGREGATE or auto).")
+def sync_command(paths: tuple[Path, ...], silent: bool, aggregate: str | None) -> None:
     """The main job: push, pull, validate, adjudicate, review, export; then what is left.
 
     Starts the local server unless a remote one is configured, makes sure the
@@ -297,7 +299,7 @@ def sync_command(paths: tuple[Path, ...], silent: bool) -> None:
     from workbench.studio.server import ManagedServer
     from workbench.sync import sync
 
-    found = settings()
+    found = settings(aggregate=aggregate)
     if found.managed and ManagedServer(found).running() is None:
         click.echo("Starting Label Studio (the first start takes about 30 s) ...", err=True)
     studio = connect(found, start=True)

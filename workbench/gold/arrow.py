@@ -5,7 +5,8 @@ from __future__ import annotations
 import pyarrow as pa
 
 _PROVENANCE_FIELDS = [("method", pa.string()), ("annotators", pa.list_(pa.string())),
-                      ("agreement", pa.float64()), ("decided_by", pa.string())]
+                      ("agreement", pa.float64()), ("decided_by", pa.string()),
+                      ("posterior", pa.float64())]  # null unless a model decided the value
 _SET_ASIDE = pa.struct([("annotation_id", pa.int64()), ("annotator", pa.string()),
                         ("part", pa.string()), ("reason", pa.string()),
                         ("message", pa.string())])

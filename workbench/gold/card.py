@@ -5,10 +5,12 @@ Every number in it comes from the files it describes (a test checks that).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from workbench.gold.format import SPLITS
 from workbench.quality.agreement import AgreementReport
+from workbench.quality.inference import InferenceReport
 from workbench.quality.suggestions import SuggestionReport
 from workbench.schema import ICCS_SECTIONS, SCHEMA, SCHEMA_VERSION
 
@@ -87,9 +89,34 @@ LOADERS = (  # one line each, {dir} the version's folder; tests/test_publish.py 
 )
 
 
+def inference_section(report: InferenceReport | None, uncertain: int,
+                      name: Callable[[str], str]) -> list[str]:
+    """How votes became gold, field by field, and how reliable each annotator was."""
+    if report is None:
+        return ["Every value was decided by majority vote (`--aggregate majority`).", ""]
+    lines = [f"Choice fields were decided with `--aggregate {report.aggregate}`: a model of "
+             "each annotator's reliability (Dawid-Skene), estimated from every article, where "
+             "the data allow it; elsewhere majority vote:", ""]
+    lines += _table(["field", "decided by"], [[f"`{f}`", how]
+                                              for f, how in report.fields.items()])
+    lines += [f"A value the model gives less than {report.threshold:.0%} went to the review "
+              f"round instead of gold: {uncertain} article(s) so far. Each value keeps its "
+              "`posterior` in its provenance.", ""]
+    if report.competence:
+        lines += ["Each annotator's estimated accuracy (crime types: the mean of each type's "
+                  "accuracy on its presence and on its absence), against chance, and the "
+                  "answers it rests on:", ""]
+        lines += _table(["annotator", "field", "accuracy", "chance", "answers", ""], [
+            [name(c.annotator), f"`{c.field}`", _number(c.accuracy), _number(c.chance),
+             c.items, "near chance" if c.near_chance else ""] for c in report.competence])
+    return lines
+
+
 def dataset_card(*, version: str, counts: dict[str, Any], agreement: AgreementReport,
                  decisions: dict[str, int], pending: int, with_text: bool,
-                 settings: dict[str, Any], suggestions: SuggestionReport) -> str:
+                 settings: dict[str, Any], suggestions: SuggestionReport,
+                 inference: InferenceReport | None = None, uncertain: int = 0,
+                 name: Callable[[str], str] = str) -> str:
     n = counts["articles"]
     splits = counts["splits"]
     lines = ["---", "pretty_name: Crime news gold (workbench)", "license: other",
@@ -172,6 +199,7 @@ def dataset_card(*, version: str, counts: dict[str, Any], agreement: AgreementRe
                                             for status, count in sorted(decisions.items())])
     lines += [f"{pending} articles are not in this version yet (disputed or awaiting "
               "annotations); `manifest.json` lists them.", ""]
+    lines += inference_section(inference, uncertain, name)
     lines += suggestions_section(suggestions)
     lines += ["## Known limitations", "",
               "- Small and English-only; the seed articles come from a handful of outlets "

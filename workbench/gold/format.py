@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from workbench.records.decisions import Provenance, SetAside
+from workbench.records.decisions import Inferred, Provenance, SetAside
 
 SPLITS = ("train", "validation", "test")  # as the datasets library names them
 Split = Literal["train", "validation", "test"]
@@ -23,16 +23,20 @@ Split = Literal["train", "validation", "test"]
 @dataclass(slots=True, kw_only=True)
 class ValueProvenance(Provenance):
     value: str  # the crime type
+    posterior: float | None = None  # when a model decided it (Inferred)
+
+
+Decided = Inferred | Provenance  # with the model's posterior when one decided the value
 
 
 class RecordProvenance(BaseModel):
     """The provenance of every value of a record, field by field, in the fields' order."""
 
     crime_types: list[ValueProvenance] = Field(default_factory=list)  # in crime_types order
-    stance: Provenance | None = None
-    actors: list[Provenance] = Field(default_factory=list)
-    crime_mentions: list[Provenance] = Field(default_factory=list)
-    relations: list[Provenance] = Field(default_factory=list)
+    stance: Decided | None = None
+    actors: list[Decided] = Field(default_factory=list)
+    crime_mentions: list[Decided] = Field(default_factory=list)
+    relations: list[Decided] = Field(default_factory=list)
     set_aside: list[SetAside] = Field(default_factory=list)
 
 

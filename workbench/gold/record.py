@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from workbench.records.decisions import ArticleDecision
+from workbench.records.decisions import ArticleDecision, Inferred
 from workbench.records.tasks import Task
 from workbench.schema import SCHEMA
 
@@ -25,6 +25,8 @@ def gold_record(decision: ArticleDecision, task: Task, name: Callable[[str], str
         converted = {"method": p.method, "annotators": [name(a) for a in p.annotators],
                      "agreement": round(p.agreement, 6),
                      "decided_by": name(p.decided_by) if p.decided_by else None, **extra}
+        if isinstance(p, Inferred):
+            converted["posterior"] = p.posterior
         if not extra:
             shown[id(p)] = converted
         return converted

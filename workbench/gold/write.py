@@ -29,7 +29,7 @@ from workbench.gold.splits import SPLIT_SEED, assign_splits
 from workbench.gold.staged import LabelCounts, Staged, stage, staged_record
 from workbench.gold.versions import LATEST, gold_root, next_version, resolve, versions
 from workbench.quality.agreement import AgreementMeter
-from workbench.quality.chain import MAJORITY, ChainResult, DecidedTask, Voting, run_chain
+from workbench.quality.chain import ChainResult, DecidedTask, Voting, run_chain
 from workbench.quality.decision_log import DecisionLog
 from workbench.quality.own_versions import OwnVersions
 from workbench.quality.review_round import latest_review
@@ -62,10 +62,12 @@ class GoldReport(BaseModel):
 
 
 def write_gold(settings: Settings, *, export: Path | None = None, version: str | None = None,
-                out: Path | None = None, voting: Voting = MAJORITY,
+                out: Path | None = None, voting: Voting | None = None,
                 with_text: bool = True) -> GoldReport:
     """Decide every article of the latest pull (or ``export``), with the review round's
-    decisions, log what changed, and write a new gold version when the gold changed."""
+    decisions, log what changed, and write a new gold version when the gold changed;
+    ``voting``: the settings' rule unless given."""
+    voting = voting or Voting.of(settings)
     with job_lock(settings.home, "export"):
         source = open_export(settings, export)
         review = latest_review(settings)
@@ -81,10 +83,11 @@ class GoldWriter:
     """Stages the gold records of decided articles (``add``), then writes the version."""
 
     def __init__(self, settings: Settings, *, out: Path | None = None,
-                 version: str | None = None, voting: Voting = MAJORITY,
+                 version: str | None = None, voting: Voting | None = None,
                  with_text: bool = True, pseudonyms: Pseudonyms | None = None):
         self.root = out or gold_root(settings)
-        self.version, self.voting, self.with_text = version, voting, with_text
+        self.version, self.with_text = version, with_text
+        self.voting = voting or Voting.of(settings)
         self.known = versions(self.root)
         self.previous = resolve(self.root, "latest") if self.known else None
         name = version or next_version(self.known)
@@ -153,7 +156,8 @@ class GoldWriter:
         if review is not None:
             pulls.append({"file": review.name, "sha256": review.sha256})
         voting = {"min_agree": self.voting.min_agree,
-                  "min_annotators": self.voting.min_annotators}
+                  "min_annotators": self.voting.min_annotators,
+                  "aggregate": self.voting.aggregate, "confidence": self.voting.confidence}
         assert result.meter is not None  # run_chain was given a meter
         agreement = result.meter.report()
         write_croissant(folder, version=self.name, files=files, articles=counts["articles"],
@@ -161,7 +165,9 @@ class GoldWriter:
         write_text(folder / "README.md", dataset_card(
             version=self.name, counts=counts, agreement=agreement, decisions=result.decisions,
             pending=len(self.pending), with_text=self.with_text, settings=voting,
-            suggestions=result.suggestions))
+            suggestions=result.suggestions, inference=result.inference,
+            uncertain=result.uncertain, name=self.pseudonyms))
+        self.pseudonyms.save()  # the card may name an annotator no gold record does
         write_manifest(folder, version=self.name, files=files, counts=counts, pulls=pulls,
                        pending=[p.model_dump() for p in self.pending], agreement=agreement,
                        settings={**voting, "split_seed": SPLIT_SEED,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workbench.quality.chain import MAJORITY, DecidedTask, Voting, run_chain
+from workbench.quality.chain import DecidedTask, Voting, run_chain
 from workbench.quality.decision_log import DecisionLog
 from workbench.quality.own_versions import OwnVersions
 from workbench.quality.review_round import latest_review
@@ -30,9 +30,10 @@ class AdjudicationReport(BaseModel):
 
 
 def adjudicate(settings: Settings, *, export: Path | None = None,
-               voting: Voting = MAJORITY) -> AdjudicationReport:
+               voting: Voting | None = None) -> AdjudicationReport:
     """Decide every article of the latest pull (or ``export``), with the review round's
     decisions; log what changed; report what is disputed."""
+    voting = voting or Voting.of(settings)
     with job_lock(settings.home, "adjudicate"):
         source = open_export(settings, export)
         disputed: list[ArticleDecision] = []

@@ -11,10 +11,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from workbench.lsformat.reader import MalformedTask, ReadNotes
 from workbench.quality.agreement import AgreementMeter
-from workbench.quality.decide import decide
+from workbench.quality.decide import CONFIDENCE, decide
+from workbench.quality.inference import Aggregate, InferenceReport, fit
 from workbench.quality.measure import Measure
 from workbench.quality.own_versions import OwnVersions
 from workbench.quality.review_round import Review
@@ -25,18 +27,28 @@ from workbench.records.decisions import ArticleDecision
 from workbench.records.reckoning import Reckoning, Tally
 from workbench.records.tasks import TaskVotes, latest_by_annotator
 from workbench.schema import SCHEMA, Schema
+from workbench.settings import Settings
 from workbench.store.rawpulls import Source
 
 
 @dataclass(frozen=True)
 class Voting:
-    """How votes become decisions (``quality.decide``)."""
+    """How votes become decisions (``quality.decide``, ``quality.inference``)."""
 
     min_agree: int | None = None  # K; None: a strict majority of the article's annotators
     min_annotators: int = 2
+    aggregate: Aggregate = "auto"  # a model of the annotators where the data allow it
+    confidence: float = CONFIDENCE  # a model's value below this goes to review
+
+    @classmethod
+    def of(cls, settings: Settings, **chosen: Any) -> Voting:
+        """The settings' rule, with what a command chose on top (None: not chosen)."""
+        return cls(**{"aggregate": settings.aggregate, "confidence": settings.confidence,
+                      **{key: value for key, value in chosen.items() if value is not None}})
 
 
-MAJORITY = Voting()  # the default: a strict majority, two annotations at least
+DEFAULT = Voting()
+MAJORITY = Voting(aggregate="majority")  # the rule before models: a strict majority
 
 
 @dataclass
@@ -58,6 +70,8 @@ class ChainResult:
     reckoning: Reckoning
     suggestions: SuggestionReport
     decisions: dict[str, int] = field(default_factory=dict)  # by status
+    inference: InferenceReport | None = None  # the models, when any decided
+    uncertain: int = 0  # articles disputed because a model was not sure enough
 
     @property
     def malformed(self) -> int:
@@ -65,7 +79,7 @@ class ChainResult:
 
 
 def run_chain(source: Source, *listeners: Listener, review: Review | None = None,
-              voting: Voting = MAJORITY, meter: AgreementMeter | None = None,
+              voting: Voting = DEFAULT, meter: AgreementMeter | None = None,
               schema: Schema = SCHEMA, measures: Sequence[Measure] = (),
               own_versions: OwnVersions | None = None,
               second_process: bool | None = None) -> ChainResult:
@@ -79,13 +93,14 @@ def run_chain(source: Source, *listeners: Listener, review: Review | None = None
     :param second_process: read and measure in a second process (``quality.second_process``);
         None: when a second core and the export's size make it pay.
     """
-    validator, counts, tally = Validator(schema), Counter[str](), Tally()
+    validator, counts, tally, uncertain = Validator(schema), Counter[str](), Tally(), 0
     notes, suggestions = ReadNotes(), SuggestionMeter()
     decisions = review.decisions if review is not None else {}
     slips = review.set_aside if review is not None else {}
     refuse_own = review is not None and review.refuse_own
     measures = [suggestions.shown, *([meter] if meter is not None else []), *measures]
     restore = own_versions.restore if own_versions is not None else None
+    inference = fit(source, voting.aggregate, voting.confidence, restore)
     with reading(source.path, notes, measures, second_process, restore) as read, \
             _young_collections_only():
         source.hash_ahead()  # after the fork; its sha256 is asked for during or after the pass
@@ -98,8 +113,12 @@ def run_chain(source: Source, *listeners: Listener, review: Review | None = None
             decision = decide(task, findings, min_agree=voting.min_agree,
                               min_annotators=voting.min_annotators,
                               review=decisions.get(article),
-                              review_set_aside=slips.get(article, ()), refuse_own=refuse_own)
+                              review_set_aside=slips.get(article, ()), refuse_own=refuse_own,
+                              posteriors=inference.article(article) if inference else None)
             counts[decision.status] += 1
+            if decision.status == "disputed" and any(
+                    d.posterior is not None for d in decision.disagreements):
+                uncertain += 1
             _reckon(tally, len(task.annotations), decision)
             checked = DecidedTask(task, latest_by_annotator(task), findings, decision)
             if not read.in_second_process:
@@ -111,7 +130,9 @@ def run_chain(source: Source, *listeners: Listener, review: Review | None = None
     return ChainResult(source=source, validation=validator.report(source, notes),
                        meter=meter, reckoning=tally.reckoning(notes.lines()),
                        suggestions=suggestions.report(),
-                       decisions=dict(sorted(counts.items())))
+                       decisions=dict(sorted(counts.items())),
+                       inference=inference.report() if inference else None,
+                       uncertain=uncertain)
 
 
 def _reckon(tally: Tally, annotations: int, decision: ArticleDecision) -> None:

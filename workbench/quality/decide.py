@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 import msgspec
@@ -20,6 +21,7 @@ from workbench.records.decisions import (
     DecidedRelation,
     DecidedSpan,
     Disagreement,
+    Inferred,
     Input,
     Method,
     Provenance,
@@ -31,6 +33,17 @@ from workbench.schema import ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, 
 
 SpanKey = tuple[str, int, int, tuple[str, ...]]  # control, start, end, labels
 RelationKey = tuple[SpanKey, SpanKey, str]  # actor span, crime mention span, type
+CONFIDENCE = 0.6  # a model's value is taken at this probability, else sent to review
+
+
+@dataclass
+class ArticlePosteriors:
+    """What the models of ``quality.inference`` say of one article, field by field."""
+
+    stance: dict[str, float] | None = None  # value -> probability
+    crime_types: dict[str, float] = field(default_factory=dict)  # value -> P(chosen)
+    actor_stances: dict[SpanKey, dict[str, float]] = field(default_factory=dict)
+    threshold: float = CONFIDENCE
 
 
 def usable(task: Task, findings: Iterable[Finding]) -> tuple[list[Annotation], list[SetAside]]:
@@ -112,11 +125,11 @@ def describe_part(task: Task, annotation: Annotation, part: Part) -> str:
 
 def decide(task: Task, findings: Iterable[Finding], *, min_agree: int | None = None,
            min_annotators: int = 2, review: Annotation | None = None,
-           review_set_aside: Iterable[SetAside] = (), refuse_own: bool = False
-           ) -> ArticleDecision:
+           review_set_aside: Iterable[SetAside] = (), refuse_own: bool = False,
+           posteriors: ArticlePosteriors | None = None) -> ArticleDecision:
     """The gold candidate of one article; ``review`` is the adjudicator's annotation (less
     its faulty parts, ``review_set_aside``), refused when ``refuse_own`` and they annotated
-    the article themselves."""
+    the article themselves; ``posteriors``, a model's, decide the fields they cover."""
     kept, set_aside = usable(task, findings)
     own = review is not None and review.annotator in {a.annotator for a in task.annotations}
     reviewed = None if review is None else ReviewInput(
@@ -130,7 +143,7 @@ def decide(task: Task, findings: Iterable[Finding], *, min_agree: int | None = N
         k=min_agree if min_agree is not None else n // 2 + 1, n=n, set_aside=set_aside,
         inputs=[Input(annotation_id=a.id, annotator=a.annotator, updated_at=a.updated_at)
                 for a in kept])
-    votes = _Votes(task, kept, min_agree, min_annotators)
+    votes = _Votes(task, kept, min_agree, min_annotators, posteriors)
     ground_truth = [a for a in kept if a.ground_truth]
     if review is not None:
         votes.run(decision)  # what was disputed, and who had chosen what
@@ -284,8 +297,8 @@ class _Votes:
     """Who chose what among the usable annotations of one article, and the vote on it."""
 
     def __init__(self, task: Task, kept: list[Annotation], min_agree: int | None,
-                 min_annotators: int):
-        self.task, self.kept = task, kept
+                 min_annotators: int, posteriors: ArticlePosteriors | None = None):
+        self.task, self.kept, self.posteriors = task, kept, posteriors
         self.min_agree, self.min_annotators = min_agree, min_annotators
         self.everyone = {a.annotator for a in kept}
         self._provenances: dict[tuple, Provenance] = {}
@@ -384,6 +397,12 @@ class _Votes:
                 agreement=len(supporters) / voters, decided_by=decided_by)
         return found
 
+    def inferred(self, supporters: set[str], voters: int, posterior: float) -> Inferred:
+        """A value the model decided (``unanimous`` still, when everyone chose it)."""
+        return Inferred(method="unanimous" if len(supporters) == voters else "dawid_skene",
+                        annotators=sorted(supporters), agreement=len(supporters) / (voters or 1),
+                        posterior=round(posterior, 6))
+
     def outcome(self, supporters: set[str], field: str
                 ) -> Literal["accepted", "rejected", "open"]:
         voters = len(self.voters(field))
@@ -404,24 +423,33 @@ class _Votes:
         self.relations(spans)
 
     def dispute(self, field: str, item: str, votes: Mapping[str, Iterable[str]],
-                labels: Iterable[str], span: tuple[int, int] | None = None) -> None:
+                labels: Iterable[str], span: tuple[int, int] | None = None,
+                posterior: float | None = None) -> None:
         self.decision.disagreements.append(Disagreement(
             field=field, item=item, votes={option: sorted(names)
                                            for option, names in votes.items()},
-            labels=sorted(labels), span=span))
+            labels=sorted(labels), span=span, posterior=posterior))
 
     def crime_types(self) -> None:
         support = self.choice_support(CRIME_TYPES)
         voters = self.voters(CRIME_TYPES)
         decision = self.decision
+        model = self.posteriors.crime_types if self.posteriors is not None else {}
         for value, names in sorted(support.items()):
             outcome = self.outcome(names, CRIME_TYPES)
+            p = model.get(value)
+            if p is not None and len(voters) >= self.min_annotators:
+                threshold = self.posteriors.threshold  # type: ignore[union-attr]
+                outcome = ("accepted" if p >= threshold else "rejected" if p <= 1 - threshold
+                           else "open")
             if outcome == "accepted":
                 decision.crime_types.append(value)
-                decision.crime_types_provenance[value] = self.provenance(names, CRIME_TYPES)
+                decision.crime_types_provenance[value] = (
+                    self.provenance(names, CRIME_TYPES) if p is None
+                    else self.inferred(names, len(voters), p))
             elif outcome == "open":
                 self.dispute(CRIME_TYPES, value, {"chosen": names, "not chosen": voters - names},
-                             [value])
+                             [value], posterior=p)
         chosen = decision.crime_types
         if not chosen and not any(d.field == CRIME_TYPES for d in decision.disagreements):
             self.dispute(CRIME_TYPES, "(none agreed)",
@@ -434,6 +462,16 @@ class _Votes:
     def stance(self) -> None:
         votes = self.choice_support(STANCE)
         voters = self.voters(STANCE)
+        model = self.posteriors.stance if self.posteriors is not None else None
+        if model is not None and len(voters) >= self.min_annotators:
+            best = max(model, key=lambda v: (model[v], v))
+            if model[best] >= self.posteriors.threshold:  # type: ignore[union-attr]
+                self.decision.stance = best
+                self.decision.stance_provenance = self.inferred(
+                    votes.get(best, set()), len(voters), model[best])
+            else:
+                self.dispute(STANCE, "the article", votes, votes, posterior=model[best])
+            return
         winners = [v for v, names in votes.items() if self.outcome(names, STANCE) == "accepted"]
         if len(winners) == 1:
             self.decision.stance = winners[0]
@@ -477,6 +515,17 @@ class _Votes:
 
     def actor_stance(self, key: SpanKey) -> tuple[str | None, Provenance | None]:
         votes = self.stance_support(key)
+        model = self.posteriors.actor_stances.get(key) if self.posteriors is not None else None
+        if model is not None:
+            given = set().union(*(names for v, names in votes.items() if v is not None))
+            best = max(model, key=lambda v: (model[v], v))
+            if model[best] >= self.posteriors.threshold:  # type: ignore[union-attr]
+                return best, self.inferred(votes.get(best, set()), len(given), model[best])
+            self.dispute(ACTOR_STANCE, self.where(key), {str(v) if v else "(none)": names
+                                                         for v, names in votes.items()},
+                         [v for v in votes if v], span=(key[1], key[2]),
+                         posterior=model[best])
+            return None, None
         if len(votes) == 1:  # the common case: whoever marked the actor gave one stance
             ((stance, names),) = votes.items()
             if len(names) >= self.k(len(names)):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from workbench.quality.chain import DecidedTask, run_chain
+from workbench.quality.chain import DecidedTask, Voting, run_chain
 from workbench.quality.decide import describe_part
 from workbench.quality.independence import EditNotice, People, edits_in
 from workbench.quality.own_versions import OwnVersions
@@ -197,7 +197,7 @@ def write_feedback(settings: Settings, *, export: Path | None = None, out: Path 
     feedback = Feedback()
     source = open_export(settings, export)
     review = latest_review(settings)
-    run_chain(source, feedback.add, review=review,
+    run_chain(source, feedback.add, review=review, voting=Voting.of(settings),
               own_versions=OwnVersions.for_source(settings, source))
     return feedback.write(out or settings.exports / "feedback", task_url=task_url,
                           review=review)

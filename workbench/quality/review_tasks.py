@@ -34,15 +34,16 @@ AGREED = "agreed"  # the model_version of the prediction holding what annotators
 class ReviewStage:
     """A chain listener that stages the review task of every disputed article on disk.
 
-    ``items`` then gives each (article id, digest, build): push reads a task back
-    only when it must send it, so memory stays flat however many are disputed.
+    ``items`` then gives each (article id, digest, build), the most uncertain first (a
+    model's lowest posterior; a dispute of the votes alone counts as the least sure): push
+    reads a task back only when it must send it, so memory stays flat.
     """
 
     def __init__(self, settings: Settings, pseudonyms: Pseudonyms | None = None):
         self.pseudonyms = pseudonyms or Pseudonyms(pseudonyms_path(settings))
         self.adjudicators = sorted(adjudicators(settings))
         self._file = tempfile.TemporaryFile("w+b")
-        self._staged: list[tuple[str, str, int]] = []  # article id, digest, offset
+        self._staged: list[tuple[float, str, str, int]] = []  # sureness, id, digest, offset
 
     def __enter__(self) -> ReviewStage:
         return self
@@ -55,7 +56,10 @@ class ReviewStage:
         if decision.status != "disputed":
             return
         payload = review_task(decision, checked.task, self.pseudonyms, self.adjudicators)
-        self._staged.append((decision.article_id, payload["meta"]["sha256"], self._file.tell()))
+        sure = min((d.posterior for d in decision.disagreements if d.posterior is not None),
+                   default=0.0)
+        self._staged.append((sure, decision.article_id, payload["meta"]["sha256"],
+                             self._file.tell()))
         self._file.write(_encoded(payload) + b"\n")
 
     def __len__(self) -> int:
@@ -66,7 +70,7 @@ class ReviewStage:
         self.pseudonyms.save()
         # at=offset binds each offset; mypy cannot type a lambda's default (python/mypy#15459)
         return [(article_id, sha, lambda at=offset: self._read(at))  # type: ignore[misc]
-                for article_id, sha, offset in self._staged]
+                for _, article_id, sha, offset in sorted(self._staged)]
 
     def _read(self, offset: int) -> dict[str, Any]:
         self._file.seek(offset)

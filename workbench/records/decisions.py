@@ -13,7 +13,7 @@ from typing import Literal
 
 import msgspec
 
-Method = Literal["unanimous", "majority", "adjudicated", "ground_truth"]
+Method = Literal["unanimous", "majority", "dawid_skene", "adjudicated", "ground_truth"]
 Status = Literal["agreed", "disputed", "adjudicated", "ground_truth", "awaiting"]
 
 
@@ -30,6 +30,13 @@ class Provenance:
     annotators: list[str]  # the annotators who chose the value
     agreement: float  # their share of the annotators who voted on the field
     decided_by: str | None = None  # the adjudicator, or the annotation marked ground truth
+
+
+@dataclass(slots=True, kw_only=True)
+class Inferred(Provenance):
+    """A value a model of the annotators' reliability decided (``quality.inference``)."""
+
+    posterior: float  # the model's probability that the value is right
 
 
 @dataclass(slots=True, kw_only=True)
@@ -72,6 +79,7 @@ class Disagreement(Dispute, kw_only=True):
     # The schema values at stake, for reports; derived, so kept out of the decisions log.
     labels: list[str] = []
     span: tuple[int, int] | None = None  # a disputed span's offsets
+    posterior: float | None = None  # the model's best guess's probability, when a model voted
 
     def logged(self) -> Dispute:
         return Dispute(field=self.field, item=self.item, votes=self.votes)

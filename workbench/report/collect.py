@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from workbench.errors import InputError
 from workbench.gold.versions import gold_root, resolve
 from workbench.quality.agreement import AgreementMeter, AgreementReport
-from workbench.quality.chain import MAJORITY, ChainResult, DecidedTask, Voting, run_chain
+from workbench.quality.chain import ChainResult, DecidedTask, Voting, run_chain
 from workbench.quality.independence import (
     CopyMeter,
     CopyReport,
@@ -29,6 +29,7 @@ from workbench.quality.independence import (
     People,
     edits_in,
 )
+from workbench.quality.inference import InferenceReport
 from workbench.quality.measure import Measure
 from workbench.quality.own_versions import OwnVersions
 from workbench.quality.review_round import IgnoredReview, Review, latest_review, refused
@@ -113,15 +114,18 @@ class ReportData(BaseModel):
     edits: list[EditNotice] = Field(default_factory=list)  # annotations someone else changed last
     ignored_reviews: list[IgnoredReview] = Field(default_factory=list)
     copying: CopyReport = Field(default_factory=CopyReport)
+    inference: InferenceReport | None = None  # the models that decided, and competence
+    uncertain: int = 0  # articles in review because a model was not sure enough
 
 
-def collect(settings: Settings, *, export: Path | None = None, voting: Voting = MAJORITY,
+def collect(settings: Settings, *, export: Path | None = None, voting: Voting | None = None,
             schema: Schema = SCHEMA, replicates: int = REPLICATES) -> ReportData:
     """Everything the report shows, from ``export`` or the latest pull (one pass)."""
     source = open_export(settings, export)  # a tampered pull stops here
     review = latest_review(settings)
     collector = ReportCollector(settings, schema, replicates=replicates)
-    result = run_chain(source, collector.add, review=review, voting=voting,
+    result = run_chain(source, collector.add, review=review,
+                       voting=voting or Voting.of(settings),
                        meter=collector.meter(), measures=collector.measures(), schema=schema,
                        own_versions=OwnVersions.for_source(settings, source))
     return collector.finish(result, review, latest_gold(gold_root(settings), source))
@@ -280,6 +284,7 @@ class ReportCollector:
         data.edits = self.people.named(self.edits)
         data.ignored_reviews = [*(review.ignored if review is not None else []), *self.refused]
         data.copying = self.copying.report()
+        data.inference, data.uncertain = result.inference, result.uncertain
         return data
 
     def _fill(self, data: ReportData) -> None:

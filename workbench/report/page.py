@@ -7,6 +7,7 @@ from html import escape
 from pathlib import Path
 
 from workbench.quality.independence import FLAG_MIN, FLAG_P
+from workbench.quality.inference import NEAR_CHANCE
 from workbench.report.charts import (
     ACCENT,
     COLORS,
@@ -316,8 +317,36 @@ def _independence(data: ReportData) -> str:
                                                                       "share an article.</p>")
 
 
+def _reliability(data: ReportData) -> str:
+    text = "<h2>How votes became gold</h2>"
+    report = data.inference
+    if report is None:
+        return text + ("<p>Majority vote decided every value (<code>--aggregate majority"
+                       "</code>).</p>")
+    text += (f"<p><code>--aggregate {escape(report.aggregate)}</code>: a model of each "
+             "annotator's reliability (Dawid-Skene), estimated from every article, decides "
+             "the choice fields it has enough data for; majority vote the rest. A value it "
+             f"gives less than {report.threshold:.0%} goes to review: {data.uncertain} "
+             "article(s) now.</p>"
+             + _table(["field", "decided by"], [[f, how] for f, how in report.fields.items()]))
+    if not report.competence:
+        return text
+    flagged = sorted({c.annotator for c in report.competence if c.near_chance})
+    text += ("<h3>Each annotator's estimated accuracy</h3><p>Crime types: the mean of each "
+             "type's accuracy on its presence and on its absence. Chance: what answering at "
+             "random, with the labels' frequencies, would score.</p>")
+    if flagged:
+        text += (f"<p><b>Near chance</b> (within {NEAR_CHANCE:.0%} of it, or below): "
+                 f"{escape(', '.join(flagged))}. Their answers weigh little in what the model "
+                 "decides; look at their work.</p>")
+    return text + _table(["annotator", "field", "accuracy", "chance", "answers", ""], [
+        [c.annotator, c.field, c.accuracy, c.chance, c.items,
+         "near chance" if c.near_chance else ""] for c in report.competence])
+
+
 _SECTIONS = (_header, _progress, _agreement, _suggestions, _articles, _disagreements,
-             _confusions, _annotators, _independence, _distributions, _validation)
+             _confusions, _annotators, _reliability, _independence, _distributions,
+             _validation)
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from workbench.quality.chain import MAJORITY, Voting, run_chain
+from workbench.quality.chain import Voting, run_chain
 from workbench.quality.own_versions import OwnVersions
 from workbench.quality.review_round import IgnoredReview, latest_review, load_review
 from workbench.quality.review_tasks import AGREED, ReviewStage
@@ -66,12 +66,13 @@ def review_project_settings(settings: Settings) -> dict[str, Any]:
 
 
 def review_push(settings: Settings, studio: Studio, *, export: Path | None = None,
-                voting: Voting = MAJORITY) -> ReviewPushReport:
+                voting: Voting | None = None) -> ReviewPushReport:
     """Send the disputed articles of the latest pull (or ``export``) to the review project."""
     with job_lock(settings.home, "review push"):
         source = open_export(settings, export)
         with ReviewStage(settings) as stage:
-            run_chain(source, stage.add, voting=voting, review=latest_review(settings),
+            run_chain(source, stage.add, voting=voting or Voting.of(settings),
+                      review=latest_review(settings),
                       own_versions=OwnVersions.for_source(settings, source))
             return send_to_review(settings, studio, stage)
 
