@@ -173,7 +173,7 @@ def test_export_killed_midway_keeps_earlier_versions_whole(tmp_path, cli_env):
                                        str(path)], env=env, capture_output=True, text=True)
     assert run(small).returncode == 0
     gold = tmp_path / "exports" / "gold"
-    before = {p.name: p.read_bytes() for p in (gold / "1.0.1").iterdir()}
+    before = {p: p.read_bytes() for p in (gold / "1.0.1").rglob("*") if p.is_file()}
     process = subprocess.Popen([sys.executable, "-m", "workbench", "export", "--export",
                                 str(big)], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -188,7 +188,7 @@ def test_export_killed_midway_keeps_earlier_versions_whole(tmp_path, cli_env):
     assert sorted(p.name for p in gold.iterdir() if not p.name.startswith(".")) == [
         "1.0.1", "LATEST"]
     assert (gold / "LATEST").read_text() == "1.0.1\n"
-    assert {p.name: p.read_bytes() for p in (gold / "1.0.1").iterdir()} == before
+    assert {p: p.read_bytes() for p in (gold / "1.0.1").rglob("*") if p.is_file()} == before
     again = run(big)
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in gold.iterdir()) == ["1.0.1", "1.0.2", "LATEST"]

@@ -108,7 +108,7 @@ def inference_section(report: InferenceReport | None, uncertain: int,
                   "answers it rests on:", ""]
         lines += _table(["annotator", "field", "accuracy", "chance", "answers", ""], [
             [name(c.annotator), f"`{c.field}`", _number(c.accuracy), _number(c.chance),
-             c.items, "near chance" if c.near_chance else ""] for c in report.competence])
+             c.items, c.verdict] for c in report.competence])
     return lines
 
 

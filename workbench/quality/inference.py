@@ -43,7 +43,13 @@ class Competence(BaseModel):
     #                  balanced accuracy, chosen and not chosen counting alike)
     chance: float  # what answering at random, with the labels' frequencies, would score
     items: int
-    near_chance: bool
+    near_chance: bool  # within NEAR_CHANCE of chance, or below
+
+    @property
+    def verdict(self) -> str:
+        if not self.near_chance:
+            return ""
+        return "below chance" if self.accuracy < self.chance - NEAR_CHANCE else "near chance"
 
 
 class InferenceReport(BaseModel):

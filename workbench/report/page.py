@@ -337,11 +337,12 @@ def _reliability(data: ReportData) -> str:
              "random, with the labels' frequencies, would score.</p>")
     if flagged:
         text += (f"<p><b>Near chance</b> (within {NEAR_CHANCE:.0%} of it, or below): "
-                 f"{escape(', '.join(flagged))}. Their answers weigh little in what the model "
-                 "decides; look at their work.</p>")
+                 f"{escape(', '.join(flagged))}. The model weighs each answer by what it has "
+                 "learnt of its author (an answer that is always wrong in the same way still "
+                 "tells it something); look at their work all the same.</p>")
     return text + _table(["annotator", "field", "accuracy", "chance", "answers", ""], [
-        [c.annotator, c.field, c.accuracy, c.chance, c.items,
-         "near chance" if c.near_chance else ""] for c in report.competence])
+        [c.annotator, c.field, c.accuracy, c.chance, c.items, c.verdict]
+        for c in report.competence])
 
 
 _SECTIONS = (_header, _progress, _agreement, _suggestions, _articles, _disagreements,

@@ -14,6 +14,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 _EPS = 1e-10
 
@@ -41,15 +42,13 @@ class Fit:
 def dawid_skene(responses: Sequence[tuple[Hashable, Hashable, Hashable]], *,
                 n_iter: int = 100, tol: float = 1e-5) -> Fit:
     """Fit on ``responses``, each (item, annotator, label)."""
-    items, item_at = _index(r[0] for r in responses)
-    annotators, who_at = _index(r[1] for r in responses)
-    labels, label_at = _index(r[2] for r in responses)
-    t = np.fromiter((item_at[r[0]] for r in responses), int, len(responses))
-    w = np.fromiter((who_at[r[1]] for r in responses), int, len(responses))
-    k = np.fromiter((label_at[r[2]] for r in responses), int, len(responses))
+    columns = list(zip(*responses, strict=True))
+    t, items = _codes(columns[0])
+    w, annotators = _codes(columns[1])
+    k, labels = _codes(columns[2])
     n_items, n_labels = len(items), len(labels)
-    votes = np.zeros((n_items, n_labels))
-    np.add.at(votes, (t, k), 1.0)
+    votes = np.bincount(t * n_labels + k, minlength=n_items * n_labels).reshape(
+        n_items, n_labels).astype(float)
     posteriors = votes / votes.sum(axis=1, keepdims=True)  # the votes' shares
     priors = posteriors.mean(axis=0)
     errors = _m_step(posteriors, t, w, k, len(annotators), n_labels)
@@ -67,25 +66,31 @@ def dawid_skene(responses: Sequence[tuple[Hashable, Hashable, Hashable]], *,
     return Fit(items, annotators, labels, posteriors, errors, priors, answered, done)
 
 
-def _index(values) -> tuple[list, dict]:
-    found: dict = {}
-    for value in values:
-        found.setdefault(value, len(found))
-    return list(found), found
+def _codes(values: Sequence[Hashable]) -> tuple[np.ndarray, list]:
+    """Each value's number, in order of first appearance, and the distinct values (pandas'
+    hash table: many times faster than a Python dict here)."""
+    codes, uniques = pd.factorize(pd.Series(list(values), dtype=object), sort=False)
+    return codes, list(uniques)
 
 
 def _m_step(posteriors: np.ndarray, t: np.ndarray, w: np.ndarray, k: np.ndarray,
             n_annotators: int, n_labels: int) -> np.ndarray:
-    errors: np.ndarray = np.zeros((n_annotators, n_labels, n_labels))
-    np.add.at(errors, (w, k), posteriors[t])
-    errors = np.clip(errors, _EPS, None)
+    """errors[w, k, c]: the posterior mass of truth c where w answered k, per column c
+    (one bincount a class: many times faster than np.add.at)."""
+    cell, size = w * n_labels + k, n_annotators * n_labels
+    weights = posteriors[t]
+    mass = np.stack([np.bincount(cell, weights=weights[:, c], minlength=size)
+                     for c in range(n_labels)], axis=1)
+    errors = np.clip(mass.reshape(n_annotators, n_labels, n_labels), _EPS, None)
     return errors / errors.sum(axis=1, keepdims=True)
 
 
 def _e_step(priors: np.ndarray, errors: np.ndarray, t: np.ndarray, w: np.ndarray,
             k: np.ndarray, n_items: int) -> np.ndarray:
-    log_likelihood = np.tile(np.log(np.clip(priors, _EPS, None)), (n_items, 1))
-    np.add.at(log_likelihood, t, np.log(errors[w, k]))
+    answers = np.log(errors[w, k])
+    log_likelihood = np.log(np.clip(priors, _EPS, None)) + np.stack(
+        [np.bincount(t, weights=answers[:, c], minlength=n_items)
+         for c in range(len(priors))], axis=1)
     scaled = np.exp(log_likelihood - log_likelihood.max(axis=1, keepdims=True))
     return scaled / scaled.sum(axis=1, keepdims=True)
 
