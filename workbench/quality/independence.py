@@ -65,10 +65,10 @@ class EditNotice:
 
 def edits_in(task: Task) -> list[EditNotice]:
     return [EditNotice(article_id=task.article_id or f"task-{task.id}", task_id=task.id,
-                 annotation_id=a.id, author=a.annotator, editor=a.edit.by,
-                 editor_id=a.edit.by_id, changed_at=a.edit.at,
-                 restored_from=a.edit.restored_from, changed=a.edit.changed,
-                 ground_truth=a.ground_truth)
+                       annotation_id=a.id, author=a.annotator, editor=a.edit.by,
+                       editor_id=a.edit.by_id, changed_at=a.edit.at,
+                       restored_from=a.edit.restored_from, changed=a.edit.changed,
+                       ground_truth=a.ground_truth)
             for a in task.annotations if a.edit is not None and not a.cancelled]
 
 

@@ -122,7 +122,8 @@ def _search(earlier: list[Path], wanted: set[int]) -> dict[int, tuple[str, dict[
         if not wanted - found.keys():
             break
         for raw, task in _tasks_with_bytes(pull):
-            hits = [w.id for w in task.annotations or () if w.id in wanted and w.id not in found
+            hits = [w.id for w in task.annotations or () if isinstance(w.id, int)
+                    and w.id in wanted and w.id not in found
                     and editor_id(w.updated_by, user_id(w.completed_by)) is None]
             if hits:
                 whole = json.loads(raw)
