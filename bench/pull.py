@@ -79,7 +79,8 @@ def measure_pull(settings, studio, sdk, n: int, scratch: Path) -> dict[str, floa
     pulled = time.perf_counter() - started
     assert report.summary.tasks == n, report.summary
     assert report.summary.annotations == n * ANNOTATORS, report.summary
-    return {"snapshot": baseline, "pull": pulled, "mb": report.size / 1e6}
+    return {"snapshot": baseline, "pull": pulled, "mb": report.size / 1e6,
+            "path": report.path}
 
 
 HEADER = ["N", "file", "Label Studio snapshot export", "workbench pull", "pull / export time"]

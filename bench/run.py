@@ -3,7 +3,8 @@
 - push: `workbench push` of N articles vs one raw SDK bulk import of the same tasks
   (bench/push.py), then the unchanged N pushed again;
 - pull: `workbench pull` of N annotated tasks vs Label Studio's own snapshot export of
-  them (bench/pull.py);
+  them (bench/pull.py); then a backup of that server and a rebuild of the project from
+  the pull, each beside the pull (bench/recovery.py);
 - export: `workbench export --export F`, which validates every annotation, measures
   agreement, adjudicates and writes the gold version in one streaming pass, vs `json.load`
   of F, each in its own process, on synthetic pulls of N tasks x 3 annotations
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Measured, fresh_server, json_load_command, run_measured, synthetic_export, table
 from pull import measure_pull
 from push import measure_push
+from recovery import measure_recovery
 
 HEADER = ["measure", "N", "baseline", "workbench", "ratio"]
 
@@ -50,7 +52,14 @@ def server_rows(n: int) -> list[list[str]]:
         rows.append(["pull vs Label Studio's snapshot export (time)", f"{n:,}",
                      f"{pulled['snapshot']:.1f} s", f"{pulled['pull']:.1f} s",
                      f"{pulled['pull'] / pulled['snapshot']:.2f}x"])
-        print(table(rows[-1:], HEADER), flush=True)
+        saved = measure_recovery(settings, studio, pulled["path"], n, scratch)
+        rows += [["server backup vs the pull (time; the backup's size)", f"{n:,}",
+                  f"{pulled['pull']:.1f} s", f"{saved['backup']:.1f} s "
+                  f"({saved['backup_mb']:,.0f} MB)", f"{saved['backup'] / pulled['pull']:.2f}x"],
+                 ["rebuild from the pull vs the pull (time)", f"{n:,}",
+                  f"{pulled['pull']:.1f} s", f"{saved['rebuild']:.1f} s",
+                  f"{saved['rebuild'] / pulled['pull']:.2f}x"]]
+        print(table(rows[-3:], HEADER), flush=True)
     return rows
 
 

@@ -9,6 +9,7 @@ from helpers import missing
 from servers import free_port, postgres_bin, postgres_cluster
 
 from workbench.settings import Settings
+from workbench.studio.backup import backup, restore
 from workbench.studio.client import connect
 from workbench.studio.push import push
 from workbench.studio.server import ManagedServer
@@ -47,5 +48,17 @@ def test_managed_server_on_postgres(postgres, tmp_path, monkeypatch, seeds_dir):
              "-d", postgres["POSTGRE_NAME"],
              "-tAc", "select count(*) from task"], capture_output=True, text=True, check=True)
         assert count.stdout.strip() == "5"
+
+        # A backup (pg_dump) and a restore (pg_restore) over a database that changed since.
+        taken = backup(settings)
+        assert taken.database == "postgresql" and (taken.path / "labelstudio.dump").stat(
+            ).st_size > 0
+        studio = connect(settings, start=False)
+        studio.create_project(title="after the backup")
+        server.stop()
+        restore(settings, taken.path, force=True)
+        server.start()
+        titles = [p.title for p in connect(settings, start=False).projects()]
+        assert titles == [settings.project]
     finally:
         server.stop()

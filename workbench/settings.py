@@ -44,6 +44,10 @@ class Settings(BaseSettings):
                             "where there is enough overlap (auto), majority vote, or the model")
     confidence: float = Field(
         0.6, ge=0.5, le=1.0, description="a model's value below this probability goes to review")
+    backups_keep: int = Field(7, ge=1, description="backups kept under $WORKBENCH_HOME/backups")
+    backup_every: float = Field(
+        24.0, ge=0, description="hours: sync backs the managed server up first when its last "
+                                "backup is older (0: never)")
     own_articles: Literal["named", "refused"] = Field(
         "named", description="an adjudicator's decision on an article they annotated: used "
                              "and named in its provenance, or refused")

@@ -34,6 +34,7 @@ from workbench.store.notices import Notices
 from workbench.store.pseudonyms import Pseudonyms, pseudonyms_path
 from workbench.store.rawpulls import Source
 from workbench.store.roles import adjudicators
+from workbench.studio.backup import backup_if_due
 from workbench.studio.client import Studio
 from workbench.studio.pull import pull
 from workbench.studio.push import Progress, PushReport, push
@@ -66,6 +67,7 @@ class SyncReport(BaseModel):
     annotate_url: str
     review_url: str | None
     report: Path
+    backup: Path | None = None  # taken first, the last one being older than backup_every
 
 
 @dataclass
@@ -109,6 +111,7 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
          ) -> SyncReport:
     """Run the whole chain once; every step is idempotent."""
     with job_lock(settings.home, "sync"):
+        backed_up = backup_if_due(settings, "before sync")
         pushed = push(paths, settings=settings, studio=studio, progress=progress)
         say("Pulling annotations ...")
         pulled = pull(settings, studio)
@@ -135,7 +138,8 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
         gold=done.gold, feedback=done.feedback, edits=edits, ignored=ignored,
         adjudicators=sorted(review.adjudicators),
         annotate_url=f"{studio.url}/projects/{pushed.project_id}/",
-        review_url=review_url, report=report)
+        review_url=review_url, report=report,
+        backup=backed_up.path if backed_up is not None else None)
 
 
 def _once(settings: Settings, edits: list[EditNotice], ignored: list[IgnoredReview]

@@ -15,11 +15,13 @@ from workbench.quality.agreement import AgreementReport
 from workbench.quality.review_round import IgnoredReview
 from workbench.quality.validate import RULES, ValidationReport
 from workbench.records.reckoning import Reckoning
+from workbench.settings import Settings
 
 if TYPE_CHECKING:  # the studio's reports: imported only where Label Studio is talked to
     from workbench.studio.annotators import Annotator
     from workbench.studio.pull import PullReport
     from workbench.studio.push import PushReport
+    from workbench.studio.rebuild import RebuildReport
     from workbench.sync import SyncReport
 
 
@@ -313,7 +315,26 @@ def _invitation(person: Annotator, reset_on_host: str) -> None:
                    "password), " + reset_on_host.format(email=person.email) + ".")
 
 
+def rebuild_report(report: RebuildReport, settings: Settings) -> None:
+    """What was imported again, from which pulls, and how people get back in."""
+    click.echo(f"Rebuilt from {', '.join(report.pulls)}")
+    for title, result in ((settings.project, report.project),
+                          (settings.for_review().project, report.review)):
+        if result is not None:
+            click.echo(f"Project {title!r}: {count(len(result.created), 'task')} imported, "
+                       f"{result.unchanged:,} already there")
+    click.echo(f"{count(report.annotations, 'annotation')} imported with their authors, "
+               f"results, lead times and ground-truth marks (the old ids and times are in "
+               f"each task's meta.rebuilt)")
+    for person in report.accounts:
+        click.echo(f"{person.email}: account made again; passwords are not kept, so the new "
+                   f"one is in {shown(person.password_file) if person.password_file else '?'}"
+                   f" (readable by you only): hand it over privately")
+
+
 def sync(report: SyncReport) -> None:
+    if report.backup is not None:
+        click.echo(f"Backed up the server first: {shown(report.backup)}")
     push_summary(report.push)
     click.echo(f"Articles: {report.tasks} in the project, {report.annotated} annotated, "
                f"{report.agreed} agreed, {report.adjudicated} adjudicated, "

@@ -56,12 +56,14 @@ def server_start() -> None:
     Example:
         workbench server start
     """
+    from workbench.studio.backup import start_managed
     from workbench.studio.server import ManagedServer
 
-    managed = ManagedServer(_managed_settings("start"))
+    found = _managed_settings("start")
+    managed = ManagedServer(found)
     if managed.running() is None:
         click.echo(f"Starting Label Studio at {managed.url} ...", err=True)
-    info = managed.start()
+    info = start_managed(found)
     click.echo(f"Label Studio is up at {info.url} (pid {info.pid}); "
                f"admin login {managed.credentials().email}, password in "
                f"{output.shown(managed.credentials_file)}")
@@ -79,6 +81,53 @@ def server_stop() -> None:
 
     stopped = ManagedServer(_managed_settings("stop")).stop()
     click.echo("Label Studio stopped" if stopped else "Label Studio was not running")
+
+
+@server.command("backup")
+@click.option("--to", "to", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to put the backup in (default: $WORKBENCH_HOME/backups, where the "
+                   "newest $WORKBENCH_BACKUPS_KEEP are kept).")
+def server_backup(to: Path | None) -> None:
+    """Back up the managed Label Studio's data, consistently, while it runs.
+
+    The database (SQLite's backup API, or pg_dump), the secret key and the admin's
+    credentials, each checksummed. `sync` takes one first when the last is older than
+    $WORKBENCH_BACKUP_EVERY hours.
+
+    \b
+    Examples:
+        workbench server backup
+        workbench server backup --to /mnt/safe/
+    """
+    from workbench.studio.backup import backup
+
+    report = backup(settings(), to=to)
+    click.echo(f"Backup {output.shown(report.path)}: {report.database}, {report.bytes:,} "
+               f"bytes, Label Studio {report.label_studio or '?'}")
+    for old in report.removed:
+        click.echo(f"Removed the older backup {output.shown(old)} (WORKBENCH_BACKUPS_KEEP)")
+
+
+@server.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the data the server holds now.")
+def server_restore(source: Path, force: bool) -> None:
+    """Put a backup back into the stopped managed Label Studio, after checking it.
+
+    \b
+    Example:
+        workbench server stop
+        workbench server restore .workbench/backups/20261207T120000.000000Z --force
+    """
+    from workbench.studio.backup import restore
+
+    report = restore(settings(), source, force=force)
+    click.echo(f"Restored {output.shown(report.path)} ({report.database}, made with Label "
+               f"Studio {report.label_studio or '?'}): start it with `workbench server start`")
+    if report.label_studio and report.installed and report.label_studio != report.installed:
+        click.echo(f"Label Studio {report.installed} is installed: starting it migrates the "
+                   f"data (a backup is taken first). To run it as it was: pip install "
+                   f"'label-studio=={report.label_studio}'", err=True)
 
 
 @server.command("status")
@@ -314,4 +363,30 @@ def sync_command(paths: tuple[Path, ...], silent: bool, aggregate: str | None) -
                    f"workbench annotators add EMAIL")
 
 
-COMMANDS = [server, push_command, pull_command, review, annotators, sync_command]
+@click.command("rebuild")
+@click.option("--silent", is_flag=True, help="No progress bar.")
+def rebuild_command(silent: bool) -> None:
+    """Recreate the projects on an empty Label Studio from the raw pulls alone.
+
+    For when the server's data are lost and no backup will do: the latest pull of the
+    annotation project and of the review project give back every task, prediction and
+    submitted annotation with its author (accounts made again by email; passwords are
+    not kept, so each person gets a new one or an invite link), lead times kept, ids and
+    times of the lost server in each task's meta.rebuilt. Safe to run again: a rebuild
+    cut short is finished, nothing is imported twice.
+
+    \b
+    Example:
+        workbench rebuild && workbench pull
+    """
+    from workbench.studio.client import connect
+    from workbench.studio.rebuild import rebuild
+
+    found = settings()
+    with Progress("Rebuilding", silent=silent) as progress:
+        report = rebuild(found, connect(found), progress=progress)
+    output.rebuild_report(report, found)
+
+
+COMMANDS = [server, push_command, pull_command, review, annotators, sync_command,
+            rebuild_command]

@@ -13,6 +13,7 @@ import msgspec
 
 from workbench.lsformat.offsets import Offsets
 from workbench.lsformat.reader import ExportAnnotation, ExportTask, ReadNotes
+from workbench.lsformat.rebuilt import Rebuilt
 from workbench.records.tasks import (
     Annotation,
     Edit,
@@ -61,11 +62,13 @@ def edit_of(updated_by: Any, author: int | None, updated_at: str | None) -> Edit
 def named_editors(annotations: list[Annotation]) -> list[Annotation]:
     """Annotations changed by someone else, with that person named as the task names them
     (their own annotation of it gives their email), else as user-<id>."""
-    if all(a.edit is None for a in annotations):
+    if all(a.edit is None or a.edit.by for a in annotations):
         return annotations
     names = {a.annotator_id: a.annotator for a in annotations if a.annotator_id is not None}
-    return [a if a.edit is None else msgspec.structs.replace(a, edit=msgspec.structs.replace(
-        a.edit, by=names.get(a.edit.by_id, f"user-{a.edit.by_id}"))) for a in annotations]
+    return [a if a.edit is None or a.edit.by else msgspec.structs.replace(
+        a, edit=msgspec.structs.replace(a.edit, by=names.get(a.edit.by_id,
+                                                             f"user-{a.edit.by_id}")))
+        for a in annotations]
 
 
 def parse_task(task: ExportTask, index: int = 0, notes: ReadNotes | None = None) -> Task:
@@ -84,6 +87,9 @@ def parse_task(task: ExportTask, index: int = 0, notes: ReadNotes | None = None)
     # Offsets matter only where a character counts two in UTF-16: never in ASCII text.
     offsets = Offsets(text) if isinstance(text, str) and not text.isascii() else None
     meta = task.meta or {}
+    rebuilt = Rebuilt.of(meta) if "rebuilt" in meta else None
+    if rebuilt is not None and rebuilt.task_id is not None:
+        task_id = rebuilt.task_id
     article_id = data.get("article_id") or meta.get("article_id")
     parsed = []
     for position, raw in enumerate(annotations or ()):
@@ -91,7 +97,8 @@ def parse_task(task: ExportTask, index: int = 0, notes: ReadNotes | None = None)
         if annotation_id is None:
             notes.annotations_without_id += 1
             annotation_id = -(position + 1)
-        parsed.append(_annotation(raw, annotation_id, task_id, data, offsets))
+        annotation = _annotation(raw, annotation_id, task_id, data, offsets)
+        parsed.append(annotation if rebuilt is None else _before(annotation, raw, rebuilt))
     return Task(
         id=task_id, article_id=str(article_id) if article_id is not None else None, text=text,
         data=data, annotations=tuple(named_editors(parsed)),
@@ -214,6 +221,15 @@ def _annotation(raw: ExportAnnotation, annotation_id: int, task_id: int, data: d
         cancelled=bool(raw.was_cancelled), ground_truth=bool(raw.ground_truth),
         spans=tuple(spans), choices=choices, region_choices=tuple(region_choices),
         relations=tuple(relations), values=tuple(values), others=tuple(others))
+
+
+def _before(annotation: Annotation, raw: ExportAnnotation, rebuilt: Rebuilt) -> Annotation:
+    """The annotation as it was known before a rebuild (``lsformat.rebuilt``)."""
+    known = rebuilt.annotation(raw.import_id, raw.updated_by, annotation.id,
+                               annotation.created_at, annotation.updated_at)
+    return msgspec.structs.replace(
+        annotation, id=known.id, created_at=known.created_at, updated_at=known.updated_at,
+        edit=known.edit() or annotation.edit)
 
 
 def _regions(raw: ExportAnnotation, among: set | None = None) -> set:

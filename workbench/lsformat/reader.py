@@ -74,6 +74,7 @@ class ExportAnnotation(msgspec.Struct):
     updated_at: str | None = None
     lead_time: float | None = None
     updated_by: Any = None  # the user id of whoever changed it last
+    import_id: Any = None  # the id it had before a rebuild (``rebuilt``)
 
 
 class ExportPrediction(msgspec.Struct):

@@ -35,6 +35,7 @@ from workbench.lsformat.reader import (
     decode_task,
     raw_tasks,
 )
+from workbench.lsformat.rebuilt import Rebuilt
 from workbench.records.tasks import (
     Annotation,
     RegionChoice,
@@ -96,6 +97,7 @@ class _Annotation(msgspec.Struct):
     updated_at: str | None = None
     lead_time: float | None = None
     updated_by: int | None = None
+    import_id: int | None = None  # the id it had before a rebuild (``rebuilt``)
 
 
 class _Prediction(msgspec.Struct):
@@ -150,20 +152,31 @@ def _task(task: _Task) -> Task:
     if task_id is None or not isinstance(text, str):
         raise _Unusual  # a huge id, or the text in another field
     offsets = None if text.isascii() else Offsets(text)
+    meta = task.meta or {}
+    rebuilt = Rebuilt.of(meta) if "rebuilt" in meta else None
+    if rebuilt is not None and rebuilt.task_id is not None:
+        task_id = rebuilt.task_id
     annotations = []
     for raw in task.annotations or ():
-        annotation_id = int_id(raw.id)
-        if annotation_id is None:
+        pulled_id = int_id(raw.id)
+        if pulled_id is None:
             raise _Unusual
         spans, choices, region_choices, relations = _results(raw.result, data, offsets)
         author = user_id(raw.completed_by)
+        if rebuilt is None:
+            annotation_id, created_at, updated_at = pulled_id, raw.created_at, raw.updated_at
+            edit = edit_of(raw.updated_by, author, updated_at)
+        else:
+            known = rebuilt.annotation(raw.import_id, raw.updated_by, pulled_id,
+                                       raw.created_at, raw.updated_at)
+            annotation_id, created_at, updated_at = known.id, known.created_at, known.updated_at
+            edit = known.edit() or edit_of(raw.updated_by, author, updated_at)
         annotations.append(Annotation(
             id=annotation_id, task_id=task_id, annotator=annotator_name(raw.completed_by),
-            created_at=raw.created_at, updated_at=raw.updated_at, lead_time=raw.lead_time,
+            created_at=created_at, updated_at=updated_at, lead_time=raw.lead_time,
             cancelled=bool(raw.was_cancelled), ground_truth=bool(raw.ground_truth),
             spans=spans, choices=choices, region_choices=region_choices, relations=relations,
-            annotator_id=author, edit=edit_of(raw.updated_by, author, raw.updated_at)))
-    meta = task.meta or {}
+            annotator_id=author, edit=edit))
     article_id = data.get("article_id") or meta.get("article_id")
     return Task(
         id=task_id, article_id=str(article_id) if article_id is not None else None, text=text,

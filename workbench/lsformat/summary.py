@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from workbench.lsformat.parse import annotator_name
 from workbench.lsformat.reader import MalformedTask, iter_tasks
+from workbench.lsformat.rebuilt import Rebuilt
 
 
 class ExportSummary(BaseModel):
@@ -41,13 +42,16 @@ def scan_export(path: Path) -> Scan:
     annotators: set[str] = set()
     tasks: set[int] = set()
     updates: dict[int, str | None] = {}
-    fingerprint = hashlib.sha256()
+    digests: list[bytes] = []  # one per task
     for index, task in iter_tasks(path):
         summary.tasks += 1
         if isinstance(task, MalformedTask):
             summary.malformed += 1
             continue
         task_id = task.id if isinstance(task.id, int) else -(index + 1)
+        rebuilt = Rebuilt.of(task.meta)
+        if rebuilt is not None and rebuilt.task_id is not None:
+            task_id = rebuilt.task_id  # a rebuild is not news (``lsformat.rebuilt``)
         tasks.add(task_id)
         drafts = len(task.drafts or ())
         annotations = task.annotations if task.annotations is not None else (
@@ -55,16 +59,24 @@ def scan_export(path: Path) -> Scan:
         summary.drafts += drafts
         summary.annotated_tasks += any(not a.was_cancelled for a in annotations)
         sha = (task.data or {}).get("sha256")
-        fingerprint.update(f"t{task_id}:{sha}:{drafts}".encode())
+        seen = [f"t{task_id}:{sha}:{drafts}"]
         for annotation in annotations:
-            updates[annotation.id] = annotation.updated_at
+            annotation_id, updated_at = annotation.id, annotation.updated_at
+            if rebuilt is not None:
+                known = rebuilt.annotation(annotation.import_id, annotation.updated_by,
+                                           annotation.id, None, annotation.updated_at)
+                annotation_id, updated_at = known.id, known.updated_at
+            updates[annotation_id] = updated_at
             annotators.add(annotator_name(annotation.completed_by))
             summary.annotations += 1
             if annotation.was_cancelled:  # may be null in an export
                 summary.cancelled += 1
             if annotation.ground_truth:
                 summary.ground_truth += 1
-            fingerprint.update(f"a{annotation.id}:{annotation.updated_at}:"
-                               f"{annotation.was_cancelled}:{annotation.ground_truth}".encode())
+            seen.append(f"a{annotation_id}:{updated_at}:{annotation.was_cancelled}:"
+                        f"{annotation.ground_truth}")
+        # In no particular order: a rebuilt project lists the same tasks and annotations
+        # in an order of its own.
+        digests.append(hashlib.sha256("\n".join(sorted(seen)).encode()).digest())
     summary.annotators = sorted(annotators)
-    return Scan(summary, tasks, updates, fingerprint.hexdigest())
+    return Scan(summary, tasks, updates, hashlib.sha256(b"".join(sorted(digests))).hexdigest())

@@ -18,6 +18,7 @@ import msgspec
 
 from workbench.lsformat.parse import editor_id, parse_annotation, user_id
 from workbench.lsformat.reader import ExportUser, ReadNotes, raw_tasks
+from workbench.lsformat.rebuilt import Known, Rebuilt
 from workbench.records.tasks import Task
 from workbench.settings import Settings
 from workbench.store.rawpulls import Source, pulls, raw_dir
@@ -33,10 +34,26 @@ class _Who(msgspec.Struct):
     completed_by: ExportUser | int | str | None = None
     updated_by: Any = None
     updated_at: Any = None
+    created_at: Any = None
+    import_id: Any = None
 
 
 class _Task(msgspec.Struct):
     annotations: list[_Who] | None = None
+    meta: Any = None
+
+    def identities(self) -> Iterator[tuple[_Who, Known]]:
+        """Each annotation, with its id, times and editor as the workbench knows them:
+        those it had before a rebuild, when it was rebuilt (``lsformat.rebuilt``)."""
+        rebuilt = Rebuilt.of(self.meta)
+        for who in self.annotations or ():
+            editor = editor_id(who.updated_by, user_id(who.completed_by))
+            known = Known(who.id, who.created_at, who.updated_at) if rebuilt is None else (
+                rebuilt.annotation(who.import_id, who.updated_by, who.id, who.created_at,
+                                   who.updated_at))
+            if editor is not None and known.editor is None:
+                known = Known(known.id, known.created_at, known.updated_at, (editor, ""))
+            yield who, known
 
 
 _WHO = msgspec.json.Decoder(_Task)
@@ -106,11 +123,10 @@ def _edits(path: Path) -> set[Key]:
     """Every annotation of the export someone other than its author changed last."""
     edits = set()
     for raw in _tasks(path):
-        for who in raw.annotations or ():
-            if editor_id(who.updated_by, user_id(who.completed_by)) is not None:
-                if isinstance(who.id, int):
-                    edits.add((who.id, who.updated_at if isinstance(who.updated_at, str)
-                               else None))
+        for _, known in raw.identities():
+            if known.editor is not None and isinstance(known.id, int):
+                edits.add((known.id, known.updated_at if isinstance(known.updated_at, str)
+                           else None))
     return edits
 
 
@@ -122,14 +138,17 @@ def _search(earlier: list[Path], wanted: set[int]) -> dict[int, tuple[str, dict[
         if not wanted - found.keys():
             break
         for raw, task in _tasks_with_bytes(pull):
-            hits = [w.id for w in task.annotations or () if isinstance(w.id, int)
-                    and w.id in wanted and w.id not in found
-                    and editor_id(w.updated_by, user_id(w.completed_by)) is None]
+            hits = {w.id: known for w, known in task.identities()
+                    if isinstance(w.id, int) and isinstance(known.id, int)
+                    and known.id in wanted and known.id not in found and known.editor is None}
             if hits:
                 whole = json.loads(raw)
                 for annotation in whole.get("annotations") or ():
-                    if annotation.get("id") in hits:
-                        found[annotation["id"]] = (pull.name, annotation)
+                    if annotation.get("id") in hits:  # with the id the workbench knows
+                        known = hits[annotation["id"]]
+                        found[known.id] = (pull.name, {
+                            **annotation, "id": known.id, "created_at": known.created_at,
+                            "updated_at": known.updated_at})
     return found
 
 

@@ -371,11 +371,12 @@ def connect(settings: Settings, *, start: bool = True,
         return Studio(url=settings.label_studio_url,
                       api_key=settings.label_studio_api_key.get_secret_value(),
                       httpx_client=httpx_client)
+    from workbench.studio.backup import start_managed
     from workbench.studio.server import ManagedServer
 
     server = ManagedServer(settings)
     if start:
-        server.start()
+        start_managed(settings)
     elif server.running() is None:
         raise ServerUnreachable("the managed Label Studio is not running: "
                                 "start it with `workbench server start`")

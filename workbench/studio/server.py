@@ -258,13 +258,20 @@ def _label_studio_executable() -> str:
     return found
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (anyone's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    return True
+
+
+def _alive(pid: int) -> bool:
+    if not pid_alive(pid):
+        return False
     try:  # a reused pid belongs to some other program
         return b"label" in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
