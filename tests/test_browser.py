@@ -7,9 +7,13 @@ Screenshots go to artifacts/browser/. Without Chromium the tests are skipped, an
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 from pathlib import Path
 
 import ui
+from annotate import Annotator, plan_for
 from builders import write_export
 from ui import ARTIFACTS
 
@@ -95,6 +99,68 @@ def test_annotator_labels_in_the_browser_and_pull_returns_the_selected_words(
     got = {(text[s.start:s.end], s.labels) for s in annotation.spans}
     assert got == {("victims", ("victim",)), ("Police  in   Phnom Penh", ("law_enforcement",))}
     assert annotation.choices["crime_types"] == ("kidnapping_detention",)
+
+
+LAPTOP = {"width": 1366, "height": 768}
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "labeling.png"
+
+
+def test_one_complete_annotation_at_a_laptops_size_keyboard_first_and_mouse_only(
+        browser, settings, studio, seeds_dir, annotators, ls_client):
+    """A seed article annotated in full at 1366x768 (two actors with stances, a mention,
+    the stance, a relation with its label, the suggested crime types kept), keyboard
+    first, then the next one with the mouse only: no label or choice is reached by
+    scrolling the text away, every action is counted (artifacts/browser/actions.json),
+    and Label Studio stores exactly what was done."""
+    project = push([seeds_dir], settings=settings, studio=studio).project_id
+    page = ui.login(browser, studio.url, "ana@example.org")
+    page.set_viewport_size(LAPTOP)
+    ui.open_stream(page, studio.url, project)
+    assert not page.locator(".lsf-modal-ls__content").count()  # no instructions modal
+    measured = {}
+    for way in ("keyboard", "mouse"):
+        task_id = ui.shown_task(page)
+        task = ls_client.tasks.get(id=task_id)
+        plan = plan_for(task.data["text"], ui.highlighted(page))
+        tally = Annotator(page, way).annotate(plan, before_submit=lambda page, way=way: (
+            _screenshot(page, f"laptop-{way}-labelled", docs=way == "keyboard")))
+        measured[way] = tally.summary()
+        ui.next_task(page, {t.id for t in ls_client.tasks.list(project=project)} - {task_id})
+
+        (stored,) = [a for a in ls_client.annotations.list(id=task_id)]
+        result = stored.result
+        mine = {r["id"]: r for r in result if r.get("type") == "labels"
+                and r["value"]["text"] in {w for w, *_ in plan.actors} | {plan.mention[0]}}
+        labels = {r["value"]["text"]: r["value"]["labels"] for r in mine.values()}
+        assert labels == {plan.actors[0][0]: [plan.actors[0][1]],
+                          plan.actors[1][0]: [plan.actors[1][1]],
+                          plan.mention[0]: [plan.mention[1]]}, labels
+        stances = {mine[r["id"]]["value"]["text"]: r["value"]["choices"] for r in result
+                   if r.get("from_name") == "actor_stance" and r["id"] in mine}
+        assert stances == {w: [s] for w, _, s in plan.actors}, stances
+        (relation,) = [r for r in result if r.get("type") == "relation"]
+        assert (mine[relation["from_id"]]["value"]["text"], relation["labels"]) == (
+            plan.actors[0][0], [plan.relation])
+        chosen = {r["from_name"]: r["value"]["choices"] for r in result
+                  if r.get("from_name") in ("stance", "crime_types")}
+        (suggested,) = [r for p in task.predictions for r in p.result
+                        if r.get("from_name") == "crime_types"] or [{"value": {"choices": []}}]
+        assert chosen["stance"] == [plan.stance]
+        assert sorted(chosen["crime_types"]) == sorted(suggested["value"]["choices"])
+    (ARTIFACTS / "actions.json").write_text(json.dumps(measured, indent=1))
+    print(json.dumps(measured))
+    for way, tally in measured.items():
+        assert tally["reached by scrolling the text"] == [], (way, tally)
+    keyboard = measured["keyboard"]
+    # All but the relation's label (no key for it in Label Studio) in 14 actions.
+    assert keyboard["actions"] - keyboard["relation label"] <= 14, keyboard
+    assert keyboard["key"] >= 8 and keyboard["relation label"] <= 5, keyboard
+
+
+def _screenshot(page, name: str, *, docs: bool) -> None:
+    path = ui.shot(page, name)
+    if docs and os.environ.get("WORKBENCH_UPDATE_DOCS"):
+        shutil.copyfile(path, DOCS_SCREENSHOT)
 
 
 def test_report_page_shows_its_charts(browser, tmp_path):

@@ -8,15 +8,35 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from builders import actor, annotation, choice, export_task, relation, span, write_tasks
+from builders import (
+    actor,
+    annotation,
+    choice,
+    export_task,
+    relation,
+    span,
+    write_export,
+    write_tasks,
+)
 from click.testing import CliRunner
 
 from workbench import ingest, load_gold
 from workbench.cli import cli
 from workbench.errors import InputError
+from workbench.gold.card import dataset_card, suggestions_section
 from workbench.gold.diff import diff_versions
 from workbench.gold.format import GoldRecord
 from workbench.gold.write import write_gold
+from workbench.quality.agreement import AgreementReport
+from workbench.quality.inference import InferenceReport
+from workbench.quality.suggestions import (
+    CONTROL,
+    SUGGESTED,
+    GroupFigures,
+    SuggestionReport,
+    TypeFigures,
+    _warning,
+)
 from workbench.settings import Settings
 
 
@@ -247,3 +267,80 @@ def test_versions_written_with_a_dev_split_still_load(settings, seed_articles, t
     (first,) = [r for r in load_gold(settings.exports / "gold", records=True, verify=False)
                 if r.article_id == records[0]["article_id"]]
     assert first.split == "validation"
+
+
+# -- what the card says, as a reader reads it --------------------------------------------------
+
+@pytest.fixture(scope="module")
+def suggested_pull(tmp_path_factory) -> Path:
+    """A synthetic pull: suggestions on every task but every tenth, the control share."""
+    return write_export(tmp_path_factory.mktemp("suggested") / "export.json", 40)
+
+
+def _preannotations(pull: Path, folder: Path) -> str:
+    """The card's pre-annotation section, for the gold made of ``pull``."""
+    report = write_gold(Settings(home=folder / "home", exports=folder / "exports",
+                                 _env_file=None), export=pull)
+    assert report.path is not None
+    return (report.path / "README.md").read_text().split("## Pre-annotations")[1].split(
+        "\n## ")[0]
+
+
+def test_without_control_articles_the_card_points_to_no_comparison(suggested_pull, tmp_path):
+    tasks = json.loads(suggested_pull.read_text())
+    uncontrolled = write_tasks(tmp_path / "uncontrolled.json", [
+        t for t in tasks if t["meta"]["suggestions"] != "control"])
+    section = _preannotations(uncontrolled, tmp_path / "uncontrolled")
+    assert "Agreement mostly reflects accepted suggestions" in section  # warned all the same
+    assert "compare with the articles" not in section.lower()
+    assert "there is nothing to compare the figures with suggestions to" in section
+    assert ("No articles shown without suggestions have enough annotations to compare "
+            "with.") in section
+    controlled = _preannotations(suggested_pull, tmp_path / "controlled")
+    assert "Compare with the articles shown without suggestions." in controlled
+    assert "nothing to compare" not in controlled and "No articles shown" not in controlled
+
+
+def test_a_share_in_the_card_reads_as_all_or_nothing_only_when_it_is():
+    group = GroupFigures(tasks=40, annotations=120, crime_types_alpha=0.9996,
+                         stance_alpha=0.0004, span_f1=0.5)
+    report = SuggestionReport(
+        groups={SUGGESTED: group, CONTROL: group}, kept_share=446 / 447,
+        agreed_from_suggestions=0.9996, per_type={
+            "human_trafficking": TypeFigures(suggested=3, gold=3, correct=3, precision=0.9996,
+                                             recall=0.0004, kept=0.002),
+            "forced_labour": TypeFigures(suggested=2, gold=2, correct=2, precision=1.0,
+                                         recall=1.0, kept=1.0)})
+    report.warning = _warning(report)
+    assert report.warning is not None
+    text = "\n".join(suggestions_section(report))
+    assert "annotators kept 99.8%; of what they agree on, >99.9% had been suggested" in text
+    assert "annotators kept 99.8% of what was suggested, and >99.9% of what" in text
+    assert "| 0.9996 | 0.0004 | 0.2% |" in text and "| 1.000 | 1.000 | 100% |" in text
+    assert "| 0.9996 | 0.0004 | 0.500 |" in text  # alphas too
+    exact = {"| 1.000 | 1.000 | 100% |"}  # forced_labour's: exact, so it may read so
+    shown = "\n".join(line for line in text.splitlines() if not any(e in line for e in exact))
+    assert not re.search(r"(?<![\d.])(100|0)%|(?<![\d.])[01]\.000\b", shown), shown
+
+
+def _card(n: int) -> str:
+    """A card where every count is ``n``."""
+    counts = {"articles": n, "splits": {"train": n}, "rows": {"gold": {"train": n}},
+              **{key: {} for key in ("crime_types", "stance", "actor_roles", "actor_stances",
+                                     "crime_mentions", "relation_types")}}
+    return dataset_card(version="1.0.0", counts=counts, agreement=AgreementReport(tasks=n),
+                        decisions={"agreed": n}, pending=n, with_text=True, settings={},
+                        suggestions=SuggestionReport(), uncertain=n,
+                        inference=InferenceReport(aggregate="auto", threshold=0.9))
+
+
+def test_every_count_in_the_card_agrees_with_its_noun():
+    one, two = _card(1), _card(2)
+    assert "\n1 news article about crime" in one and "\n2 news articles about crime" in two
+    assert "pull (1 task), before" in one and "pull (2 tasks), before" in two
+    assert "1 article is not in this version yet" in one and "lists it." in one
+    assert "2 articles are not in this version yet" in two and "lists them." in two
+    assert "instead of gold: 1 article so far" in one and "gold: 2 articles so far" in two
+    assert "article(s)" not in one + two
+    plural_after_one = r"(?<![\d.,])1 (?!is\b|was\b|has\b|news\b)\w+s\b"
+    assert not re.findall(plural_after_one, one), re.findall(f".{{30}}{plural_after_one}", one)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from html import unescape
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -16,8 +17,10 @@ from helpers import offline_settings
 from workbench.cli import cli
 from workbench.quality.adjudicate import adjudicate
 from workbench.quality.validate import validate_export
-from workbench.report.charts import _ticks, bars, dots
-from workbench.report.collect import NONE, collect, confusion_cells
+from workbench.records.wording import decimal, percent, plural, pull_times
+from workbench.report.charts import FONT, _ticks, bars, confusion, dots, text_width
+from workbench.report.charts import chart as draw
+from workbench.report.collect import NONE, GoldVersion, ReportData, collect, confusion_cells
 from workbench.report.page import render
 from workbench.schema import SCHEMA
 
@@ -191,3 +194,176 @@ def test_the_articles_to_look_at_list_crime_types_in_the_schemas_order(data):
     assert any(len(types) > 1 for types in lists)  # the order is seen somewhere
     for types in lists:
         assert types == sorted(types, key=order.index)
+
+
+# -- what the page says, as a reader sees it ---------------------------------------------------
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _visible(html: str) -> str:
+    """The words a reader sees: no tags, no tooltips."""
+    untitled = re.sub(r"<(\w+:)?(title|style)>.*?</(\w+:)?(title|style)>", "", html, flags=re.S)
+    return unescape(re.sub(r"<[^>]+>", " ", untitled))
+
+
+def _section(page: str, heading: str) -> str:
+    return page.split(f"<h2>{heading}</h2>")[1].split("<h2>")[0]
+
+
+def _charts(html: str) -> list[ElementTree.Element]:
+    return [ElementTree.fromstring(svg)
+            for svg in re.findall(r'<svg class="chart".*?</svg>', html, flags=re.S)]
+
+
+def _texts(svg: ElementTree.Element) -> list[ElementTree.Element]:
+    return list(svg.iter(f"{SVG}text"))
+
+
+@pytest.fixture(scope="module")
+def uncontrolled(export, tmp_path_factory) -> ReportData:
+    """The report's data when no article annotated was shown without suggestions."""
+    folder = tmp_path_factory.mktemp("uncontrolled")
+    tasks = [t for t in json.loads(export.read_text()) if t["meta"]["suggestions"] != "control"]
+    return collect(offline_settings(folder), export=write_tasks(folder / "export.json", tasks),
+                   replicates=20)
+
+
+def test_without_control_articles_the_panel_says_there_is_nothing_to_compare_with(
+        data, uncontrolled):
+    assert uncontrolled.suggestions.groups["without suggestions"].annotations == 0
+    assert uncontrolled.suggestions.warning  # agreement still mostly reflects suggestions
+    section = _visible(_section(render(uncontrolled), "Pre-annotations"))
+    assert "compare with the articles" not in section.lower()
+    assert ("No control articles to compare with: none of the 108 tasks was shown "
+            "without suggestions.") in section
+    assert "WORKBENCH_CONTROL_SHARE" in section and "now 10%" in section
+    assert "at least 2 annotators" in section  # what a comparison needs
+    shown = _visible(_section(render(data), "Pre-annotations"))  # with a control share
+    assert "No control articles" not in shown
+    assert "Compare with the articles shown without suggestions" in shown
+
+
+def test_a_share_short_of_all_or_nothing_never_reads_as_either(data):
+    suggestions = data.suggestions.model_copy(deep=True)
+    suggestions.kept_share, suggestions.agreed_from_suggestions = 446 / 447, 0.9996
+    kept = [5 / 6, 0.996, 0.002]
+    for figures, share in zip(suggestions.per_type.values(), kept, strict=False):
+        figures.kept, figures.precision, figures.recall = share, 0.9991, 0.0004
+    page = render(data.model_copy(update={"suggestions": suggestions}))
+    section = _visible(_section(page, "Pre-annotations"))
+    assert "kept 99.8% of the suggested crime types" in section and "83%" in section
+    assert not re.search(r"(?<![\d.])(100|0)%", _visible(page)), re.findall(
+        r".{40}(?<![\d.])(?:100|0)%", _visible(page))
+    assert [percent(v) for v in (1, 446 / 447, 0.9996, 0.5, 0.004, 0.0004, 0, None)] == [
+        "100%", "99.8%", ">99.9%", "50%", "0.4%", "<0.1%", "0%", "—"]
+    assert [decimal(v) for v in (1, 0.9996, 0.5, -0.0001, 0)] == [
+        "1.000", "0.9996", "0.500", "-0.0001", "0.000"]
+
+
+def test_the_alpha_axis_labels_its_ticks_alike_and_keeps_intervals_on_it():
+    drawn = dots(["(whole field)", "supportive", "critical"], [0.55, 0.12, 0.9],
+                 [(0.5, 0.62), (-0.23, 0.4), (0.8, 1.0)], [None, None, None], "stance")
+    svg = ElementTree.fromstring(drawn)
+    grid = [line for line in svg.iter(f"{SVG}line") if line.get("stroke") == "#e2e8f0"]
+    ticks = [t.text or "" for t in _texts(svg) if t.get("fill") == "#6b7280"
+             and not (t.text or "").startswith(("no interval", "undefined"))]
+    assert ticks[-1] in ("1", "1.0") and not any(t.endswith(".") for t in ticks), ticks
+    assert len({len(t.partition(".")[2]) for t in ticks}) == 1, ticks  # as many decimals each
+    start, end = (float(grid[i].get("x1")) for i in (0, -1))
+    whiskers = [line for line in svg.iter(f"{SVG}line") if line.get("stroke-width") == "2.5"]
+    assert len(whiskers) == 3
+    for whisker in whiskers:
+        assert start <= float(whisker.get("x1")) <= float(whisker.get("x2")) <= end
+    # Far out of the axis: clipped there, and the tooltip keeps the whole interval.
+    wide = ElementTree.fromstring(dots(["(whole field)"], [0.2], [(-3.5, 0.6)], [None], "x"))
+    (whisker,) = [w for w in wide.iter(f"{SVG}line") if w.get("stroke-width") == "2.5"]
+    grid = [line for line in wide.iter(f"{SVG}line") if line.get("stroke") == "#e2e8f0"]
+    assert float(whisker.get("x1")) == float(grid[0].get("x1"))
+    assert "0.200 (-3.50 to 0.60)" in ElementTree.tostring(wide, encoding="unicode")
+
+
+def test_a_value_without_an_interval_says_why(data):
+    intervals = {field: dict(values) for field, values in data.intervals.items()}
+    intervals["stance"]["neutral"] = None
+    page = render(data.model_copy(update={"intervals": intervals}))
+    (stance,) = [svg for svg in _charts(page)
+                 if svg.get("aria-label", "").startswith("stance: alpha")]
+    notes = [t.text for t in _texts(stance) if (t.text or "").startswith("no interval")]
+    assert notes == ["no interval: undefined in over 1 in 10 bootstrap resamples"]
+
+
+def test_every_count_agrees_with_its_noun(data):
+    one = data.model_copy(deep=True)
+    one.validation = one.validation.model_copy(update={
+        "errors": 1, "warnings": 1, "info": 1, "annotations": 1, "annotations_with_errors": 1})
+    one.tasks = one.overlap = one.uncertain = 1
+    one.header.pending = 1
+    one.header.gold = GoldVersion(version="1.0.0", manifest_sha256="0" * 64,
+                                  from_this_pull=True, articles=1)
+    one.copying = one.copying.model_copy(update={"compared": 1, "identical": 1})
+    one.suggestions.spans_suggested = one.suggestions.spans_kept = 1
+    one.suggestions.model_versions = {"rules": 1}
+    for matrix in one.confusions:
+        matrix.pairs = 1
+    text = _visible(render(one))
+    assert not re.findall(r"(?<![\d.,])1 (?!is\b|was\b|has\b)\w+s\b", text), re.findall(
+        r".{30}(?<![\d.,])1 (?!is\b|was\b|has\b)\w+s\b.{10}", text)
+    assert "1 error, 1 warning, 1 note in 1 annotation" in text
+    assert "1 pair of annotations compared" in text
+    assert [plural(n, "pair of annotations", "pairs of annotations") for n in (1, 0, 2000)] == [
+        "1 pair of annotations", "0 pairs of annotations", "2,000 pairs of annotations"]
+
+
+def test_over_time_the_pulls_read_as_times_and_stay_inside_the_chart(export, tmp_path):
+    from workbench.report.page import write_report
+
+    settings, out = offline_settings(tmp_path), tmp_path / "reports"
+    tasks = json.loads(export.read_text())
+    for stamp, count in (("20261207T101500.123456Z", 60), ("20261207T164500.000001Z", 120)):
+        pull = write_tasks(tmp_path / f"{stamp}_crime-news_p1.json", tasks[:count])
+        page = write_report(settings, export=pull, out=out).read_text()
+    over_time = [svg for svg in _charts(page) if "Over time" in svg.get("aria-label", "")]
+    assert len(over_time) == 2
+    for svg in over_time:
+        assert "20261207T" not in _visible(ElementTree.tostring(svg, encoding="unicode"))
+        labels = [t for t in _texts(svg) if "Dec" in (t.text or "")]
+        assert [t.text for t in labels] == ["7 Dec 10:15", "7 Dec 16:45"]
+        for label in labels:  # upright, and the last one's end inside the chart
+            assert label.get("transform") is None
+            size = float(label.get("font-size"))
+            half = text_width(label.text or "", size) / 2
+            assert half <= float(label.get("x")) <= float(svg.get("width")) - half
+    assert pull_times(["20261207T101500Z_p1.json", "2026-12-09T08:00:00Z", "export.json"]) == [
+        "7 Dec", "9 Dec", "export.json"]  # on different days: the days alone
+    assert pull_times(["20251231T230000Z", "20260101T010000Z"]) == ["31 Dec 2025", "1 Jan 2026"]
+
+
+def _lines_of(text: ElementTree.Element) -> list[str]:
+    return [span.text or "" for span in text.iter(f"{SVG}tspan")] or [text.text or ""]
+
+
+def test_long_labels_wrap_onto_lines_in_room_made_for_them():
+    label = "crime_mentions: organ_blood_harvesting"
+    panel = bars([label, "short"], [3, 1], "a narrow panel", width=320)
+    svg = ElementTree.fromstring(draw([panel], "narrow"))
+    (long,) = [t for t in _texts(svg) if len(_lines_of(t)) > 1]
+    lines = _lines_of(long)
+    assert "".join(lines).replace(" ", "") == label.replace(" ", "")  # wrapped, not cut
+    x = float(long.get("x"))
+    assert max(text_width(line) for line in lines) <= x  # the room fits the widest line
+    assert x < text_width(label)  # and is made for the wrapped text, not the whole label
+    first, second = (r for r in svg.iter(f"{SVG}rect"))
+    y = float(long.get("y")) + sum(float(s.get("dy") or 0) for s in long.iter(f"{SVG}tspan"))
+    assert y < float(second.get("y"))  # its last line above the next bar
+
+    labels = [c.id for c in SCHEMA.crime_types] + [NONE]
+    counts = [[1] * len(labels) for _ in labels]
+    svg = ElementTree.fromstring(confusion(labels, counts, "crime_types"))
+    width = float(svg.get("width"))
+    wrapped = [t for t in _texts(svg) if "".join(_lines_of(t)) == "organ_blood_harvesting"]
+    assert len(wrapped) == 2 and all(len(_lines_of(t)) > 1 for t in wrapped)  # row, column
+    for text in _texts(svg):
+        if text.get("transform", "").startswith("rotate(45"):  # a column's label, slanted
+            reach = max(text_width(line, FONT - 1) for line in _lines_of(text)) * 0.71
+            assert float(text.get("x")) + reach <= width

@@ -76,8 +76,16 @@ def test_disagreements_go_to_review_and_the_adjudicator_decides(
     assert {r["from_name"] for r in agreed_part} == {"crime_types", "actors", "actor_stance"}
     assert next(r for r in agreed_part if r["from_name"] == "crime_types")["value"] == {
         "choices": ["human_trafficking"]}
+    # The Data Manager lists the dispute as plain text, its HTML hidden in every tab, the
+    # one made for the project and one someone added since (Label Studio shows markup).
+    assert "; stance: critical 1, supportive 1, neutral 1; " in task.data["disputed"]
+    assert "<" not in task.data["disputed"]
+    ls_client.views.create(project=review.id, data={"title": "mine"})
     again = _run(["review", "push", "--min-agree", "3"], cli_env)
     assert again.startswith("1 disputed article: 0 sent to review, 1 already there")
+    tabs = ls_client.views.list(project=review.id)
+    assert len(tabs) == 2 and all(tab.data["hiddenColumns"][mode] == ["tasks:data.dispute"]
+                                  for tab in tabs for mode in ("explore", "labeling")), tabs
 
     dee.annotations.create(id=task.id, result=[
         choice("crime_types", "human_trafficking", "corruption_collusion"),
@@ -130,3 +138,44 @@ def test_ground_truth_marked_in_label_studio_wins(settings, studio, seeds_dir, a
     decision = next(d for d in decisions(settings).values() if d.task_id == task.id)
     assert (decision.status, decision.stance, decision.decided_by) == (
         "ground_truth", "mixed", "cy@example.org")
+
+
+def test_the_dispute_shows_each_annotators_version_of_a_span_side_by_side(tmp_path):
+    """Offline: three annotators draw an actor three ways; the review task's dispute panel
+    shows, per disputed span, each one's own spans in the words around it, in a column of
+    their own (by pseudonym), with labels and stance, and says so where one drew nothing."""
+    from builders import annotation, export_task, span, write_tasks
+    from helpers import offline_settings
+
+    from workbench.quality.chain import run_chain
+    from workbench.quality.review_tasks import ReviewStage
+    from workbench.store.pseudonyms import Pseudonyms, pseudonyms_path
+    from workbench.store.rawpulls import Source
+
+    text = ("Villagers said the Interior Minister Sar Kheng visited the province on Monday. "
+            "Police arrested two men accused of trafficking workers to a casino.")
+    base = [choice("crime_types", "human_trafficking"), choice("stance", "neutral")]
+    export = write_tasks(tmp_path / "export.json", [export_task(1, text, [
+        annotation(11, "ana@example.org", [*base, *actor(
+            "a", text, "Interior Minister Sar Kheng", stance="supports")]),
+        annotation(12, "ben@example.org", [*base, *actor("b", text, "Sar Kheng",
+                                                         stance="neutral")]),
+        annotation(13, "cy@example.org", [*base, span("c", "crime_mentions",
+                                                      "human_trafficking", text,
+                                                      "trafficking")]),
+    ], data={"article_id": "a1"})])
+    settings = offline_settings(tmp_path)
+    with ReviewStage(settings) as stage:
+        run_chain(Source(export), stage.add, voting=Voting(min_agree=3))
+        ((_, _, build),) = stage.items()
+        dispute = build()["data"]["dispute"]
+    names = Pseudonyms(pseudonyms_path(settings))
+    versions = dispute.split("Each version of the disputed spans")[1]
+    heads = [names(f"{n}@example.org") for n in ("ana", "ben", "cy")]
+    assert versions.index(heads[0]) < versions.index(heads[1]) < versions.index(heads[2])
+    assert not any(f"{n}@example.org" in dispute for n in ("ana", "ben", "cy"))
+    assert ">Interior Minister Sar Kheng</mark><sub" in versions
+    assert ">Sar Kheng</mark><sub" in versions
+    assert "government: supports" in versions and "government: neutral" in versions
+    assert "nothing marked here" in versions  # cy drew no actor there
+    assert "the Interior Minister" in versions  # context around ben's shorter span

@@ -51,7 +51,6 @@ def open_stream(page, base: str, project_id: int) -> None:
     page.goto(f"{base}/projects/{project_id}/data")
     page.get_by_role("button", name="Label All Tasks").click()
     wait_for_task(page)
-    close_instructions(page)
 
 
 def shown_task(page) -> int | None:
@@ -78,7 +77,8 @@ def wait_for_task(page) -> None:
 
 
 def close_instructions(page) -> None:
-    """The instructions open by themselves on a project's first task: close them."""
+    """Close the instructions (the Instructions button opens them; the workbench's projects
+    no longer open them by themselves at the start of each labeling session)."""
     panel = page.locator(".lsf-modal-ls__content")
     if panel.count():
         page.locator(".lsf-modal-ls__header button, .lsf-modal-ls__header [class*=close]"

@@ -12,6 +12,7 @@ from workbench.gold.diff import diff_versions
 from workbench.gold.write import write_gold
 from workbench.publish import publish
 from workbench.quality.chain import Voting
+from workbench.records.wording import plural
 
 
 @click.command("export")
@@ -83,7 +84,7 @@ def publish_command(version: str, to: Path, hub: str | None, root: Path | None) 
         workbench publish 1.0.3 --to release/ --hub my-org/crime-news-gold
     """
     report = publish(settings(), version, to, hub=hub, root=root)
-    files = output.count(len(report.files), "file")
+    files = plural(len(report.files), "file")
     click.echo(f"Published gold version {report.version}: {files}, {report.bytes:,} bytes "
                f"in {output.shown(report.path)}")
     if report.hub_url:

@@ -15,6 +15,7 @@ from workbench.quality.agreement import AgreementReport
 from workbench.quality.review_round import IgnoredReview
 from workbench.quality.validate import RULES, ValidationReport
 from workbench.records.reckoning import Reckoning
+from workbench.records.wording import plural
 from workbench.settings import Settings
 
 if TYPE_CHECKING:  # the studio's reports: imported only where Label Studio is talked to
@@ -23,11 +24,6 @@ if TYPE_CHECKING:  # the studio's reports: imported only where Label Studio is t
     from workbench.studio.push import PushReport
     from workbench.studio.rebuild import RebuildReport
     from workbench.sync import SyncReport
-
-
-def count(n: int, word: str, plural: str | None = None) -> str:
-    """``1 annotation``, ``2 annotations``."""
-    return f"{n:,} {word if n == 1 else plural or word + 's'}"
 
 
 def shown(path: Path) -> Path:
@@ -75,9 +71,9 @@ def reckoning(r: Reckoning, verb: str) -> None:
         why = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items()))
         return f"{total} set aside" + (f" ({why})" if why else "")
 
-    click.echo(f"Read {count(r.tasks, 'task')}: {r.tasks_used} {verb}, "
+    click.echo(f"Read {plural(r.tasks, 'task')}: {r.tasks_used} {verb}, "
                f"{aside(r.tasks_set_aside)}")
-    click.echo(f"Read {count(r.annotations, 'annotation')}: {r.annotations_used} used, "
+    click.echo(f"Read {plural(r.annotations, 'annotation')}: {r.annotations_used} used, "
                f"{aside(r.annotations_set_aside)}")
     for note in r.notes:
         click.echo(f"note: {note}")
@@ -119,16 +115,16 @@ def push_summary(report: PushReport) -> None:
         click.echo(f"Project {report.project_title!r} {verb or 'was '}created")
     elif report.config_updated:
         click.echo(f"Project {report.project_title!r}: labeling config {verb or ''}updated")
-    click.echo(f"{count(len(report.created), 'task')} {verb}created, {report.unchanged} "
+    click.echo(f"{plural(len(report.created), 'task')} {verb}created, {report.unchanged} "
                f"already there, {len(report.replaced) + len(report.changed_kept)} changed "
                f"({len(report.replaced)} {verb}replaced, {len(report.changed_kept)} kept: "
-               f"annotated), {count(len(ingested.rejected), 'article')} rejected, "
-               f"{count(len(ingested.duplicates), 'duplicate')} in the input")
+               f"annotated), {plural(len(ingested.rejected), 'article')} rejected, "
+               f"{plural(len(ingested.duplicates), 'duplicate')} in the input")
     if report.control:
         click.echo(f"{report.control:,} of them {verb}without suggestions: the control share "
                    f"(WORKBENCH_CONTROL_SHARE)")
     if report.duplicates_removed:
-        click.echo(f"{count(report.duplicates_removed, 'duplicate task')} {verb}removed from "
+        click.echo(f"{plural(report.duplicates_removed, 'duplicate task')} {verb}removed from "
                    f"the project")
     if report.project_url:
         click.echo(f"Project: {report.project_url}")
@@ -143,27 +139,27 @@ def pull_report(report: PullReport) -> None:
         click.echo(f"Pulled {report.project_title!r} (project {report.project_id}) into "
                    f"{shown(report.path)} ({report.size:,} bytes, sha256 "
                    f"{report.sha256[:12]}...)")
-    click.echo(f"{count(summary.tasks, 'task')}, {count(summary.annotations, 'annotation')} "
+    click.echo(f"{plural(summary.tasks, 'task')}, {plural(summary.annotations, 'annotation')} "
                f"({summary.cancelled} cancelled/skipped) by "
-               f"{count(len(summary.annotators), 'annotator')}, "
-               f"{count(summary.drafts, 'draft')}, {summary.ground_truth} ground truth")
+               f"{plural(len(summary.annotators), 'annotator')}, "
+               f"{plural(summary.drafts, 'draft')}, {summary.ground_truth} ground truth")
     if report.previous and not report.unchanged:
         click.echo(f"Since the last pull ({shown(report.previous).name}): "
-                   f"{count(report.new_annotations, 'new annotation')}, "
+                   f"{plural(report.new_annotations, 'new annotation')}, "
                    f"{report.updated_annotations} updated, "
-                   f"{count(report.new_tasks, 'new task')}")
+                   f"{plural(report.new_tasks, 'new task')}")
     elif not report.previous:
         click.echo("This is the first pull.")
 
 
 def validation(report: ValidationReport) -> None:
     s = report.summary
-    click.echo(f"{shown(Path(report.source or ''))}: {count(s.tasks, 'task')}: "
+    click.echo(f"{shown(Path(report.source or ''))}: {plural(s.tasks, 'task')}: "
                f"{s.tasks - s.malformed_tasks} checked, {s.malformed_tasks} set aside "
                f"(malformed)")
     inside = (f", {s.annotations_in_malformed_tasks} in malformed tasks (set aside)"
               if s.annotations_in_malformed_tasks else "")
-    click.echo(f"{count(s.annotations, 'annotation')}: {s.valid_annotations} valid, "
+    click.echo(f"{plural(s.annotations, 'annotation')}: {s.valid_annotations} valid, "
                f"{s.annotations_with_errors} with errors (only their faulty parts are set "
                f"aside), {s.cancelled} cancelled (set aside){inside}")
     for note in s.notes:
@@ -187,8 +183,8 @@ def validation(report: ValidationReport) -> None:
             where += f", annotation {f.annotation_id} by {f.annotator}"
         field = f", {f.field}" if f.field else ""
         click.echo(f"{f.severity.upper():7} {f.rule}: {where}{field}: {f.message}")
-    click.echo(f"\n{count(s.errors, 'error')}, {count(s.warnings, 'warning')}, "
-               f"{count(s.info, 'note')}")
+    click.echo(f"\n{plural(s.errors, 'error')}, {plural(s.warnings, 'warning')}, "
+               f"{plural(s.info, 'note')}")
 
 
 def agreement(report: AgreementReport) -> None:
@@ -227,7 +223,7 @@ def agreement(report: AgreementReport) -> None:
 
 def adjudication(report: AdjudicationReport) -> None:
     counts = ", ".join(f"{n} {status}" for status, n in report.counts.items()) or "none"
-    click.echo(f"{shown(Path(report.source))}: {count(report.articles, 'article')}: "
+    click.echo(f"{shown(Path(report.source))}: {plural(report.articles, 'article')}: "
                f"{counts}")
     reckoning(report.reckoning, "decided")
     for decision in report.disputed:
@@ -260,18 +256,18 @@ def export(report: GoldReport, *, with_reckoning: bool = True) -> None:
         click.echo("No gold yet: no article has enough agreeing annotations; nothing written")
     elif report.unchanged:
         click.echo(f"Gold unchanged since version {report.previous} "
-                   f"({count(report.articles, 'article')}): nothing written")
+                   f"({plural(report.articles, 'article')}): nothing written")
     else:
-        click.echo(f"Wrote gold version {report.version}: {count(report.articles, 'article')} "
+        click.echo(f"Wrote gold version {report.version}: {plural(report.articles, 'article')} "
                    f"in {shown(report.path)}")
     if report.pending:
         where = ", listed in the manifest" if report.path is not None else ""
-        click.echo(f"{count(len(report.pending), 'article')} pending (disputed or awaiting "
+        click.echo(f"{plural(len(report.pending), 'article')} pending (disputed or awaiting "
                    f"annotations){where}")
 
 
 def diff(result: VersionDiff) -> None:
-    click.echo(f"{result.old} -> {result.new}: {count(len(result.added), 'article')} added, "
+    click.echo(f"{result.old} -> {result.new}: {plural(len(result.added), 'article')} added, "
                f"{len(result.removed)} removed, {len(result.changed)} changed")
     for article in result.added:
         click.echo(f"+ {article}")
@@ -321,9 +317,9 @@ def rebuild_report(report: RebuildReport, settings: Settings) -> None:
     for title, result in ((settings.project, report.project),
                           (settings.for_review().project, report.review)):
         if result is not None:
-            click.echo(f"Project {title!r}: {count(len(result.created), 'task')} imported, "
+            click.echo(f"Project {title!r}: {plural(len(result.created), 'task')} imported, "
                        f"{result.unchanged:,} already there")
-    click.echo(f"{count(report.annotations, 'annotation')} imported with their authors, "
+    click.echo(f"{plural(report.annotations, 'annotation')} imported with their authors, "
                f"results, lead times and ground-truth marks (the old ids and times are in "
                f"each task's meta.rebuilt)")
     for person in report.accounts:
@@ -344,14 +340,14 @@ def sync(report: SyncReport) -> None:
     if report.disputed:
         first = "the first " if report.awaiting_review > len(report.disputed) else ""
         click.echo(f"Disputed, awaiting review ({first}"
-                   f"{count(len(report.disputed), 'article')}):")
+                   f"{plural(len(report.disputed), 'article')}):")
         for article in report.disputed:
             title = f" '{clip(article.title, 45)}'" if article.title else ""
             click.echo(f"  {article.article_id}{title}: {article.why}")
     if report.invalid:
-        click.echo(f"{count(report.invalid, 'annotation')} had parts set aside for errors "
+        click.echo(f"{plural(report.invalid, 'annotation')} had parts set aside for errors "
                    f"(the rest of them counted): feedback for "
-                   f"{count(len(report.feedback), 'annotator')} in "
+                   f"{plural(len(report.feedback), 'annotator')} in "
                    f"{shown(report.feedback[0].parent) if report.feedback else '-'}/")
     for edit in report.edits:
         click.echo(f"Changed by someone else: {edit.author}'s annotation of article "

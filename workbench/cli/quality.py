@@ -19,6 +19,7 @@ from workbench.quality.agreement import as_json as agreement_json
 from workbench.quality.chain import Voting
 from workbench.quality.feedback import write_feedback
 from workbench.quality.validate import Finding, validate_export
+from workbench.records.wording import plural
 from workbench.report.page import write_report
 from workbench.store.rawpulls import open_export
 
@@ -151,7 +152,7 @@ def feedback_command(export: Path | None, out: Path | None) -> None:
         workbench feedback --export project-7.json --out /tmp/feedback
     """
     pages = write_feedback(settings(), export=export, out=out)
-    click.echo(f"Feedback for {output.count(len(pages), 'annotator')}"
+    click.echo(f"Feedback for {plural(len(pages), 'annotator')}"
                + (f" in {output.shown(pages[0].parent)}/" if pages else ": no slips"))
     for page in pages:
         click.echo(f"  {output.shown(page)}")

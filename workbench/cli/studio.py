@@ -23,6 +23,7 @@ from workbench.cli.options import (
 )
 from workbench.errors import ConfigError
 from workbench.quality.chain import Voting
+from workbench.records.wording import plural
 from workbench.settings import Settings
 
 
@@ -238,7 +239,7 @@ def review_push_command(export: Path | None, voting: Voting) -> None:
     found = settings()
     report = review_push(found, connect(found), export=export, voting=voting)
     sync = report.sync
-    click.echo(f"{output.count(report.disputed, 'disputed article')}: {len(sync.created)} "
+    click.echo(f"{plural(report.disputed, 'disputed article')}: {len(sync.created)} "
                f"sent to review, {sync.unchanged} already there, {len(sync.replaced)} "
                f"updated, {len(sync.changed_kept)} being adjudicated already")
     if report.project_url:
@@ -262,7 +263,7 @@ def review_pull_command() -> None:
     found = settings()
     report = review_pull(found, connect(found))
     output.pull_report(report)
-    click.echo(f"{output.count(report.decisions, 'article')} adjudicated")
+    click.echo(f"{plural(report.decisions, 'article')} adjudicated")
     output.review_roles(report.adjudicators, report.ignored)
 
 

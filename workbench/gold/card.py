@@ -9,9 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench.gold.format import SPLITS
+from workbench.gold.splits import MIN_STRATUM
 from workbench.quality.agreement import AgreementReport
 from workbench.quality.inference import InferenceReport
 from workbench.quality.suggestions import SuggestionReport
+from workbench.records.wording import decimal, percent, plural
 from workbench.schema import ICCS_SECTIONS, SCHEMA, SCHEMA_VERSION
 
 CONFIGS = {  # the card's configs: the tables, each a folder of split files
@@ -48,11 +50,13 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def _number(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
+    """A coefficient, never rounded to read as exactly 0 or 1 when it is not."""
+    return "-" if value is None else decimal(value)
 
 
 def _share(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
+    """A share, never rounded to read as 100% or 0% when it is not."""
+    return "-" if value is None else percent(value)
 
 
 def suggestions_section(report: SuggestionReport) -> list[str]:
@@ -67,6 +71,10 @@ def suggestions_section(report: SuggestionReport) -> list[str]:
         [group, g.tasks, g.annotations, _number(g.crime_types_alpha), _number(g.stance_alpha),
          _number(g.span_f1), _number(g.crime_types_per_annotation),
          _number(g.spans_per_annotation)] for group, g in report.groups.items()])
+    if report.groups and not report.compared:
+        lines += ["The articles shown without suggestions give no agreement figure (it takes "
+                  "articles with 2 annotations or more): there is nothing to compare the "
+                  "figures with suggestions to.", ""]
     if report.per_type:
         lines += ["Suggested crime types against gold (articles), and how often annotators "
                   "kept a suggested type:", ""]
@@ -99,9 +107,9 @@ def inference_section(report: InferenceReport | None, uncertain: int,
              "the data allow it; elsewhere majority vote:", ""]
     lines += _table(["field", "decided by"], [[f"`{f}`", how]
                                               for f, how in report.fields.items()])
-    lines += [f"A value the model gives less than {report.threshold:.0%} went to the review "
-              f"round instead of gold: {uncertain} article(s) so far. Each value keeps its "
-              "`posterior` in its provenance.", ""]
+    lines += [f"A value the model gives less than {percent(report.threshold)} went to the "
+              f"review round instead of gold: {plural(uncertain, 'article')} so far. Each "
+              "value keeps its `posterior` in its provenance.", ""]
     if report.competence:
         lines += ["Each annotator's estimated accuracy (crime types: the mean of each type's "
                   "accuracy on its presence and on its absence), against chance, and the "
@@ -127,10 +135,10 @@ def dataset_card(*, version: str, counts: dict[str, Any], agreement: AgreementRe
              "tags:", "- crime", "- human-trafficking", "- scam-compounds", "- stance",
              "- cambodia", *_yaml_configs(counts["rows"]), "---", "",
              f"# Crime news gold dataset, version {version}", "",
-              f"{n} news articles about crime (human trafficking, scam compounds, kidnapping, "
-              f"illegal gambling, corruption, ...) labeled with the crime types they report, "
-              f"their stance toward the authorities' response, the actors they name and the "
-              f"crimes they mention, each label with who decided it and how. Schema "
+              f"{plural(n, 'news article')} about crime (human trafficking, scam compounds, "
+              "kidnapping, illegal gambling, corruption, ...) labeled with the crime types they "
+              "report, their stance toward the authorities' response, the actors they name and "
+              "the crimes they mention, each label with who decided it and how. Schema "
               f"{SCHEMA_VERSION}.", ""]
     lines += ["## Loading", "", "Each line on its own, this version in `exports/gold/"
               f"{version}`:", "", "```python",
@@ -176,12 +184,13 @@ def dataset_card(*, version: str, counts: dict[str, Any], agreement: AgreementRe
     lines += ["## Splits", ""]
     lines += _table(["split", "articles"], [[s, splits.get(s, 0)] for s in SPLITS])
     lines += ["By article, from a seeded hash, stratified by primary crime type where a type "
-              "has at least 10 articles; an article keeps its split in later versions.", ""]
-    lines += ["## Agreement", "", f"Measured on all annotations of the pull ({agreement.tasks} "
-              "tasks), before adjudication; cancelled annotations left out. alpha: "
-              "Krippendorff's alpha (nominal; MASI distance for multi-label fields); F1: "
-              "pairwise exact-match F1 of spans; alpha_U: Krippendorff's unitizing alpha over "
-              "character offsets.", ""]
+              f"has at least {plural(MIN_STRATUM, 'article')}; an article keeps its split in "
+              "later versions.", ""]
+    lines += ["## Agreement", "", "Measured on all annotations of the pull "
+              f"({plural(agreement.tasks, 'task')}), before adjudication; cancelled annotations "
+              "left out. alpha: Krippendorff's alpha (nominal; MASI distance for multi-label "
+              "fields); F1: pairwise exact-match F1 of spans; alpha_U: Krippendorff's "
+              "unitizing alpha over character offsets.", ""]
     lines += _table(["field", "kind", "items", "alpha", "F1", "alpha_U"], [
         [name, f.kind, f.items, _number(f.krippendorff_alpha), _number(f.f1_exact),
          _number(f.unitizing_alpha)] for name, f in agreement.fields.items()])
@@ -197,8 +206,9 @@ def dataset_card(*, version: str, counts: dict[str, Any], agreement: AgreementRe
               "provenance of each field (method, annotators by pseudonym, agreement).", ""]
     lines += _table(["articles", "count"], [[status, count]
                                             for status, count in sorted(decisions.items())])
-    lines += [f"{pending} articles are not in this version yet (disputed or awaiting "
-              "annotations); `manifest.json` lists them.", ""]
+    lines += [f"{plural(pending, 'article')} {'is' if pending == 1 else 'are'} not in this "
+              "version yet (disputed or awaiting annotations); `manifest.json` lists "
+              f"{'it' if pending == 1 else 'them'}.", ""]
     lines += inference_section(inference, uncertain, name)
     lines += suggestions_section(suggestions)
     lines += ["## Known limitations", "",

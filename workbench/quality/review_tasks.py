@@ -19,7 +19,7 @@ import msgspec
 
 from workbench.lsformat.results import annotation_result, choices_item, relation_item, span_item
 from workbench.quality.chain import DecidedTask
-from workbench.quality.dispute import dispute_html
+from workbench.quality.dispute import dispute_html, dispute_line
 from workbench.records.decisions import ArticleDecision
 from workbench.records.tasks import Task
 from workbench.schema import ACTOR_STANCE, ACTORS, CRIME_MENTIONS, CRIME_TYPES, STANCE
@@ -29,6 +29,9 @@ from workbench.store.pseudonyms import Pseudonyms, pseudonyms_path
 from workbench.store.roles import adjudicators
 
 AGREED = "agreed"  # the model_version of the prediction holding what annotators agreed on
+# The review task's plain-text field saying what is disputed, for the Data Manager's column
+# (the HTML one is hidden there: it would show as markup).
+DISPUTED = "disputed"
 
 
 class ReviewStage:
@@ -112,7 +115,7 @@ def review_task(decision: ArticleDecision, task: Task, name: Callable[[str], str
     content = {"text": task.text, "inputs": [msgspec.structs.asdict(i) for i in decision.inputs],
                "dispute": summary}
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
-    return {"data": {**task.data, DISPUTE: summary},
+    return {"data": {**task.data, DISPUTE: summary, DISPUTED: dispute_line(decision)},
             "meta": {"article_id": decision.article_id, "sha256": digest,
                      "main_task_id": task.id},
             "predictions": predictions}

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from workbench.quality.measure import Measure
 from workbench.records.decisions import ArticleDecision, Provenance
 from workbench.records.tasks import Annotation, Suggestion, TaskVotes, Unit
+from workbench.records.wording import percent
 from workbench.schema import ACTORS, CRIME_MENTIONS, CRIME_TYPES, SCHEMA, STANCE
 from workbench.stats.coefficients import Alpha, masi, nominal
 
@@ -58,6 +59,15 @@ class SuggestionReport(BaseModel):
     kept_share: float | None = None  # of suggested values and spans, the share kept
     agreed_from_suggestions: float | None = None  # of agreed gold values, share suggested
     warning: str | None = None
+
+    @property
+    def compared(self) -> bool:
+        """Whether the articles shown without suggestions give anything to compare with:
+        an agreement figure, which takes articles with two annotations or more. Without
+        one (no control share, or its articles annotated once), nothing may point to them."""
+        control = self.groups.get(CONTROL)
+        return control is not None and any(value is not None for value in (
+            control.crime_types_alpha, control.stance_alpha, control.span_f1))
 
 
 class _Group:
@@ -189,10 +199,13 @@ class SuggestionMeter:
 
 
 def _warning(report: SuggestionReport) -> str | None:
+    """When agreement mostly reflects accepted suggestions; it points to the control
+    articles only when they give something to compare with."""
     kept, owed = report.kept_share, report.agreed_from_suggestions
-    if kept is not None and owed is not None and kept >= KEPT_ALERT and (
-            owed >= FROM_SUGGESTIONS_ALERT):
-        return (f"Agreement mostly reflects accepted suggestions: annotators kept "
-                f"{kept:.0%} of what was suggested, and {owed:.0%} of what they agree on "
-                f"was suggested. Compare with the articles shown without suggestions.")
-    return None
+    if kept is None or owed is None or kept < KEPT_ALERT or owed < FROM_SUGGESTIONS_ALERT:
+        return None
+    return (f"Agreement mostly reflects accepted suggestions: annotators kept {percent(kept)} "
+            f"of what was suggested, and {percent(owed)} of what they agree on was "
+            "suggested. " + ("Compare with the articles shown without suggestions."
+                             if report.compared else "No articles shown without suggestions "
+                             "have enough annotations to compare with."))

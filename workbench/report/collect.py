@@ -109,6 +109,7 @@ class ReportData(BaseModel):
     header: Header = Field(default_factory=Header)
     articles: list[ArticleView] = Field(default_factory=list)
     suggestions: SuggestionReport = Field(default_factory=SuggestionReport)
+    control_share: float | None = None  # WORKBENCH_CONTROL_SHARE now (it acts when pushing)
     with_gold: dict[str, WithGold] = Field(default_factory=dict)  # this pull, per annotator
     history: list[PullLine] = Field(default_factory=list)  # filled when the page is written
     edits: list[EditNotice] = Field(default_factory=list)  # annotations someone else changed last
@@ -208,7 +209,7 @@ class ReportCollector:
 
     def __init__(self, settings: Settings, schema: Schema = SCHEMA, *,
                  replicates: int = REPLICATES):
-        self.overlap = settings.overlap
+        self.overlap, self.control_share = settings.overlap, settings.control_share
         self.schema = schema
         self.replicates = replicates
         self.counts = Counts(self.overlap, [spec.name for spec in schema.fields
@@ -279,7 +280,7 @@ class ReportCollector:
             pending=sum(n for status, n in result.decisions.items()
                         if status in ("disputed", "awaiting")))
         data.articles = self.picker.views()
-        data.suggestions = result.suggestions
+        data.suggestions, data.control_share = result.suggestions, self.control_share
         data.with_gold = self.gold.figures()
         data.edits = self.people.named(self.edits)
         data.ignored_reviews = [*(review.ignored if review is not None else []), *self.refused]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
+from workbench.records.wording import decimal
 from workbench.report.articles import ArticleView
 from workbench.report.charts import PEOPLE
 
@@ -90,4 +91,4 @@ def _choices(values: list[str], decided: list[str] | None) -> str:
 
 
 def _fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    return "—" if value is None else decimal(value, 2)

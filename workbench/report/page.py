@@ -8,6 +8,8 @@ from pathlib import Path
 
 from workbench.quality.independence import FLAG_MIN, FLAG_P
 from workbench.quality.inference import NEAR_CHANCE
+from workbench.quality.suggestions import CONTROL
+from workbench.records.wording import decimal, percent, plural, pull_times
 from workbench.report.charts import (
     ACCENT,
     COLORS,
@@ -24,6 +26,9 @@ from workbench.report.highlight import article_html
 from workbench.report.history import PullLine, record
 from workbench.settings import Settings
 from workbench.store.atomic import write_text
+
+# Why a value has no interval: the bootstrap's rule (stats.bootstrap.percentile_interval).
+NO_INTERVAL = "no interval: undefined in over 1 in 10 bootstrap resamples"
 
 
 def write_report(settings: Settings, *, export: Path | None = None, out: Path | None = None,
@@ -54,18 +59,25 @@ def _align(cell) -> str:
     return ' class="num"' if cell is None or isinstance(cell, int | float | tuple) else ""
 
 
+class _Share(float):
+    """A table cell shown as a percentage (a number: right-aligned)."""
+
+
 def _fmt(value) -> str:
     if value is None:
         return "—"
+    if isinstance(value, _Share):
+        return percent(value)
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return decimal(value)
     if isinstance(value, tuple):
-        return f"{value[0]:.2f} – {value[1]:.2f}"
+        return f"{decimal(value[0], 2)} – {decimal(value[1], 2)}"
     return str(value)
 
 
-def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
+def _shares(*values: float | None) -> list[_Share | None]:
+    """Table cells shown as percentages (blank when undefined)."""
+    return [None if v is None else _Share(v) for v in values]
 
 
 def render(data: ReportData) -> str:
@@ -81,15 +93,16 @@ def _header(data: ReportData) -> str:
         made = ("made from this pull" if h.gold.from_this_pull else
                 "made from other pulls than this one: run sync or export to bring it up "
                 "to date")
-        gold = (f"Gold version <b>{escape(h.gold.version)}</b> ({h.gold.articles} articles; "
-                f"manifest sha256 <code>{escape(h.gold.manifest_sha256[:16])}…</code>), "
-                f"{made}.")
+        gold = (f"Gold version <b>{escape(h.gold.version)}</b> "
+                f"({plural(h.gold.articles, 'article')}; manifest sha256 "
+                f"<code>{escape(h.gold.manifest_sha256[:16])}…</code>), {made}.")
     pulls = ", ".join(f"<code>{escape(p['file'])}</code> (sha256 {escape(p['sha256'][:12])}…)"
                       for p in h.pulls)
     people = ", ".join(escape(n) for n in h.annotators) or "none yet"
     judges = ", ".join(escape(n) for n in h.adjudicators) or "nobody is named yet"
-    return (f'<p class="meta">{gold}<br>Raw pulls read: {pulls}.<br>{data.tasks} tasks, '
-            f"{data.overlap} annotators wanted per task; {h.pending} articles pending "
+    return (f'<p class="meta">{gold}<br>Raw pulls read: {pulls}.<br>'
+            f"{plural(data.tasks, 'task')}, {plural(data.overlap, 'annotator')} wanted per "
+            f"task; {plural(h.pending, 'article')} pending "
             f"(disputed or awaiting annotations).<br>Annotators: {people}. Adjudicators: "
             f"{judges}.</p>")
 
@@ -111,7 +124,7 @@ def _progress(data: ReportData) -> str:
     rows = [[name, p.submitted, p.cancelled, p.with_errors,
              None if p.mean_lead_time is None else f"{p.mean_lead_time:.0f} s"]
             for name, p in data.annotators.items()]
-    return (f"<h2>Progress</h2><p>Complete means at least {data.overlap} annotators "
+    return (f"<h2>Progress</h2><p>Complete means at least {plural(data.overlap, 'annotator')} "
             f"submitted.</p>{chart(panels, 'progress charts', columns=3)}"
             + _table(["annotator", "submitted", "skipped", "with a part set aside",
                       "mean lead time"], rows))
@@ -128,7 +141,7 @@ def _agreement(data: ReportData) -> str:
         value = point if point is not None or spans else f"undefined: {f.undefined}"
         rows.append([name, f.kind, f.items, f.raters, "F1 exact" if spans else "alpha", value,
                      data.intervals.get(name, {}).get(""), f.observed_agreement,
-                     f.expected_agreement, f.percent_agreement, f.cohen_kappa_mean,
+                     f.expected_agreement, *_shares(f.percent_agreement), f.cohen_kappa_mean,
                      f.unitizing_alpha])
     table = _table(["field", "kind", "items", "raters", "measure", "value", "95% CI",
                     "observed agreement", "chance agreement", "percent", "Cohen kappa (mean)",
@@ -146,14 +159,15 @@ def _agreement(data: ReportData) -> str:
         charts.append(dots(names, [f.f1_exact if spans else f.krippendorff_alpha, *points],
                            [data.intervals.get(name, {}).get(key) for key in ["", *labels]],
                            reasons, f"{name}: {'span F1 (exact)' if spans else 'alpha per value'}"
-                           " with 95% bootstrap intervals"))
+                           " with 95% bootstrap intervals", NO_INTERVAL))
     return ("<h2>Agreement</h2><p>Krippendorff's alpha for choices (MASI distance for "
             "multi-choice fields), pairwise exact-match F1 for spans. Alpha is 1 − D<sub>o"
             "</sub>/D<sub>e</sub>: the observed agreement beside the agreement chance alone "
             "would give. When one value dominates, chance agreement is high, and a high "
             "observed agreement still gives a low alpha; when every annotator chose the same "
             "value, there is nothing to tell apart from chance and alpha is undefined. "
-            "Intervals: 95% percentile intervals of a Poisson bootstrap over articles; dotted "
+            "Intervals: 95% percentile intervals of a Poisson bootstrap over articles, none "
+            "where over 1 in 10 resamples leave the value undefined (too few articles); dotted "
             "lines at 0.667 and 0.8, Krippendorff's thresholds for tentative and reliable "
             f"conclusions.</p>{table}{''.join(charts)}")
 
@@ -170,20 +184,52 @@ def _suggestions(data: ReportData) -> str:
             "each group:</p>" + _table(["articles", "tasks", "annotations", "crime types alpha",
                                         "stance alpha", "span F1", "crime types / annotation",
                                         "spans / annotation"], rows))
-    if s.warning:
-        text += f'<p class="warning">{escape(s.warning)}</p>'
-    text += (f"<p>Annotators kept {_share(s.kept_share)} of the suggested crime types and "
-             f"spans ({s.spans_kept} of {s.spans_suggested} suggested spans); "
-             f"{_share(s.agreed_from_suggestions)} of what they agree on had been suggested. "
-             f"Versions shown: " + (", ".join(f"<code>{escape(v)}</code> ({n} tasks)"
+    missing = _no_control(data)
+    if missing:
+        text += f"<p>{missing}</p>"
+    if s.warning:  # the figures are those the warning was given for; the page words it
+        text += ('<p class="warning">Agreement mostly reflects accepted suggestions: '
+                 f"annotators kept {percent(s.kept_share)} of what was suggested, and "
+                 f"{percent(s.agreed_from_suggestions)} of what they agree on was suggested. "
+                 + ("There are no control articles to compare with (see above)." if missing
+                    else "Compare with the articles shown without suggestions, in the table "
+                         "above.") + "</p>")
+    text += (f"<p>Annotators kept {percent(s.kept_share)} of the suggested crime types and "
+             f"spans ({s.spans_kept:,} of {plural(s.spans_suggested, 'suggested span')}); "
+             f"{percent(s.agreed_from_suggestions)} of what they agree on had been suggested. "
+             f"Versions shown: " + (", ".join(f"<code>{escape(v)}</code> "
+                                              f"({plural(n, 'task')})"
                                               for v, n in s.model_versions.items()) or "none")
              + ".</p>")
     if s.per_type:
         text += "<h3>Suggested crime types against gold</h3>" + _table(
             ["crime type", "suggested", "in gold", "precision", "recall", "kept"],
-            [[value, f.suggested, f.gold, f.precision, f.recall, _share(f.kept)]
+            [[value, f.suggested, f.gold, *_shares(f.precision, f.recall, f.kept)]
              for value, f in s.per_type.items()])
     return text
+
+
+def _no_control(data: ReportData) -> str | None:
+    """What stands in for the comparison when the control share gives nothing to compare
+    with (no annotated article shown without suggestions), and how to get one."""
+    if data.suggestions.compared:
+        return None
+    groups = data.suggestions.groups
+    control = groups.get(CONTROL)
+    if control is None or not control.tasks:
+        tasks = sum(g.tasks for g in groups.values())
+        found = f"none of the {plural(tasks, 'task')} was shown without suggestions."
+    else:
+        found = (f"the {plural(control.tasks, 'task')} shown without suggestions "
+                 f"{'has' if control.tasks == 1 else 'have'} "
+                 f"{plural(control.annotations, 'annotation')}, too few for any agreement.")
+    share = data.control_share
+    now = ("" if share is None else " (now 0: none; 0.1, say, sends 1 article in 10)"
+           if share == 0 else f" (now {percent(share)})")
+    return (f"No control articles to compare with: {found} A comparison needs control "
+            "articles annotated by at least 2 annotators each. WORKBENCH_CONTROL_SHARE sets "
+            f"the share of articles pushed without suggestions{now}; it applies to the "
+            "articles pushed after it is set.")
 
 
 def _articles(data: ReportData) -> str:
@@ -215,7 +261,7 @@ def _confusions(data: ReportData) -> str:
     if not data.confusions:
         return "<h2>Confusion between annotators</h2><p>No two annotators share an article.</p>"
     parts = [f"<h3>{escape(c.field)}</h3>" + confusion(
-        c.labels, c.counts, f"{c.field}: {c.pairs} annotator pairs compared")
+        c.labels, c.counts, f"{c.field}: {plural(c.pairs, 'annotator pair')} compared")
         for c in data.confusions]
     return ("<h2>Confusion between annotators</h2><p>Every pair of annotators of an article, "
             "pooled: a cell counts how often one chose the row's value where the other chose "
@@ -236,13 +282,15 @@ def _annotators(data: ReportData) -> str:
             "gold's.</p>" + _table(["annotator", "gold articles", "stance", "crime types",
                                     "spans F1"], rows))
     if len(data.history) > 1:
-        pulls = [line.pull.split("_")[0] for line in data.history]
+        pulls = pull_times([line.pull for line in data.history])
+        utc = " (UTC)" if any(p != line.pull for p, line in zip(pulls, data.history,
+                                                                 strict=True)) else ""
         names = sorted({n for line in data.history for n in line.annotators})
         for key, title in (("crime_types", "crime types (Jaccard with gold)"),
                            ("stance", "stance (share matching gold)")):
             series = {n: [getattr(line.annotators.get(n), key, None) if n in line.annotators
                           else None for line in data.history] for n in names}
-            text += lines(series, pulls, f"Over time, per pull: {title}", key)
+            text += lines(series, pulls, f"Over time, per pull{utc}: {title}", key)
     return text
 
 
@@ -260,10 +308,13 @@ def _distributions(data: ReportData) -> str:
 
 def _validation(data: ReportData) -> str:
     summary = data.validation
-    text = (f"<h2>Validation</h2><p>{summary.errors} errors, {summary.warnings} warnings, "
-            f"{summary.info} notes in {summary.annotations} annotations. Of the "
-            f"{summary.annotations_with_errors} annotations with an error, only the faulty "
-            "parts are set aside: the rest of each still votes (kept in the pull).</p>")
+    faulty = summary.annotations_with_errors
+    text = (f"<h2>Validation</h2><p>{plural(summary.errors, 'error')}, "
+            f"{plural(summary.warnings, 'warning')}, {plural(summary.info, 'note')} in "
+            f"{plural(summary.annotations, 'annotation')}."
+            + (f" In the {plural(faulty, 'annotation')} with an error, only the faulty parts "
+               f"are set aside: the rest of {'it' if faulty == 1 else 'each'} still votes "
+               "(kept in the pull)." if faulty else "") + "</p>")
     if summary.by_rule:
         text += chart([bars(list(summary.by_rule), list(summary.by_rule.values()),
                             "Findings by rule", "#f2b134")], "validation findings by rule")
@@ -300,15 +351,17 @@ def _independence(data: ReportData) -> str:
     text += ("<h3>Identical annotations beyond the suggestions</h3><p>Two annotations of an "
              "article identical in every part (spans to the character, choices, actor "
              "stances, relations) where the suggestion they started from was not: "
-             f"{copying.identical} of {copying.compared} pairs of annotations compared. Each "
+             f"{copying.identical} of "
+             f"{plural(copying.compared, 'pair of annotations', 'pairs of annotations')} "
+             "compared. Each "
              "pair of annotators against every other pair: the share expected is the other "
              "pairs' share (one identical and one not added to their counts, so that no share "
              "is taken for zero), the chance is that of so many identical ones at that share. "
              "A pair "
              f"is flagged when the chance is below {FLAG_P:g} and {FLAG_MIN} or more are "
              "identical; “later” counts whose annotation was made second.</p>")
-    pairs: list[list] = [[f"{p.first} – {p.second}", p.shared, p.identical, _share(
-        p.identical / p.shared if p.shared else None), _share(p.expected),
+    pairs: list[list] = [[f"{p.first} – {p.second}", p.shared, p.identical, *_shares(
+        p.identical / p.shared if p.shared else None, p.expected),
         "—" if p.p_value is None else f"{p.p_value:.2g}",
         f"{p.first}: {p.first_was_later}, {p.second}: {p.second_was_later}",
         "flagged" if p.flagged else ""] for p in copying.pairs]
@@ -326,8 +379,8 @@ def _reliability(data: ReportData) -> str:
     text += (f"<p><code>--aggregate {escape(report.aggregate)}</code>: a model of each "
              "annotator's reliability (Dawid-Skene), estimated from every article, decides "
              "the choice fields it has enough data for; majority vote the rest. A value it "
-             f"gives less than {report.threshold:.0%} goes to review: {data.uncertain} "
-             "article(s) now.</p>"
+             f"gives less than {percent(report.threshold)} goes to review: "
+             f"{plural(data.uncertain, 'article')} now.</p>"
              + _table(["field", "decided by"], [[f, how] for f, how in report.fields.items()]))
     if not report.competence:
         return text
@@ -336,7 +389,7 @@ def _reliability(data: ReportData) -> str:
              "type's accuracy on its presence and on its absence. Chance: what answering at "
              "random, with the labels' frequencies, would score.</p>")
     if flagged:
-        text += (f"<p><b>Near chance</b> (within {NEAR_CHANCE:.0%} of it, or below): "
+        text += (f"<p><b>Near chance</b> (within {percent(NEAR_CHANCE)} of it, or below): "
                  f"{escape(', '.join(flagged))}. The model weighs each answer by what it has "
                  "learnt of its author (an answer that is always wrong in the same way still "
                  "tells it something); look at their work all the same.</p>")

@@ -144,46 +144,47 @@ def _v(id: str, name: str, definition: str, hotkey: str | None = None) -> Value:
     return Value(id=id, name=name, definition=definition, hotkey=hotkey)
 
 
-def _c(id: str, name: str, iccs: str | None, definition: str) -> CrimeType:
-    return CrimeType(id=id, name=name, iccs=iccs, definition=definition)
+def _c(id: str, name: str, iccs: str | None, key: str, definition: str) -> CrimeType:
+    """A crime type; ``key`` labels a mention of it, and shift+``key`` ticks it."""
+    return CrimeType(id=id, name=name, iccs=iccs, definition=definition, hotkey=key)
 
 
 SCHEMA = Schema(
     version=SCHEMA_VERSION,
     crime_types=(
-        _c("human_trafficking", "Human trafficking", "02",
+        _c("human_trafficking", "Human trafficking", "02", "h",
            "Recruiting, moving or holding people by force, fraud or coercion to exploit them."),
-        _c("forced_labour", "Forced labour", "02",
+        _c("forced_labour", "Forced labour", "02", "f",
            "Making people work against their will: threats, debt bondage, confinement."),
-        _c("kidnapping_detention", "Kidnapping / illegal detention", "02",
+        _c("kidnapping_detention", "Kidnapping / illegal detention", "02", "k",
            "Taking or holding a person against their will, for ransom or otherwise."),
-        _c("torture_assault", "Torture / assault", "02",
+        _c("torture_assault", "Torture / assault", "02", "t",
            "Beating, torturing or otherwise physically harming a person, or threatening to."),
-        _c("homicide", "Homicide", "01",
+        _c("homicide", "Homicide", "01", "d",
            "Unlawfully killing a person, including attempts."),
-        _c("sexual_exploitation", "Sexual exploitation", "03",
+        _c("sexual_exploitation", "Sexual exploitation", "03", "x",
            "Forcing or exploiting people into prostitution or other sexual acts."),
-        _c("online_scam_fraud", "Online scam / fraud", "07",
+        _c("online_scam_fraud", "Online scam / fraud", "07", "o",
            "Deceiving people for money: online, romance, investment or fake-job scams."),
-        _c("illegal_gambling", "Illegal gambling", "08",
+        _c("illegal_gambling", "Illegal gambling", "08", "g",
            "Running or taking part in unlicensed or banned gambling, online or offline."),
-        _c("money_laundering", "Money laundering", "07",
+        _c("money_laundering", "Money laundering", "07", "l",
            "Hiding or moving the proceeds of crime so they look legitimate."),
-        _c("corruption_collusion", "Corruption / collusion", "07",
+        _c("corruption_collusion", "Corruption / collusion", "07", "b",
            "Officials taking bribes, abusing office, or protecting or colluding with criminals."),
-        _c("drug_offence", "Drug offence", "06",
+        _c("drug_offence", "Drug offence", "06", "p",
            "Producing, trafficking, selling or using illegal drugs."),
-        _c("weapons_offence", "Weapons offence", "09",
+        _c("weapons_offence", "Weapons offence", "09", "w",
            "Illegally making, holding, trading or using firearms, explosives or other weapons."),
-        _c("robbery_theft_extortion", "Robbery / theft / extortion", "04",
+        _c("robbery_theft_extortion", "Robbery / theft / extortion", "04", "r",
            "Taking property by force, threat or stealth, or demanding money with menaces."),
-        _c("immigration_violation", "Immigration violation", "08",
+        _c("immigration_violation", "Immigration violation", "08", "i",
            "Illegal entry or stay, working without a permit, smuggling of migrants."),
-        _c("organ_blood_harvesting", "Organ / blood harvesting", "02",
+        _c("organ_blood_harvesting", "Organ / blood harvesting", "02", "v",
            "Removing organs or blood from a person without valid consent."),
-        _c("other_crime", "Other crime", "11",
+        _c("other_crime", "Other crime", "11", "z",
            "A crime that fits none of the types above."),
-        _c(NO_CRIME, "No crime", None,
+        _c(NO_CRIME, "No crime", None, "n",
            "The article reports no crime at all. Choose it alone."),
     ),
     stances=(
@@ -215,10 +216,11 @@ SCHEMA = Schema(
         _v("media", "Media", "News outlets, journalists, social media as a source.", "0"),
     ),
     actor_stances=(
-        _v("supports", "Supports", "The actor backs the crackdown on these crimes."),
-        _v("opposes", "Opposes", "The actor resists, obstructs or criticises the crackdown."),
-        _v("neutral", "Neutral", "The actor takes no side."),
-        _v("unclear", "Unclear", "The article does not say."),
+        _v("supports", "Supports", "The actor backs the crackdown on these crimes.", "alt+s"),
+        _v("opposes", "Opposes", "The actor resists, obstructs or criticises the crackdown.",
+           "alt+o"),
+        _v("neutral", "Neutral", "The actor takes no side.", "alt+n"),
+        _v("unclear", "Unclear", "The article does not say.", "alt+u"),
     ),
     relation_types=(
         _v("commits", "commits", "The actor commits or organises the crime."),

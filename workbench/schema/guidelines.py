@@ -38,10 +38,12 @@ def _sections(schema: Schema) -> list[_Section]:
     return [
         _Section("Crime types (required, choose all that apply)",
                  "Every type of crime the article reports, as a report of fact or allegation. "
-                 "The ICCS column is the UNODC International Classification of Crime for "
-                 "Statistical Purposes, Level-1 section.",
-                 ("id", "name", "ICCS", "definition"),
-                 tuple((c.id, c.name, f"{c.iccs} {ICCS_SECTIONS[c.iccs]}" if c.iccs else "-",
+                 "Shift and the type's key ticks it (or unticks it); the key alone labels a "
+                 "mention of it. The ICCS column is the UNODC International Classification of "
+                 "Crime for Statistical Purposes, Level-1 section.",
+                 ("id", "name", "hotkey", "ICCS", "definition"),
+                 tuple((c.id, c.name, f"shift+{c.hotkey}" if c.hotkey else "",
+                        f"{c.iccs} {ICCS_SECTIONS[c.iccs]}" if c.iccs else "-",
                         c.definition) for c in schema.crime_types)),
         _Section("Stance (required, choose one)",
                  "The article's stance toward the authorities' response to the crimes it reports.",
@@ -54,17 +56,20 @@ def _sections(schema: Schema) -> list[_Section]:
                  tuple((v.id, v.name, key(v.hotkey), v.definition) for v in schema.actor_roles)),
         _Section("Crime mentions (spans)",
                  "Select an explicit mention of a crime (\"human trafficking\", \"kidnappings\") "
-                 "and label it with its crime type.",
-                 ("id", "name", "definition"),
-                 tuple((c.id, c.name, c.definition) for c in schema.mention_types)),
+                 "and label it with its crime type: its key, then the words.",
+                 ("id", "name", "hotkey", "definition"),
+                 tuple((c.id, c.name, key(c.hotkey), c.definition) for c in schema.mention_types)),
         _Section("Actor's stance (on a selected actor span)",
                  "With an actor span selected, choose the actor's stance toward the crackdown "
-                 "as the article presents it.",
-                 ("id", "name", "definition"),
-                 tuple((v.id, v.name, v.definition) for v in schema.actor_stances)),
+                 "as the article presents it. Click the actor's words to select them; Escape "
+                 "(or u) unselects, so the next key makes a new span instead of relabelling.",
+                 ("id", "name", "hotkey", "definition"),
+                 tuple((v.id, v.name, key(v.hotkey), v.definition) for v in schema.actor_stances)),
         _Section("Relations (actor to crime mention)",
-                 "Select the actor span, press Alt+R (or the relation button), click the crime "
-                 "mention, then choose the relation's label.",
+                 "Select the actor span, press alt+r (or the relation button), click the crime "
+                 "mention, then choose the relation's label in the Relations tab (its menu "
+                 "button shows when the pointer is over the relation). Label Studio has no "
+                 "hotkeys for relation labels.",
                  ("id", "name", "definition"),
                  tuple((v.id, v.name, v.definition) for v in schema.relation_types)),
         _Section("Rules the validator checks", "", ("rule",), tuple((r,) for r in RULES)),
@@ -77,7 +82,9 @@ def _title(schema: Schema) -> str:
 
 _INTRO = ("Label each news article with the crimes it reports, the stance it takes toward the "
           "authorities' response, the actors it names and the crimes it mentions. "
-          "Annotate what the article says, not what you know from elsewhere.")
+          "Annotate what the article says, not what you know from elsewhere. Every label and "
+          "choice has a key of its own, shown beside it: a key, then the words, makes a span; "
+          "ctrl+enter submits.")
 
 
 def guidelines_markdown(schema: Schema = SCHEMA) -> str:

@@ -9,6 +9,7 @@ on them.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from html import escape
 
 from workbench.schema import (
     ACTOR_STANCE,
@@ -28,6 +29,20 @@ _COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#
             "#882255", "#AA4499", "#DDDDDD")
 
 
+# The layout, for a laptop's screen: the article on the left, from the top; on the right a
+# column that stays put while the text scrolls (and scrolls on its own when taller than
+# the screen). Label Studio's own classes (lsf-*) as rendered by 1.23.2.
+_STYLE = """
+.wb-layout { display: flex; gap: 1.25em; align-items: flex-start }
+.wb-article { flex: 3; min-width: 0 }
+.wb-side { flex: 2; min-width: 17em; position: sticky; top: 0; z-index: 2;
+           max-height: calc(100vh - 120px); overflow-y: auto; padding-right: .25em }
+.wb-side h4 { font-size: 15px; line-height: 1.3; margin: .6em 0 .3em }
+.wb-side .lsf-label { margin: 0 4px 4px 0; padding-top: 1px; padding-bottom: 1px }
+.wb-side .lsf-choice { line-height: 1.25; margin: 0 .9em .35em 0 }
+.wb-side .lsf-choices { margin-bottom: 0 }
+"""
+
 DISPUTE = "dispute"  # the review project's task field with the dispute summary (HTML)
 
 
@@ -46,28 +61,31 @@ def label_config(schema: Schema = SCHEMA, *, review: bool = False) -> str:
         panel = _el(root, "View", style="border: 2px solid #d9534f; border-radius: 6px; "
                                         "padding: 0 1em; margin-bottom: 1em")
         _el(panel, "HyperText", name=DISPUTE, value=f"${DISPUTE}", inline="true")
-    layout = _el(root, "View", style="display: flex; gap: 1.5em; align-items: flex-start")
-    main = _el(layout, "View", style="flex: 3; min-width: 0")
-    side = _el(layout, "View", style="flex: 2; min-width: 16em; position: sticky; top: 0")
-
-    _el(main, "Header", value="$title", size="4")
-    _labels(main, ACTORS, "Actors", schema.actor_roles)
-    _labels(main, CRIME_MENTIONS, "Crime mentions", schema.mention_types)
-    _el(main, "Text", name=TEXT, value="$text", granularity="word")
-    relations = _el(main, "Relations")
+    _el(root, "Style").text = _STYLE
+    layout = _el(root, "View", className="wb-layout")
+    article = _el(layout, "View", className="wb-article")
+    _el(article, "Header", value="$title", size="5")
+    _el(article, "Text", name=TEXT, value="$text", granularity="word")
+    relations = _el(article, "Relations", choice="single")
     for value in schema.relation_types:
         _el(relations, "Relation", value=value.id)
 
-    _header(side, "Crime types (required)")
-    _choices(side, CRIME_TYPES, schema.crime_types, choice="multiple",
-             required_message="Choose at least one crime type (or no_crime).")
+    # The side column stays beside the text as it scrolls: the article-level choices, the
+    # selected actor's stance and every label, each with its own hotkey.
+    side = _el(layout, "View", className="wb-side")
     _header(side, "Stance toward the authorities' response (required)")
-    _choices(side, STANCE, schema.stances, choice="single-radio",
+    _choices(side, STANCE, schema.stances, choice="single-radio", showInline="true",
              required_message="Choose the article's stance.")
     region = _el(side, "View", visibleWhen="region-selected", whenTagName=ACTORS)
     _header(region, "Selected actor's stance toward the crackdown")
     _choices(region, ACTOR_STANCE, schema.actor_stances, choice="single-radio",
-             perRegion="true")
+             showInline="true", perRegion="true")
+    _labels(side, ACTORS, "Actors", schema.actor_roles)
+    _labels(side, CRIME_MENTIONS, "Crime mentions", schema.mention_types)
+    _header(side, "Crime types (required)")
+    types = _el(side, "View", className="wb-types")
+    _choices(types, CRIME_TYPES, schema.crime_types, choice="multiple", showInline="true",
+             required_message="Choose at least one crime type (or no_crime).", shift=True)
 
     ET.indent(root, space="  ")
     return ET.tostring(root, encoding="unicode") + "\n"
@@ -93,18 +111,21 @@ def _labels(parent: ET.Element, name: str, title: str, values: tuple[Value, ...]
 
 
 def _choices(parent: ET.Element, name: str, values: tuple[Value, ...], *, choice: str,
-             required_message: str | None = None, **extra: str) -> None:
-    attributes = {"name": name, "toName": TEXT, "choice": choice, "showInline": "false", **extra}
+             required_message: str | None = None, shift: bool = False, **extra: str) -> None:
+    """A group of choices; ``shift``: each hotkey is shift+ the value's key (crime types
+    share their keys with the crime mention labels)."""
+    attributes = {"name": name, "toName": TEXT, "choice": choice, **extra}
     if required_message:
         attributes |= {"required": "true", "requiredMessage": required_message}
     choices = _el(parent, "Choices", **attributes)
     for value in values:
         child = {"value": value.id, "html": _display(value), "hint": value.definition}
         if value.hotkey:
-            child["hotkey"] = value.hotkey
+            child["hotkey"] = f"shift+{value.hotkey}" if shift else value.hotkey
         _el(choices, "Choice", **child)
 
 
 def _display(value: Value) -> str:
-    """What the interface shows for a choice; the result stores ``value.id``."""
-    return f"{value.name} <small style='opacity:.6'>{value.id}</small>"
+    """What the interface shows for a choice (its name: the side column is narrow); the
+    result stores ``value.id``."""
+    return escape(value.name)

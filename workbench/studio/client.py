@@ -190,6 +190,34 @@ class Studio:
         self._call(f"update project {project_id}",
                    lambda: self._client.projects.update(id=project_id, **fields), retry=True)
 
+    def hide_columns(self, project_id: int, columns: list[str]) -> None:
+        """Hide these task data columns (``data.dispute``) in every Data Manager tab of the
+        project, in the task list and beside the labeling view; with no tab yet, make the
+        one people will open. (Tabs are the project's, shared by all in Community.)"""
+        wanted = [f"tasks:{column}" for column in columns]
+        views: Any = self._call(f"list the Data Manager tabs of project {project_id}",
+                                lambda: self._client.views.list(project=project_id), retry=True)
+        if not views:
+            self._call(f"make a Data Manager tab in project {project_id}",
+                       lambda: self._client.views.create(project=project_id, data={
+                           "title": "Default",
+                           "hiddenColumns": {"explore": wanted, "labeling": wanted}}),
+                       retry=False)
+        for view in views:
+            data = dict(view.data or {})
+            hidden = {mode: list((data.get("hiddenColumns") or {}).get(mode, []))
+                      for mode in ("explore", "labeling")}
+            if all(column in shown for shown in hidden.values() for column in wanted):
+                continue
+            data["hiddenColumns"] = {**(data.get("hiddenColumns") or {}), **{
+                mode: shown + [c for c in wanted if c not in shown]
+                for mode, shown in hidden.items()}}
+
+            def update(view: Any = view, data: dict = data) -> None:
+                self._client.views.update(id=view.id, project=project_id, data=data)
+
+            self._call(f"update Data Manager tab {view.id}", update, retry=True)
+
     # -- tasks -------------------------------------------------------------------------
 
     def task_keys(self, project_id: int) -> Iterator[TaskKey]:

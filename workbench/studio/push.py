@@ -75,7 +75,9 @@ def project_settings(settings: Settings, schema: Schema = SCHEMA) -> dict[str, A
         "title": settings.project,
         "label_config": label_config(schema),
         "expert_instruction": guidelines_html(schema),
-        "show_instruction": True,
+        # The guidelines stay one click away (the Instructions button), not a modal that
+        # opens by itself at the start of every labeling session.
+        "show_instruction": False,
         "maximum_annotations": settings.overlap,
         "overlap_cohort_percentage": 100,
         "show_skip_button": True,

@@ -22,7 +22,7 @@ from workbench.quality.own_versions import OwnVersions
 from workbench.quality.review_round import IgnoredReview, latest_review, load_review
 from workbench.quality.review_tasks import AGREED, ReviewStage
 from workbench.schema.guidelines import guidelines_html
-from workbench.schema.labelconfig import label_config
+from workbench.schema.labelconfig import DISPUTE, label_config
 from workbench.settings import Settings
 from workbench.store.lock import job_lock
 from workbench.store.rawpulls import open_export
@@ -82,6 +82,8 @@ def send_to_review(settings: Settings, studio: Studio, stage: ReviewStage) -> Re
     review = settings.for_review()
     items = [Item(article_id, sha, build) for article_id, sha, build in stage.items()]
     sync = sync_tasks(studio, review, review_project_settings(settings), items)
+    if sync.project_id is not None:
+        studio.hide_columns(sync.project_id, [f"data.{DISPUTE}"])
     return ReviewPushReport(project_id=sync.project_id, project_title=review.project,
                             url=studio.url, disputed=len(stage), sync=sync)
 
