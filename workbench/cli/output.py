@@ -86,9 +86,9 @@ def ingest_summary(report: IngestReport, *, err: bool) -> None:
     def echo(line: str = "") -> None:
         click.echo(line, err=err)
 
-    echo(f"{len(report.articles)} articles from {report.files} files: "
-         f"{len(report.duplicates)} duplicates, {len(report.rejected)} rejected, "
-         f"{len(report.warnings)} warnings")
+    echo(f"{plural(len(report.articles), 'article')} from {plural(report.files, 'file')}: "
+         f"{plural(len(report.duplicates), 'duplicate')}, {len(report.rejected):,} rejected, "
+         f"{plural(len(report.warnings), 'warning')}")
     for article in report.articles:
         title = article.title or "(no title)"
         echo(f"  {article.article_id}  {title[:70]}")
@@ -233,7 +233,7 @@ def adjudication(report: AdjudicationReport) -> None:
             votes = "; ".join(f"{option}: {', '.join(names) or '-'}"
                               for option, names in item.votes.items())
             click.echo(f"  {item.field}: {item.item}: {votes}")
-    click.echo(f"\n{report.logged} new entries in {shown(report.log)}")
+    click.echo(f"\n{plural(report.logged, 'new entry', 'new entries')} in {shown(report.log)}")
     if report.disputed:
         click.echo("Send the disputed articles to review: workbench review push")
 

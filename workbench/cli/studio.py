@@ -150,8 +150,9 @@ def server_status() -> None:
         sys.exit(1)
     click.echo(f"Label Studio ({where}) is up: {report.url}, version {report.version or '?'}")
     for project in report.projects:
-        click.echo(f"  project {project.id} {project.title!r}: {project.tasks} tasks, "
-                   f"{project.annotations} annotations")
+        click.echo(f"  project {project.id} {project.title!r}: "
+                   f"{plural(project.tasks, 'task')}, "
+                   f"{plural(project.annotations, 'annotation')}")
 
 
 @click.command("push")
