@@ -16,6 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+# bench/ and tests/ (builders, servers, ui), before the imports that need them
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import json_load_command, measure, synthetic_export, table

@@ -17,11 +17,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+# bench/ and tests/ (builders, servers, ui), before the imports that need them
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ui
 from annotate import Annotator, plan_for
-from common import fresh_server, table  # first: it puts tests/ on the path
+from common import fresh_server, table
 
 from workbench.schema.labelconfig import label_config
 from workbench.studio.annotators import add_annotator

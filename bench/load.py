@@ -37,10 +37,12 @@ import tempfile
 import time
 from pathlib import Path
 
+# bench/ and tests/ (builders, servers, ui), before the imports that need them
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from builders import synthetic_articles
-from common import table  # first: it puts tests/ on the path, for the modules below
+from common import table
 from servers import create_token, postgres_cluster, team_server
 from workload import LoadResult, run_load, sign_up_people
 

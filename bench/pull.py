@@ -18,10 +18,12 @@ import sys
 import time
 from pathlib import Path
 
+# bench/ and tests/ (builders, servers, ui), before the imports that need them
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from builders import task
-from common import fresh_server, table  # first: it puts tests/ on the path, for builders
+from common import fresh_server, table
 
 from workbench.studio.pull import pull
 from workbench.studio.push import project_settings

@@ -17,9 +17,11 @@ import sys
 import time
 from pathlib import Path
 
+# bench/ and tests/ (builders, servers, ui), before the imports that need them
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fresh_server, table  # first: it puts tests/ on the path
+from common import fresh_server, table
 from pull import measure_pull
 
 from workbench.store.rawpulls import checksum_path, project_slug, raw_dir

@@ -21,6 +21,8 @@ from collections import Counter
 from functools import partial
 from pathlib import Path
 
+# bench/ and tests/ (builders, servers, ui), before the imports that need them
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import table
 

@@ -74,9 +74,35 @@ def test_server_validation_refuses_a_broken_config(studio):
         studio.create_project(title="broken", label_config="<View><Choices name='x'></View>")
 
 
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (its prediction workers), from /proc."""
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_push_killed_mid_import_then_rerun_has_one_task_per_article(settings, studio, tmp_path,
                                                                    cli_env):
-    source = synthetic_articles(tmp_path / "syn.jsonl", 300, size=1500)
+    """Killed with its prediction workers busy (enough articles to start them): the workers
+    end too, and the re-run leaves one task per article."""
+    source = synthetic_articles(tmp_path / "syn.jsonl", 400, size=1500)
     env = {**os.environ, **{k: v for k, v in cli_env.items() if v is not None}}
     env.pop("WORKBENCH_LABEL_STUDIO_URL", None)
     command = [sys.executable, "-m", "workbench", "push", str(source), "--batch-size", "20",
@@ -90,14 +116,20 @@ def test_push_killed_mid_import_then_rerun_has_one_task_per_article(settings, st
         if project and 0 < studio.project(project.id).tasks:
             break
         time.sleep(0.05)
+    workers = _children(process.pid)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     landed = studio.project(project.id).tasks
-    assert 0 < landed < 300
+    assert 0 < landed < 400
+    assert workers, "no prediction workers were running"
+    deadline = time.monotonic() + 10
+    while any(map(_running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(_running, workers)), "prediction workers outlived the push"
     rerun = subprocess.run(command, env=env, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     ids = _article_ids_on_server(studio, project.id)
-    assert len(ids) == 300 and set(ids.values()) == {1}
+    assert len(ids) == 400 and set(ids.values()) == {1}
 
 
 def test_state_deleted_then_rerun_creates_no_duplicates(settings, studio, seeds_dir):
@@ -269,3 +301,43 @@ def test_the_control_share_goes_without_suggestions_and_the_report_tells_them_ap
 
 def _project_id(studio, settings) -> int:
     return next(p.id for p in studio.projects() if p.title == settings.project)
+
+
+def test_suggestions_are_made_once_and_their_scores_show(settings, studio, ls_client, tmp_path):
+    """The same texts pushed into a second project are not predicted again (the cache by
+    text and rules); the project's model version is the rules', so Label Studio fills its
+    prediction score column, even after someone set another version."""
+    from workbench.ingest.control import in_control
+    from workbench.ingest.preannotate import PreAnnotator
+
+    articles = synthetic_articles(tmp_path / "a.jsonl", 9, size=1777)  # texts of this test
+    first_six = tmp_path / "six.jsonl"
+    first_six.write_text("".join(articles.read_text().splitlines(keepends=True)[:6]))
+    share = settings.control_share
+    suggested = [not in_control(a.article_id, share) for a in ingest([articles]).articles]
+    first = push([first_six], settings=settings, studio=studio)
+    assert (first.predicted, first.predicted_before) == (sum(suggested[:6]), 0)
+
+    other = settings.model_copy(update={"project": settings.project + " other"})
+    second = push([articles], settings=other, studio=studio)
+    assert len(second.created) == 9
+    assert (second.predicted, second.predicted_before) == (sum(suggested[6:]),
+                                                          sum(suggested[:6]))
+    # A task predicted by older rules, and the project's version set to theirs (as Label
+    # Studio does on a project's first import): push puts the rules' back.
+    version = PreAnnotator().model_version
+    ls_client.projects.import_tasks(id=second.project_id, request=[{
+        "data": {"text": "An older task.", "article_id": "older"},
+        "predictions": [{"model_version": "older-rules/1", "score": 0.5, "result": []}]}])
+    studio.update_project(second.project_id, model_version="older-rules/1")
+    push([articles], settings=other, studio=studio)  # nothing to import
+    assert studio.project(second.project_id).fields["model_version"] == version
+    tasks = [t for t in ls_client.tasks.list(project=second.project_id, fields="all")
+             if t.data["article_id"] != "older"]
+    scores = sorted((t.predictions_score is not None, len(t.predictions)) for t in tasks)
+    assert scores == sorted((s, int(s)) for s in suggested), scores
+    output = CliRunner().invoke(cli, ["push", str(articles)], env={
+        "WORKBENCH_HOME": str(settings.home), "WORKBENCH_PORT": str(settings.port),
+        "WORKBENCH_PROJECT": settings.project + " third", "WORKBENCH_LABEL_STUDIO_URL": None,
+        "WORKBENCH_LABEL_STUDIO_API_KEY": None}).output
+    assert f"Suggestions: 0 made by the rules, {sum(suggested)} predicted before" in output

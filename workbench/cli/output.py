@@ -123,6 +123,9 @@ def push_summary(report: PushReport) -> None:
     if report.control:
         click.echo(f"{report.control:,} of them {verb}without suggestions: the control share "
                    f"(WORKBENCH_CONTROL_SHARE)")
+    if report.predicted_before:
+        click.echo(f"Suggestions: {report.predicted:,} made by the rules, "
+                   f"{report.predicted_before:,} predicted before (the same text and rules)")
     if report.duplicates_removed:
         click.echo(f"{plural(report.duplicates_removed, 'duplicate task')} {verb}removed from "
                    f"the project")

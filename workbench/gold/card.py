@@ -12,8 +12,8 @@ from workbench.gold.format import SPLITS
 from workbench.gold.splits import MIN_STRATUM
 from workbench.quality.agreement import AgreementReport
 from workbench.quality.inference import InferenceReport
-from workbench.quality.suggestions import SuggestionReport
-from workbench.records.wording import decimal, percent, plural
+from workbench.quality.suggestions import GOLD_NOTE, SHIFT_NOTE, STANCE_NOTE, SuggestionReport
+from workbench.records.wording import decimal, percent, plural, points
 from workbench.schema import ICCS_SECTIONS, SCHEMA, SCHEMA_VERSION
 
 CONFIGS = {  # the card's configs: the tables, each a folder of split files
@@ -76,15 +76,33 @@ def suggestions_section(report: SuggestionReport) -> list[str]:
                   "articles with 2 annotations or more): there is nothing to compare the "
                   "figures with suggestions to.", ""]
     if report.per_type:
-        lines += ["Suggested crime types against gold (articles), and how often annotators "
-                  "kept a suggested type:", ""]
-        lines += _table(["crime type", "suggested", "in gold", "precision", "recall", "kept"], [
+        lines += ["Suggested crime types against gold (articles), how often annotators kept "
+                  "a suggested type, and, of the annotations of gold articles that were shown "
+                  "it, how many kept it when it was wrong (not in gold) and dropped it when it "
+                  "was right:", ""]
+        lines += _table(["crime type", "suggested", "in gold", "precision", "recall", "kept",
+                         "wrong, kept", "right, dropped"], [
             [f"`{value}`", f.suggested, f.gold, _number(f.precision), _number(f.recall),
-             _share(f.kept)] for value, f in report.per_type.items()])
+             _share(f.kept), f.wrong_kept.text(), f.right_dropped.text()]
+            for value, f in report.per_type.items()])
     lines += [f"Of the suggested crime types and spans, annotators kept "
               f"{_share(report.kept_share)}; of what they agree on, "
               f"{_share(report.agreed_from_suggestions)} had been suggested."
               + (f" **{report.warning}**" if report.warning else ""), ""]
+    return lines + taken_section(report)
+
+
+def taken_section(report: SuggestionReport) -> list[str]:
+    """What annotators took from the suggestions: the label distributions with and without
+    them, and the wrong suggestions kept and right ones dropped."""
+    lines = ["### What annotators took", "", SHIFT_NOTE, ""]
+    rows, unsaid = report.shifts()
+    if rows:
+        lines += _table(["field", "value", "with suggestions", "without suggestions", "shift"],
+                        [[name, f"`{value}`", s.suggested.text(), s.control.text(),
+                          "-" if s.points is None else points(s.points)]
+                         for name, value, s in rows])
+    lines += [" ".join([*unsaid, STANCE_NOTE]), "", report.taken(), "", GOLD_NOTE, ""]
     return lines
 
 

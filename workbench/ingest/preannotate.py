@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
+from workbench.ingest.articles import Article
 from workbench.ingest.bodies import find_bodies, inside
 from workbench.ingest.cuefiles import Cues, Resolver, load_cues, model_version
 from workbench.ingest.patterns import (
@@ -148,6 +149,10 @@ class PreAnnotator:
         else:  # how sure it is that no type applies
             score = 1 - max((s for s, _ in types.values()), default=0.0)
         return {"model_version": self.model_version, "score": _round(score), "result": result}
+
+    def prediction(self, article: Article) -> dict:
+        """``predict`` on the article's text (what push asks of its suggestions)."""
+        return self.predict(article.text)
 
     def evidence(self, text: str) -> dict[str, tuple[float, list[Evidence]]]:
         """Every crime type with any evidence: its combined score and evidence, strongest

@@ -124,7 +124,7 @@ def run_chain(source: Source, *listeners: Listener, review: Review | None = None
             if not read.in_second_process:
                 for measure in measures:
                     measure.see(checked)
-            suggestions.add(task.suggestion, decision)
+            suggestions.add(checked, decision)
             for listener in listeners:
                 listener(checked)
     return ChainResult(source=source, validation=validator.report(source, notes),

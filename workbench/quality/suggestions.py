@@ -7,6 +7,11 @@ articles is pushed without suggestions (``ingest.control``): agreement and label
 rates are compared between the two groups. Against gold, per crime type: the
 suggestions' precision and recall, and how often annotators kept a suggested
 value. A warning says when agreement mostly reflects accepted suggestions.
+
+The other half of anchoring is what annotators take: each crime type's and the stance's
+label distribution with and without suggestions, and its shift; how often a wrong
+suggested crime type was kept and a right one dropped. A share rests on at least
+``MIN_ANNOTATIONS`` annotations or is not given.
 """
 
 from __future__ import annotations
@@ -19,12 +24,54 @@ from pydantic import BaseModel, Field
 from workbench.quality.measure import Measure
 from workbench.records.decisions import ArticleDecision, Provenance
 from workbench.records.tasks import Annotation, Suggestion, TaskVotes, Unit
-from workbench.records.wording import percent
+from workbench.records.wording import percent, plural, share_of
 from workbench.schema import ACTORS, CRIME_MENTIONS, CRIME_TYPES, SCHEMA, STANCE
 from workbench.stats.coefficients import Alpha, masi, nominal
 
 SUGGESTED, CONTROL = "with suggestions", "without suggestions"
 KEPT_ALERT, FROM_SUGGESTIONS_ALERT = 0.9, 0.8  # when to warn of anchoring
+# Below this many annotations one annotation moves a share by over 5 points: too few to say.
+MIN_ANNOTATIONS = 20
+FIELDS = {CRIME_TYPES: "crime type", STANCE: "stance"}  # whose distribution is compared
+STANCE_NOTE = ("The rules suggest no stance, so for the stance only the shift in its "
+               "distribution applies: there is no suggested stance to keep or drop.")
+SHIFT_NOTE = ("The share of annotations choosing each value, of those that answered the "
+              "field, with suggestions and without, and its shift (with minus without, in "
+              f"percentage points). A share needs {MIN_ANNOTATIONS} annotations in its group; "
+              "on fewer, only the counts are given.")
+GOLD_NOTE = ("Gold is decided from these same annotations: a wrong suggestion that most "
+             "annotators kept became gold and counts as right, so the share of wrong "
+             "suggestions kept is a floor; the shift against the articles shown without "
+             "suggestions does not depend on gold.")
+
+
+class Rate(BaseModel):
+    """``n`` of ``of`` annotations: a share with the counts it rests on."""
+
+    n: int = 0
+    of: int = 0
+
+    @property
+    def share(self) -> float | None:
+        """None below ``MIN_ANNOTATIONS``: too few to say."""
+        return self.n / self.of if self.of >= MIN_ANNOTATIONS else None
+
+    def text(self) -> str:
+        """``20% (6 of 30)``; on too few, the counts alone (``records.wording.share_of``)."""
+        return share_of(self.n, self.of, MIN_ANNOTATIONS)
+
+
+class Shift(BaseModel):
+    """One value's share of the annotations with suggestions and without."""
+
+    suggested: Rate = Field(default_factory=Rate)
+    control: Rate = Field(default_factory=Rate)
+
+    @property
+    def points(self) -> float | None:
+        """With minus without, in percentage points; None when either is too few to say."""
+        with_, without = self.suggested.share, self.control.share
+        return None if with_ is None or without is None else 100 * (with_ - without)
 
 
 class GroupFigures(BaseModel):
@@ -48,6 +95,8 @@ class TypeFigures(BaseModel):
     precision: float | None = None
     recall: float | None = None
     kept: float | None = None  # share of annotations of suggested articles that kept it
+    wrong_kept: Rate = Field(default_factory=Rate)  # suggested, not in gold: kept
+    right_dropped: Rate = Field(default_factory=Rate)  # suggested and in gold: dropped
 
 
 class SuggestionReport(BaseModel):
@@ -59,6 +108,46 @@ class SuggestionReport(BaseModel):
     kept_share: float | None = None  # of suggested values and spans, the share kept
     agreed_from_suggestions: float | None = None  # of agreed gold values, share suggested
     warning: str | None = None
+    # field (crime_types, stance) -> group -> annotations that answered it
+    answered: dict[str, dict[str, int]] = Field(default_factory=dict)
+    distribution: dict[str, dict[str, Shift]] = Field(default_factory=dict)  # field -> value
+    wrong_kept: Rate = Field(default_factory=Rate)  # every crime type's, together
+    right_dropped: Rate = Field(default_factory=Rate)
+
+    def shifts(self) -> tuple[list[tuple[str, str, Shift]], list[str]]:
+        """The shifts to show (field's name, value, shift), and for each field with too
+        little data a sentence instead."""
+        rows, unsaid = [], []
+        for field, name in FIELDS.items():
+            reason = self.shift_unsaid(field)
+            if reason is not None:
+                unsaid.append(reason)
+            else:
+                rows += [(name, value, shift)
+                         for value, shift in self.distribution.get(field, {}).items()]
+        return rows, unsaid
+
+    def shift_unsaid(self, field: str) -> str | None:
+        """Why the shift in ``field``'s distribution cannot be said, in a sentence; None
+        when both groups have ``MIN_ANNOTATIONS`` annotations that answered it."""
+        answered = self.answered.get(field, {})
+        with_, without = answered.get(SUGGESTED, 0), answered.get(CONTROL, 0)
+        name = FIELDS[field]
+        if not without:
+            return (f"No annotation of an article shown without suggestions gives a {name}: "
+                    f"there is no {name} distribution to compare with.")
+        if min(with_, without) < MIN_ANNOTATIONS:
+            return (f"Too few annotations to say how the {name} distribution shifted: "
+                    f"{with_:,} with suggestions and {without:,} without; each group needs "
+                    f"{MIN_ANNOTATIONS}.")
+        return None
+
+    def taken(self) -> str:
+        """Wrong suggested crime types kept and right ones dropped, over all types."""
+        said = (_overall(self.wrong_kept, "a wrong suggested crime type (not in gold)",
+                         "kept it") + "; " +
+                _overall(self.right_dropped, "a right one (in gold)", "dropped it") + ".")
+        return said[0].upper() + said[1:]
 
     @property
     def compared(self) -> bool:
@@ -68,6 +157,16 @@ class SuggestionReport(BaseModel):
         control = self.groups.get(CONTROL)
         return control is not None and any(value is not None for value in (
             control.crime_types_alpha, control.stance_alpha, control.span_f1))
+
+
+def _overall(rate: Rate, shown: str, did: str) -> str:
+    """``of 30 annotations shown X, 6 kept it (20%)``, or why there is no share."""
+    if not rate.of:
+        return f"no annotation of a gold article was shown {shown}"
+    how_many = "none" if not rate.n else "all" if rate.n == rate.of else f"{rate.n:,}"
+    said = (f": too few to give a share (it takes {MIN_ANNOTATIONS})" if rate.share is None
+            else f" ({percent(rate.share)})" if 0 < rate.n < rate.of else "")
+    return f"of {plural(rate.of, 'annotation')} shown {shown}, {how_many} {did}{said}"
 
 
 class _Group:
@@ -110,6 +209,8 @@ class _Shown(Measure):
         self.kept: Counter = Counter()  # crime type -> annotations that kept it
         self.offered: Counter = Counter()  # crime type -> annotations it was suggested to
         self.spans_suggested = self.spans_kept = 0
+        self.answered: Counter = Counter()  # (field, group) -> annotations that answered it
+        self.chose: Counter = Counter()  # (field, group, value) -> annotations that chose it
 
     def measure(self, votes: TaskVotes) -> None:
         task, latest = votes.task, votes.latest
@@ -121,6 +222,10 @@ class _Shown(Measure):
         for annotation in latest.values():
             self.crime_types[group] += len(annotation.choices.get(CRIME_TYPES, ()))
             self.spans[group] += len(annotation.spans)
+            for field in FIELDS:
+                if chosen := annotation.choices.get(field):
+                    self.answered[field, group] += 1
+                    self.chose.update((field, group, value) for value in set(chosen))
         if suggestion is None:
             return
         self.versions[suggestion.model_version or "(unnamed)"] += 1
@@ -142,11 +247,24 @@ class SuggestionMeter:
         self.shown = _Shown()
         self.types: dict[str, list[int]] = {}  # crime type -> suggested, gold, correct
         self.agreed = self.agreed_suggested = 0
+        self.saw: Counter = Counter()  # (crime type, in gold) -> annotations shown it
+        self.kept: Counter = Counter()  # (crime type, in gold) -> annotations that kept it
 
-    def add(self, suggestion: Suggestion | None, decision: ArticleDecision) -> None:
-        """One decided article, and what was suggested for it."""
+    def add(self, votes: TaskVotes, decision: ArticleDecision) -> None:
+        """One decided article, its votes and what was suggested for it."""
+        suggestion = votes.task.suggestion
         if suggestion is not None and decision.gold:
             self._against_gold(suggestion, decision)
+            self._taken(suggestion, decision, votes.latest)
+
+    def _taken(self, suggestion: Suggestion, decision: ArticleDecision,
+               latest: dict[str, Annotation]) -> None:
+        """Each suggested crime type, right or wrong by gold: who kept it."""
+        for value in set(suggestion.crime_types):
+            right = value in decision.crime_types
+            self.saw[value, right] += len(latest)
+            self.kept[value, right] += sum(value in a.choices.get(CRIME_TYPES, ())
+                                           for a in latest.values())
 
     def _against_gold(self, suggestion, decision: ArticleDecision) -> None:
         gold = set(decision.crime_types)
@@ -188,7 +306,16 @@ class SuggestionMeter:
                 suggested=suggested, gold=gold, correct=correct,
                 precision=correct / suggested if suggested else None,
                 recall=correct / gold if gold else None,
-                kept=shown.kept[value] / offered if offered else None)
+                kept=shown.kept[value] / offered if offered else None,
+                wrong_kept=Rate(n=self.kept[value, False], of=self.saw[value, False]),
+                right_dropped=Rate(n=self.saw[value, True] - self.kept[value, True],
+                                   of=self.saw[value, True]))
+        report.wrong_kept = Rate(n=sum(f.wrong_kept.n for f in report.per_type.values()),
+                                 of=sum(f.wrong_kept.of for f in report.per_type.values()))
+        report.right_dropped = Rate(
+            n=sum(f.right_dropped.n for f in report.per_type.values()),
+            of=sum(f.right_dropped.of for f in report.per_type.values()))
+        _distribution(report, shown)
         offered = sum(shown.offered.values()) + shown.spans_suggested
         if offered:
             report.kept_share = (sum(shown.kept.values()) + shown.spans_kept) / offered
@@ -196,6 +323,22 @@ class SuggestionMeter:
             report.agreed_from_suggestions = self.agreed_suggested / self.agreed
         report.warning = _warning(report)
         return report
+
+
+def _distribution(report: SuggestionReport, shown: _Shown) -> None:
+    """Each field's values, in the schema's order: the share of each group's annotations
+    (of those that answered the field) that chose it."""
+    orders = {CRIME_TYPES: [c.id for c in SCHEMA.crime_types],
+              STANCE: [v.id for v in SCHEMA.stances]}
+    for field, order in orders.items():
+        answered = {group: shown.answered[field, group] for group in (SUGGESTED, CONTROL)}
+        report.answered[field] = answered
+        values = {value for f, _, value in shown.chose if f == field}
+        report.distribution[field] = {value: Shift(
+            suggested=Rate(n=shown.chose[field, SUGGESTED, value], of=answered[SUGGESTED]),
+            control=Rate(n=shown.chose[field, CONTROL, value], of=answered[CONTROL]))
+            for value in sorted(values, key=lambda v: (order.index(v) if v in order
+                                                       else len(order), v))}
 
 
 def _warning(report: SuggestionReport) -> str | None:

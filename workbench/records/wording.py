@@ -24,6 +24,30 @@ def percent(share: float | None) -> str:
     return "<0.1%" if share < 0.5 else ">99.9%"
 
 
+def share_of(n: int, of: int, least: int = 1) -> str:
+    """``n`` of ``of`` as a share beside the counts it rests on (``20% (6 of 30)``, ``none
+    of 30``, ``all of 30``), or, on fewer than ``least``, the counts alone (``too few: 2 of
+    6``): a share of a handful reads as a finding it is not. ``—``: nothing to count."""
+    if not of:
+        return "—"
+    if of < least:
+        return f"too few: {n:,} of {of:,}"
+    if n in (0, of):
+        return f"{'none' if not n else 'all'} of {of:,}"
+    return f"{percent(n / of)} ({n:,} of {of:,})"
+
+
+def points(difference: float) -> str:
+    """A difference of percentages, in percentage points with its sign (``+15.8 pp``),
+    never rounded to read as no difference when there is one."""
+    if not difference:
+        return "0 pp"
+    shown = f"{difference:+.1f}"
+    if float(shown) == 0:
+        return f"{shown[0]}<0.1 pp"
+    return f"{shown} pp"
+
+
 def decimal(value: float, places: int = 3) -> str:
     """``value`` to ``places`` decimals, or more (up to 6) when rounding would make it read
     as exactly 0 or 1 when it is not: an alpha of 0.9996 is not 1.000."""

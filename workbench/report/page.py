@@ -8,8 +8,8 @@ from pathlib import Path
 
 from workbench.quality.independence import FLAG_MIN, FLAG_P
 from workbench.quality.inference import NEAR_CHANCE
-from workbench.quality.suggestions import CONTROL
-from workbench.records.wording import decimal, percent, plural, pull_times
+from workbench.quality.suggestions import CONTROL, GOLD_NOTE, SHIFT_NOTE, STANCE_NOTE
+from workbench.records.wording import decimal, percent, plural, points, pull_times
 from workbench.report.charts import (
     ACCENT,
     COLORS,
@@ -202,11 +202,30 @@ def _suggestions(data: ReportData) -> str:
                                               for v, n in s.model_versions.items()) or "none")
              + ".</p>")
     if s.per_type:
-        text += "<h3>Suggested crime types against gold</h3>" + _table(
-            ["crime type", "suggested", "in gold", "precision", "recall", "kept"],
-            [[value, f.suggested, f.gold, *_shares(f.precision, f.recall, f.kept)]
-             for value, f in s.per_type.items()])
-    return text
+        text += ("<h3>Suggested crime types against gold</h3><p>Wrong, kept: of the "
+                 "annotations of gold articles shown the type when gold lacks it, how many "
+                 "kept it; right, dropped: when gold has it, how many dropped it.</p>" + _table(
+                     ["crime type", "suggested", "in gold", "precision", "recall", "kept",
+                      "wrong, kept", "right, dropped"],
+                     [[value, f.suggested, f.gold, *_shares(f.precision, f.recall, f.kept),
+                       f.wrong_kept.text(), f.right_dropped.text()]
+                      for value, f in s.per_type.items()]))
+    return text + _taken(data)
+
+
+def _taken(data: ReportData) -> str:
+    """What annotators took: each field's distribution with and without suggestions and its
+    shift, and the wrong suggestions kept and right ones dropped (words shared with the card)."""
+    s = data.suggestions
+    rows, unsaid = s.shifts()
+    text = f"<h3>What annotators took</h3><p>{escape(SHIFT_NOTE)}</p>"
+    if rows:
+        text += _table(["field", "value", "with suggestions", "without suggestions", "shift"],
+                       [[name, value, shift.suggested.text(), shift.control.text(),
+                         None if shift.points is None else points(shift.points)]
+                        for name, value, shift in rows])
+    return text + "".join(f"<p>{escape(line)}</p>" for line in (
+        " ".join([*unsaid, STANCE_NOTE]), s.taken(), GOLD_NOTE))
 
 
 def _no_control(data: ReportData) -> str | None:

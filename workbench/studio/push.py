@@ -25,12 +25,14 @@ from workbench.errors import StudioError
 from workbench.ingest.articles import Article, FieldMap, IngestReport, ingest
 from workbench.ingest.control import in_control
 from workbench.ingest.preannotate import PreAnnotator
+from workbench.ingest.suggest import Suggestions
 from workbench.schema import SCHEMA, Schema
 from workbench.schema.guidelines import guidelines_html
 from workbench.schema.labelconfig import label_config
 from workbench.settings import Settings
 from workbench.store.atomic import write_text
 from workbench.store.lock import job_lock
+from workbench.store.predictions import PredictionCache, predictions_path
 from workbench.studio.client import ProjectInfo, Studio, TaskKey
 
 BATCH_SIZE = 500
@@ -62,6 +64,9 @@ class PushReport(BaseModel):
     duplicates_removed: int = 0
     control: int = Field(0, description="of those created or replaced, how many went without "
                          "suggestions (the control share)")
+    predicted: int = Field(0, description="suggestions made by the rules in this push")
+    predicted_before: int = Field(0, description="suggestions taken from the cache: the same "
+                                  "text, predicted before by the same rules")
     ingest: IngestReport
 
     @property
@@ -179,23 +184,46 @@ def _push(paths: Iterable[str | Path], *, settings: Settings, studio: Studio,
           fields: FieldMap | None, dry_run: bool, batch_size: int, progress: Progress | None,
           reconcile: bool) -> PushReport:
     ingested = ingest(paths, fields=fields)
-    annotator = PreAnnotator()
-    # a=a binds each article; mypy cannot type a lambda's default (python/mypy#15459)
-    items = [Item(a.article_id, a.sha256,
-                  lambda a=a: task_payload(a, annotator,  # type: ignore[misc]
-                                           settings.control_share))
-             for a in ingested.articles]
-    result = sync_tasks(studio, settings, project_settings(settings), items, dry_run=dry_run,
-                        batch_size=batch_size, progress=progress, reconcile=reconcile)
-    control = sum(in_control(a, settings.control_share) for a in result.created + result.replaced)
+    share = settings.control_share
+    by_id = {a.article_id: a for a in ingested.articles}
+    with (PredictionCache(predictions_path(settings)) as cache,
+          Suggestions(cache=cache) as suggestions):
+        # a=a binds each article; mypy cannot type a lambda's default (python/mypy#15459)
+        items = [Item(a.article_id, a.sha256,
+                      lambda a=a: task_payload(a, suggestions, share))  # type: ignore[misc]
+                 for a in ingested.articles]
+        result = sync_tasks(
+            studio, settings, project_settings(settings), items, dry_run=dry_run,
+            batch_size=batch_size, progress=progress, reconcile=reconcile,
+            plan=lambda new: suggestions.plan(by_id[i.article_id] for i in new
+                                              if not in_control(i.article_id, share)))
+    if result.project_id is not None and not dry_run:
+        _follow_rules(studio, result.project_id, suggestions.model_version)
+    control = sum(in_control(a, share) for a in result.created + result.replaced)
     return PushReport(**result.model_dump(), project_title=settings.project, url=studio.url,
-                      dry_run=dry_run, control=control, ingest=ingested)
+                      dry_run=dry_run, control=control, ingest=ingested,
+                      predicted=suggestions.made, predicted_before=suggestions.cached)
+
+
+def _follow_rules(studio: Studio, project_id: int, model_version: str) -> None:
+    """Make the project's model version the rules': Label Studio shows annotators, and
+    scores in its task list, only the predictions of the project's version (it keeps the
+    first one it imported). It refuses a version no task's prediction has yet."""
+    if studio.project(project_id).fields.get("model_version") == model_version:
+        return
+    try:
+        studio.update_project(project_id, model_version=model_version)
+    except StudioError as error:
+        if "model_version" not in str(error):
+            raise  # not the refusal of a version without predictions
 
 
 def sync_tasks(studio: Studio, settings: Settings, wanted: dict[str, Any], items: list[Item], *,
                dry_run: bool = False, batch_size: int = BATCH_SIZE,
-               progress: Progress | None = None, reconcile: bool = False) -> SyncResult:
+               progress: Progress | None = None, reconcile: bool = False,
+               plan: Callable[[list[Item]], None] | None = None) -> SyncResult:
     """Make the project ``wanted`` hold ``items``, one task per article, whatever happened before.
+    ``plan`` is told which items are about to be built and imported, in order.
 
     New articles are imported; an article whose content hash changed is replaced
     when nobody annotated its task, and reported and left alone when somebody did.
@@ -238,6 +266,8 @@ def sync_tasks(studio: Studio, settings: Settings, wanted: dict[str, Any], items
     if dry_run:
         result.created = [i.article_id for i in new if i.article_id not in result.replaced]
         return result
+    if plan is not None:
+        plan(new)
     imported = _import(studio, project.id, new, ledger, batch_size=batch_size, progress=progress)
     replaced = set(result.replaced)
     result.created = [a for a in imported if a not in replaced]
@@ -269,8 +299,8 @@ def _reconcile(studio: Studio, project_id: int, ledger: _Ledger, *, dry_run: boo
     return len(removed)
 
 
-def task_payload(article: Article, annotator: PreAnnotator, control_share: float = 0.0
-                 ) -> dict[str, Any]:
+def task_payload(article: Article, annotator: PreAnnotator | Suggestions,
+                 control_share: float = 0.0) -> dict[str, Any]:
     """A task as Label Studio imports it: data, meta for reconciling, and one prediction,
     unless the article is in the control share (``ingest.control``): then none, and its
     meta says so."""
@@ -280,7 +310,7 @@ def task_payload(article: Article, annotator: PreAnnotator, control_share: float
     if in_control(article.article_id, control_share):
         return {"data": data, "meta": {**meta, "suggestions": "control"}, "predictions": []}
     return {"data": data, "meta": {**meta, "suggestions": annotator.model_version},
-            "predictions": [annotator.predict(article.text)]}
+            "predictions": [annotator.prediction(article)]}
 
 
 def _import(studio: Studio, project_id: int, articles: list[Item], ledger: _Ledger, *,
