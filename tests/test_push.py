@@ -102,7 +102,9 @@ def test_push_killed_mid_import_then_rerun_has_one_task_per_article(settings, st
                                                                    cli_env):
     """Killed with its prediction workers busy (enough articles to start them): the workers
     end too, and the re-run leaves one task per article."""
-    source = synthetic_articles(tmp_path / "syn.jsonl", 400, size=1500)
+    # Texts of this test alone: any the session pushed before come from the cache of
+    # predictions, and too few left to predict start no workers.
+    source = synthetic_articles(tmp_path / "syn.jsonl", 400, size=1513)
     env = {**os.environ, **{k: v for k, v in cli_env.items() if v is not None}}
     env.pop("WORKBENCH_LABEL_STUDIO_URL", None)
     command = [sys.executable, "-m", "workbench", "push", str(source), "--batch-size", "20",
