@@ -80,3 +80,16 @@ def test_a_damaged_cache_is_set_aside_and_started_again(articles, annotator, tmp
     with PredictionCache(path) as cache:
         assert len(list(cache.get(annotator.model_version, [a.sha256 for a in articles[:3]]))
                    ) == 3
+
+
+def test_a_worker_that_dies_leaves_the_push_to_predict_the_rest_itself(articles, annotator):
+    import os
+    import signal
+
+    with Suggestions(annotator=annotator, processes=1) as suggestions:
+        suggestions.plan(articles)
+        first = suggestions.prediction(articles[0])
+        for pid in list(suggestions._pool._processes):  # as the kernel's OOM killer would
+            os.kill(pid, signal.SIGKILL)
+        rest = [suggestions.prediction(a) for a in articles[1:]]
+    assert [first, *rest] == [annotator.predict(a.text) for a in articles]

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import msgspec
 
@@ -106,12 +107,18 @@ class Suggestions:
         chunk = self._chunk_of.get(article.sha256)
         if chunk is not None and chunk not in self._fetched and self._pool is not None:
             self._fetched.add(chunk)
-            self._ask(chunk + AHEAD)
-            start = chunk * CHUNK
-            made = list(zip((sha for sha, _ in self._todo[start:start + CHUNK]),
-                            self._futures[chunk].result(), strict=True))
-            self._keep(made)
-            self._ready.update(made)
+            try:
+                self._ask(chunk + AHEAD)
+                results = self._futures[chunk].result()
+            except BrokenProcessPool:  # a worker died (out of memory, killed): go on here
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
+            else:
+                start = chunk * CHUNK
+                made = list(zip((sha for sha, _ in self._todo[start:start + CHUNK]), results,
+                                strict=True))
+                self._keep(made)
+                self._ready.update(made)
         found = self._ready.pop(article.sha256, None)
         if found is not None:
             return msgspec.json.decode(found)
