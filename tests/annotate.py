@@ -103,9 +103,7 @@ class Annotator:
         target.hover()
 
     def drag(self, words: str) -> None:
-        box = self.page.evaluate(ui.WORD_BOX.replace(
-            "range.startContainer.parentElement.scrollIntoView({block: 'center'});", ""),
-            [ui.TEXT, words, 0])
+        box = self.page.evaluate(ui.WORD_BOX, [ui.TEXT, words, 0, False])
         assert box is not None, f"{words!r} is not in the article"
         if not (0 < box[1] < self.page.viewport_size["height"] - 60):
             self._scrolled("text")  # reading on to the words: the text scrolls, rightly

@@ -86,8 +86,9 @@ def close_instructions(page) -> None:
         panel.wait_for(state="hidden", timeout=10_000)
 
 
-# Where the words are on screen: a DOM Range over the text nodes of the Text tag.
-WORD_BOX = """([selector, words, nth]) => {
+# Where the words are on screen: a DOM Range over the text nodes of the Text tag, scrolled
+# to the middle of the screen first unless ``scroll`` is false.
+WORD_BOX = """([selector, words, nth, scroll]) => {
   const root = document.querySelector(selector);
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   const nodes = []; let text = '';
@@ -101,7 +102,7 @@ WORD_BOX = """([selector, words, nth]) => {
   const range = document.createRange();
   range.setStart(...locate(at));
   range.setEnd(...locate(at + words.length));
-  range.startContainer.parentElement.scrollIntoView({block: 'center'});
+  if (scroll !== false) range.startContainer.parentElement.scrollIntoView({block: 'center'});
   const rects = Array.from(range.getClientRects()).filter(r => r.width > 0);
   const first = rects[0], last = rects[rects.length - 1];
   return [first.left + 1, first.top + first.height / 2, last.right - 1,

@@ -187,13 +187,8 @@ def _suggestions(data: ReportData) -> str:
     missing = _no_control(data)
     if missing:
         text += f"<p>{missing}</p>"
-    if s.warning:  # the figures are those the warning was given for; the page words it
-        text += ('<p class="warning">Agreement mostly reflects accepted suggestions: '
-                 f"annotators kept {percent(s.kept_share)} of what was suggested, and "
-                 f"{percent(s.agreed_from_suggestions)} of what they agree on was suggested. "
-                 + ("There are no control articles to compare with (see above)." if missing
-                    else "Compare with the articles shown without suggestions, in the table "
-                         "above.") + "</p>")
+    if s.warning:
+        text += f'<p class="warning">{escape(s.warning)}</p>'
     text += (f"<p>Annotators kept {percent(s.kept_share)} of the suggested crime types and "
              f"spans ({s.spans_kept:,} of {plural(s.spans_suggested, 'suggested span')}); "
              f"{percent(s.agreed_from_suggestions)} of what they agree on had been suggested. "
