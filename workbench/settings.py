@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     backup_every: float = Field(
         24.0, ge=0, description="hours: sync backs the managed server up first when its last "
                                 "backup is older (0: never)")
+    full_pull_every: float = Field(
+        24.0, ge=0, description="hours: a pull takes Label Studio's whole snapshot, and checks "
+                                "the merged deltas against it, when the last is older (0: "
+                                "every pull)")
     own_articles: Literal["named", "refused"] = Field(
         "named", description="an adjudicator's decision on an article they annotated: used "
                              "and named in its provenance, or refused")

@@ -9,6 +9,8 @@ and the report, and count what is left for people to do.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,10 +31,11 @@ from workbench.quality.review_tasks import ReviewStage
 from workbench.report.collect import ReportCollector, ReportData, latest_gold
 from workbench.report.page import write_report
 from workbench.settings import Settings
+from workbench.store.atomic import write_text
 from workbench.store.lock import job_lock
 from workbench.store.notices import Notices
 from workbench.store.pseudonyms import Pseudonyms, pseudonyms_path
-from workbench.store.rawpulls import Source
+from workbench.store.rawpulls import Source, project_slug
 from workbench.store.roles import adjudicators
 from workbench.studio.backup import backup_if_due
 from workbench.studio.client import Studio
@@ -68,6 +71,56 @@ class SyncReport(BaseModel):
     review_url: str | None
     report: Path
     backup: Path | None = None  # taken first, the last one being older than backup_every
+    unchanged: bool = False  # nothing new to read: the last sync's outcome, not redone
+
+
+class LastSync(BaseModel):
+    """What the last sync read and made: a sync whose pulls, settings, adjudicators and
+    code are the same, and whose outputs are all still there, has nothing to redo."""
+
+    inputs: str
+    report: SyncReport
+
+    @staticmethod
+    def key(settings: Settings, pull: str, review: str | None, allowed: set[str]) -> str:
+        fields = settings.model_dump(mode="json", exclude={"label_studio_api_key",
+                                                           "hf_token"})
+        code = hashlib.sha256()
+        for module in sorted(Path(__file__).parent.rglob("*.py")):
+            code.update(module.read_bytes())
+        return hashlib.sha256(json.dumps(
+            [pull, review, sorted(allowed), fields, code.hexdigest()]).encode()).hexdigest()
+
+    @staticmethod
+    def path(settings: Settings) -> Path:
+        return settings.home / "state" / "syncs" / f"{project_slug(settings.project)}.json"
+
+    @classmethod
+    def load(cls, settings: Settings) -> LastSync | None:
+        try:
+            return cls.model_validate_json(cls.path(settings).read_bytes())
+        except (OSError, ValueError):  # none yet, or unreadable: the sync is done in full
+            return None
+
+    def save(self, settings: Settings) -> None:
+        write_text(self.path(settings), self.model_dump_json())
+
+    def holds(self, inputs: str) -> bool:
+        made = [self.report.report, *self.report.feedback]
+        if self.report.gold.path is not None:
+            made.append(self.report.gold.path)
+        return inputs == self.inputs and all(path.exists() for path in made)
+
+    def again(self, pushed: PushReport, backup: Path | None) -> SyncReport:
+        """The last sync's outcome as this one's: the gold unchanged, every edit and
+        ignored review submission already told."""
+        gold = self.report.gold
+        if gold.version is not None:
+            gold = gold.model_copy(update={"version": None, "previous": gold.version,
+                                           "unchanged": True, "reckoning": None})
+        return self.report.model_copy(update={
+            "push": pushed, "backup": backup, "gold": gold, "edits": [], "ignored": [],
+            "unchanged": True})
 
 
 @dataclass
@@ -116,8 +169,15 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
         say("Pulling annotations ...")
         pulled = pull(settings, studio)
         has_review = studio.find_project(settings.for_review().project) is not None
-        review = load_review(review_pull(settings, studio).source if has_review else None,
-                             adjudicators(settings),
+        review_source = review_pull(settings, studio).source if has_review else None
+        allowed = adjudicators(settings)
+        inputs = LastSync.key(settings, pulled.sha256,
+                              review_source.sha256 if review_source else None, allowed)
+        last = LastSync.load(settings)
+        if last is not None and last.holds(inputs):
+            say("Nothing new since the last sync: gold, review and report stand as they are.")
+            return last.again(pushed, backed_up.path if backed_up is not None else None)
+        review = load_review(review_source, allowed,
                              refuse_own=settings.own_articles == "refused")
         say("Validating, adjudicating, exporting ...")
         task_url = f"{studio.url}/projects/{pulled.project_id}/data?task={{task}}"
@@ -129,7 +189,7 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
         report = write_report(settings, data=done.data)
         edits, ignored = _once(settings, done.data.edits, done.data.ignored_reviews)
     counts = done.gold.counts
-    return SyncReport(
+    made = SyncReport(
         push=pushed, tasks=pulled.summary.tasks, annotated=pulled.summary.annotated_tasks,
         invalid=done.data.validation.annotations_with_errors,
         agreed=counts.get("agreed", 0) + counts.get("ground_truth", 0),
@@ -140,6 +200,8 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
         annotate_url=f"{studio.url}/projects/{pushed.project_id}/",
         review_url=review_url, report=report,
         backup=backed_up.path if backed_up is not None else None)
+    LastSync(inputs=inputs, report=made).save(settings)
+    return made
 
 
 def _once(settings: Settings, edits: list[EditNotice], ignored: list[IgnoredReview]

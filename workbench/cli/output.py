@@ -147,12 +147,29 @@ def pull_report(report: PullReport) -> None:
                f"{plural(len(summary.annotators), 'annotator')}, "
                f"{plural(summary.drafts, 'draft')}, {summary.ground_truth} ground truth")
     if report.previous and not report.unchanged:
+        deleted = f", {report.deleted_tasks} deleted" if report.deleted_tasks else ""
         click.echo(f"Since the last pull ({shown(report.previous).name}): "
                    f"{plural(report.new_annotations, 'new annotation')}, "
                    f"{report.updated_annotations} updated, "
-                   f"{plural(report.new_tasks, 'new task')}")
+                   f"{plural(report.new_tasks, 'new task')}{deleted}")
     elif not report.previous:
         click.echo("This is the first pull.")
+    if report.delta is not None:
+        click.echo(f"Only the changed tasks were asked for: the delta is kept in "
+                   f"{shown(report.delta)}")
+    if report.reconciled is not None:
+        click.echo(reconciled(report.reconciled))
+
+
+def reconciled(differences: list[str]) -> str:
+    """What a full pull found comparing its snapshot with the merged deltas."""
+    if not differences:
+        return "Checked against the full snapshot: the merged deltas held exactly the same."
+    shown_ = "\n".join(f"  {line}" for line in differences[:10])
+    more = f"\n  ... and {len(differences) - 10} more" if len(differences) > 10 else ""
+    return (f"Checked against the full snapshot: {plural(len(differences), 'task')} "
+            f"differed from the merged deltas (the snapshot is kept as the truth):\n"
+            f"{shown_}{more}")
 
 
 def validation(report: ValidationReport) -> None:

@@ -192,12 +192,17 @@ def push_command(paths: tuple[Path, ...], dry_run: bool, reconcile: bool, projec
 
 
 @click.command("pull")
-def pull_command() -> None:
-    """Export the project's annotations into a new raw pull under exports/raw/.
+@click.option("--full", is_flag=True,
+              help="Take Label Studio's whole snapshot, and check the merged deltas against it.")
+def pull_command(full: bool) -> None:
+    """Bring the project's annotations into a new raw pull under exports/raw/.
 
-    The file is Label Studio's own JSON export (with annotator emails, full
-    predictions and drafts), unchanged, with its sha256 beside it; it is never
-    modified afterwards. Prints what it holds and what is new since the last pull.
+    The first pull, and one every WORKBENCH_FULL_PULL_EVERY hours (24), is Label
+    Studio's own JSON export of the project (with annotator emails, full
+    predictions and drafts), unchanged, with its sha256 beside it. The others ask
+    only for the tasks changed since, keep them raw as a delta under
+    exports/raw/deltas/, merge them and write the whole project as the new pull.
+    Nothing is ever modified afterwards. Prints what is new since the last pull.
 
     \b
     Example:
@@ -207,8 +212,27 @@ def pull_command() -> None:
     from workbench.studio.pull import pull
 
     found = settings()
-    click.echo(f"Exporting project {found.project!r} ...", err=True)
-    output.pull_report(pull(found, connect(found)))
+    click.echo(f"{'Exporting' if full else 'Pulling'} project {found.project!r} ...", err=True)
+    output.pull_report(pull(found, connect(found), full=full))
+
+
+@click.command("rebuild-state")
+def rebuild_state_command() -> None:
+    """Make the merged state of the project's pulls again from the raw files alone.
+
+    The state (under $WORKBENCH_HOME/state/pulls/) is derived: the newest full
+    pull, and each delta after it. Label Studio is not asked for anything.
+
+    \b
+    Example:
+        workbench rebuild-state
+    """
+    from workbench.pulls.current import rebuild_state
+
+    rebuilt = rebuild_state(settings())
+    click.echo(f"Rebuilt from {rebuilt.base} and {plural(rebuilt.deltas, 'delta')} after "
+               f"it: {plural(rebuilt.tasks, 'task')}" if rebuilt.base else
+               "No full pull of the project yet: the next pull takes one")
 
 
 @click.group()
@@ -390,5 +414,5 @@ def rebuild_command(silent: bool) -> None:
     output.rebuild_report(report, found)
 
 
-COMMANDS = [server, push_command, pull_command, review, annotators, sync_command,
-            rebuild_command]
+COMMANDS = [server, push_command, pull_command, rebuild_state_command, review, annotators,
+            sync_command, rebuild_command]

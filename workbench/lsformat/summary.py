@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from workbench.lsformat.parse import annotator_name
-from workbench.lsformat.reader import MalformedTask, iter_tasks
+from workbench.lsformat.reader import ExportTask, MalformedTask, iter_tasks
 from workbench.lsformat.rebuilt import Rebuilt
 
 
@@ -26,6 +26,40 @@ class ExportSummary(BaseModel):
     ground_truth: int = 0
     annotators: list[str] = Field(default_factory=list)
     malformed: int = 0
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    """What the summary counts of one task; the incremental pull keeps them per task."""
+
+    annotations: int = 0
+    cancelled: int = 0
+    drafts: int = 0
+    ground_truth: int = 0
+    annotated: bool = False  # at least one submitted annotation
+    annotators: tuple[str, ...] = ()
+
+
+def task_facts(task: ExportTask) -> TaskFacts:
+    annotations = task.annotations if task.annotations is not None else (
+        task.completions or [])
+    return TaskFacts(
+        annotations=len(annotations),
+        cancelled=sum(1 for a in annotations if a.was_cancelled),  # may be null in an export
+        drafts=len(task.drafts or ()),
+        ground_truth=sum(1 for a in annotations if a.ground_truth),
+        annotated=any(not a.was_cancelled for a in annotations),
+        annotators=tuple(sorted({annotator_name(a.completed_by) for a in annotations})))
+
+
+def add_facts(summary: ExportSummary, facts: TaskFacts, count: int = 1) -> None:
+    """Count ``count`` tasks with these facts into ``summary`` (annotators: see ``finish``)."""
+    summary.tasks += count
+    summary.annotations += facts.annotations * count
+    summary.cancelled += facts.cancelled * count
+    summary.drafts += facts.drafts * count
+    summary.ground_truth += facts.ground_truth * count
+    summary.annotated_tasks += facts.annotated * count
 
 
 @dataclass
@@ -44,8 +78,8 @@ def scan_export(path: Path) -> Scan:
     updates: dict[int, str | None] = {}
     digests: list[bytes] = []  # one per task
     for index, task in iter_tasks(path):
-        summary.tasks += 1
         if isinstance(task, MalformedTask):
+            summary.tasks += 1
             summary.malformed += 1
             continue
         task_id = task.id if isinstance(task.id, int) else -(index + 1)
@@ -53,26 +87,19 @@ def scan_export(path: Path) -> Scan:
         if rebuilt is not None and rebuilt.task_id is not None:
             task_id = rebuilt.task_id  # a rebuild is not news (``lsformat.rebuilt``)
         tasks.add(task_id)
-        drafts = len(task.drafts or ())
-        annotations = task.annotations if task.annotations is not None else (
-            task.completions or [])
-        summary.drafts += drafts
-        summary.annotated_tasks += any(not a.was_cancelled for a in annotations)
+        facts = task_facts(task)
+        add_facts(summary, facts)
+        annotators.update(facts.annotators)
         sha = (task.data or {}).get("sha256")
-        seen = [f"t{task_id}:{sha}:{drafts}"]
-        for annotation in annotations:
+        seen = [f"t{task_id}:{sha}:{facts.drafts}"]
+        for annotation in task.annotations if task.annotations is not None else (
+                task.completions or []):
             annotation_id, updated_at = annotation.id, annotation.updated_at
             if rebuilt is not None:
                 known = rebuilt.annotation(annotation.import_id, annotation.updated_by,
                                            annotation.id, None, annotation.updated_at)
                 annotation_id, updated_at = known.id, known.updated_at
             updates[annotation_id] = updated_at
-            annotators.add(annotator_name(annotation.completed_by))
-            summary.annotations += 1
-            if annotation.was_cancelled:  # may be null in an export
-                summary.cancelled += 1
-            if annotation.ground_truth:
-                summary.ground_truth += 1
             seen.append(f"a{annotation_id}:{updated_at}:{annotation.was_cancelled}:"
                         f"{annotation.ground_truth}")
         # In no particular order: a rebuilt project lists the same tasks and annotations

@@ -88,13 +88,18 @@ def checksum_path(path: Path) -> Path:
     return path.with_name(path.name + ".sha256")
 
 
+def recorded(path: Path) -> str:
+    """The sha256 written beside a pull when it was kept, without reading the pull."""
+    return checksum_path(path).read_text().split()[0]
+
+
 def verify(path: Path) -> str:
     """The pull's sha256, after checking it; IntegrityError when it does not match."""
     checksum = checksum_path(path)
     if not checksum.exists():
         raise IntegrityError(f"{path} has no {checksum.name}: it is not a complete pull; "
                              f"refusing to use it")
-    expected = checksum.read_text().split()[0]
+    expected = recorded(path)
     actual = sha256_file(path)
     if actual != expected:
         raise IntegrityError(f"{path} does not match its sha256 ({checksum.name} says "

@@ -15,6 +15,8 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 from workbench.errors import ConfigError, MissingExtra, ServerUnreachable, StudioError
@@ -142,6 +144,16 @@ class Studio:
         versions = self._call("read the version", self._client.versions.get, retry=True)
         return getattr(versions, "release", None)
 
+    def server_time(self) -> datetime | None:
+        """The server's clock (its Date header, to the second); None when it sends none."""
+        response = self._call("read the server's time",
+                              self._client.versions.with_raw_response.get, retry=True)
+        date = response.headers.get("date")
+        try:
+            return parsedate_to_datetime(date).astimezone(UTC) if date else None
+        except (TypeError, ValueError):
+            return None
+
     # -- projects ----------------------------------------------------------------------
 
     def find_project(self, title: str) -> ProjectInfo | None:
@@ -240,6 +252,25 @@ class Studio:
                 return
             page += 1
 
+    def changed_tasks(self, project_id: int, since: str) -> list[int]:
+        """The ids of the tasks changed at or after ``since`` (Label Studio's clock, as its
+        export writes it), ascending. Saving or deleting an annotation or a prediction, one
+        by one or in bulk, touches its task's ``updated_at``; a new task has one too."""
+        query = json.dumps({"filters": {"conjunction": "and", "items": [_since(since)]},
+                            "ordering": ["tasks:id"]})
+        ids: list[int] = []
+        page = 1
+        while True:
+            listed: Any = self._call(  # Any: as in _project_list
+                f"list the tasks of project {project_id} changed since {since}",
+                lambda page=page: self._client.tasks.list(  # type: ignore[misc]  # mypy#15459
+                    project=project_id, page=page, page_size=PAGE_SIZE, query=query,
+                    fields="task_only", include="id"), retry=True)
+            ids.extend(task.id for task in listed.items or ())
+            if not listed.items or len(ids) >= (listed.response.total or 0):
+                return sorted(ids)
+            page += 1
+
     def import_tasks(self, project_id: int, tasks: list[dict[str, Any]]) -> list[int]:
         """Bulk-import tasks (plain dicts, with predictions); returns their ids, in order.
 
@@ -283,12 +314,16 @@ class Studio:
 
     def export_snapshot(self, project_id: int, write: Callable[[bytes], None], *,
                         title: str = "workbench pull", timeout: float = 1800.0,
-                        poll: float = 0.5) -> list[str]:
+                        poll: float = 0.5, since: str | None = None,
+                        ids: tuple[int, int] | None = None) -> list[str]:
         """Export the project as a snapshot (with annotator emails, full predictions and
         drafts), hand its bytes to ``write`` as they arrive, then delete it on the server.
 
-        Snapshots of ``title`` left by an interrupted run are deleted first. Returns the
-        md5 of every snapshot deleted: Label Studio leaves their files in its data dir.
+        With ``ids`` (first, last) or ``since``, only the tasks in that id range, or changed
+        at or after ``since``, or both: the snapshot is filtered by a Data Manager tab of
+        ``title``, made for it and deleted after. Snapshots and tabs of ``title`` left by an
+        interrupted run are deleted first. Returns the md5 of every snapshot deleted: Label
+        Studio leaves their files in its data dir.
         """
         exports = self._client.projects.exports
         stale = self._call("list export snapshots", lambda: exports.list(id=project_id),
@@ -297,12 +332,56 @@ class Studio:
         for old in (e for e in stale if e.title == title):
             assert old.id is not None  # the SDK's models make every field optional
             self._delete_snapshot(project_id, old.id)
+        view = (None if since is None and ids is None else
+                self._filter_tab(project_id, title, since, ids))
+        try:
+            return self._snapshot(project_id, write, title, timeout, poll, view) + deleted
+        finally:
+            if view is not None:
+                self._delete_tab(view)
+
+    def _filter_tab(self, project_id: int, title: str, since: str | None,
+                    ids: tuple[int, int] | None) -> int:
+        """A Data Manager tab showing the tasks changed since ``since`` in ``ids``; tabs of
+        ``title`` left behind by a killed pull are deleted first."""
+        views: Any = self._call(f"list the Data Manager tabs of project {project_id}",
+                                lambda: self._client.views.list(project=project_id), retry=True)
+        for old in views or ():
+            if (old.data or {}).get("title") == title:
+                self._delete_tab(old.id)
+        items = [] if since is None else [_since(since)]
+        if ids is not None:
+            items.append({"filter": "filter:tasks:id", "operator": "in", "type": "Number",
+                          "value": {"min": ids[0], "max": ids[1]}})
+        made: Any = self._call(f"make a Data Manager tab in project {project_id}",
+                               lambda: self._client.views.create(project=project_id, data={
+                                   "title": title,
+                                   "filters": {"conjunction": "and", "items": items}}),
+                               retry=False)
+        return made.id
+
+    def _delete_tab(self, view_id: int) -> None:
+        from label_studio_sdk.core.api_error import ApiError
+
+        def delete() -> None:
+            try:
+                self._client.views.delete(id=str(view_id))
+            except ApiError as error:
+                if error.status_code != 404:
+                    raise
+
+        self._call("delete a Data Manager tab", delete, retry=True)
+
+    def _snapshot(self, project_id: int, write: Callable[[bytes], None], title: str,
+                  timeout: float, poll: float, view: int | None) -> list[str]:
+        exports = self._client.projects.exports
         # serialization_options: the SDK sends a dict keyed by the API's names as it is
         # (its annotation names only the model it would also take).
         created = self._call(f"export project {project_id}", lambda: exports.create(
             id=project_id, title=title, serialization_options={  # type: ignore[arg-type]
                 "annotations__completed_by": {"only_id": False},
-                "predictions": {"only_id": False}, "drafts": {"only_id": False}}),
+                "predictions": {"only_id": False}, "drafts": {"only_id": False}},
+            **({} if view is None else {"task_filter_options": {"view": view}})),  # type: ignore[arg-type]
             retry=False)
         export_id = created.id
         assert export_id is not None  # the SDK's models make every field optional
@@ -327,7 +406,7 @@ class Studio:
             self._call(f"download the export of project {project_id}", download, retry=False)
         finally:
             self._delete_snapshot(project_id, export_id)
-        return [*deleted, snapshot.md5] if snapshot.md5 else deleted
+        return [snapshot.md5] if snapshot.md5 else []
 
     def _delete_snapshot(self, project_id: int, export_id: int) -> None:
         from label_studio_sdk.core.api_error import ApiError
@@ -358,6 +437,12 @@ class Studio:
         invite = self._call("read the organization's invite link",
                             self._client.organizations.invites.get_invite_link, retry=True)
         return self.url + (invite.invite_url or "")
+
+
+def _since(when: str) -> dict[str, Any]:
+    """The Data Manager filter: changed at or after ``when``."""
+    return {"filter": "filter:tasks:updated_at", "operator": "greater_or_equal",
+            "type": "Datetime", "value": when}
 
 
 def _describe(status: int | None, body: Any) -> str:

@@ -1,0 +1,176 @@
+"""Incremental pull against a real Label Studio: only what changed is asked for, kept raw
+as a delta, merged; the merged pull is byte for byte the snapshot Label Studio would give,
+after creates, updates, deletes, skips and deleted tasks, and after a pull killed at any
+point."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import httpx
+import pytest
+from builders import choice
+from click.testing import CliRunner
+
+from workbench.cli import cli
+from workbench.pulls.current import merged_from, rebuild_state
+from workbench.pulls.deltas import deltas_dir, manifests, read_manifest
+from workbench.store.rawpulls import pulls
+from workbench.studio.pull import pull as pull_with_overlap
+from workbench.studio.push import push
+
+
+def pull(settings, studio, **options):
+    """A pull asking for what changed since the last one began, without the five minutes
+    more a real one asks for (saves in flight): these tests change things seconds apart."""
+    return pull_with_overlap(settings, studio, overlap=timedelta(0), **options)
+
+
+@pytest.fixture
+def project(settings, studio, seeds_dir, ls_client):
+    """The seeds pushed and pulled once (a full pull): {article_id: task id}."""
+    report = push([seeds_dir], settings=settings, studio=studio)
+    time.sleep(1.1)  # the server's clock is read to the second: the push is before it
+    first = pull(settings, studio)
+    assert first.full and first.delta is None
+    return report.project_id, [t.id for t in ls_client.tasks.list(project=report.project_id)]
+
+
+def _snapshot(studio, project_id) -> bytes:
+    """What Label Studio's own full export of the project holds now."""
+    parts: list[bytes] = []
+    studio.export_snapshot(project_id, parts.append, title="test snapshot")
+    return b"".join(parts)
+
+
+def _stance(value: str) -> list[dict]:
+    return [choice("crime_types", "online_scam"), choice("stance", value)]
+
+
+def test_each_kind_of_change_is_pulled_as_a_delta_equal_to_the_snapshot(
+        settings, studio, project, annotators, ls_client, seeds_dir, tmp_path):
+    project_id, tasks = project
+    ana, ben = annotators["ana"], annotators["ben"]
+    created = ana.annotations.create(id=tasks[0], result=_stance("critical")).id
+    ben.annotations.create(id=tasks[1], result=[], was_cancelled=True)  # a skip
+    one = pull(settings, studio)
+    assert not one.full and one.delta is not None
+    assert (one.new_annotations, one.updated_annotations, one.new_tasks) == (2, 0, 0)
+    delta = read_manifest(one.delta)
+    asked = {t["id"] for part in delta.parts
+             for t in json.loads((deltas_dir(settings) / part.name).read_text())}
+    assert asked == {tasks[0], tasks[1]}  # only the changed tasks came over the wire
+    assert one.path.read_bytes() == _snapshot(studio, project_id)
+
+    ana.annotations.update(id=created, result=_stance("supportive"))
+    two = pull(settings, studio)
+    assert (two.new_annotations, two.updated_annotations) == (0, 1)
+    assert read_manifest(two.delta).follows == one.delta.name
+
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "new.txt").write_text("Police in Kampot arrested two men on Friday "
+                                               "for running an unlicensed casino.\n")
+    push([seeds_dir, tmp_path / "more"], settings=settings, studio=studio)
+    ls_client.annotations.delete(id=created)
+    ls_client.tasks.delete(id=str(tasks[2]))
+    three = pull(settings, studio)
+    assert (three.deleted_tasks, three.new_tasks) == (1, 1)
+    assert read_manifest(three.delta).deleted == [tasks[2]]
+    assert three.path.read_bytes() == _snapshot(studio, project_id)
+    assert three.summary.tasks == 5 and three.summary.annotations == 1
+
+    nothing = pull(settings, studio)
+    assert nothing.unchanged and nothing.path == three.path
+    assert len(manifests(settings, project_id)) == 3  # a pull with nothing new keeps nothing
+
+    full = pull(settings, studio, full=True)
+    assert full.full and full.reconciled == []  # the merged deltas held exactly the snapshot
+
+
+def test_a_difference_the_deltas_missed_is_named_by_the_full_pull(settings, studio, project,
+                                                                  annotators, cli_env):
+    project_id, tasks = project
+    annotators["ana"].annotations.create(id=tasks[0], result=_stance("critical"))
+    pull(settings, studio)
+    # A draft does not touch its task: deltas do not see it, the full pull names it.
+    ben = annotators["ben"]
+    made = httpx.post(f"http://127.0.0.1:{settings.port}/api/tasks/{tasks[3]}/drafts",
+                      headers=ben._client_wrapper.get_headers(),
+                      json={"result": _stance("neutral"), "lead_time": 1.0})
+    assert made.status_code == 201, made.text
+    assert pull(settings, studio).unchanged
+    full = pull(settings, studio, full=True)
+    assert full.reconciled == [f"task {tasks[3]}: drafts differ (deltas do not see drafts)"]
+    output = CliRunner().invoke(cli, ["pull", "--full"], env=cli_env).output
+    assert "the merged deltas held exactly the same" in output  # the snapshot is the truth
+
+
+def test_the_state_is_rebuilt_from_the_raw_files_alone(settings, studio, project, annotators,
+                                                       cli_env):
+    project_id, tasks = project
+    for n, task_id in enumerate(tasks[:3]):
+        annotators["cy"].annotations.create(id=task_id, result=_stance("neutral"))
+        last = pull(settings, studio)
+        assert last.delta is not None, n
+    state = settings.home / "state" / "pulls"
+    for file in state.iterdir():
+        file.unlink()
+    result = CliRunner().invoke(cli, ["rebuild-state"], env=cli_env)
+    assert result.exit_code == 0, result.output
+    assert "and 3 deltas after it: 5 tasks" in result.output
+    assert rebuild_state(settings).deltas == 3
+    annotators["cy"].annotations.create(id=tasks[3], result=_stance("critical"))
+    after = pull(settings, studio)
+    assert after.delta is not None and after.new_annotations == 1
+    assert after.path.read_bytes() == _snapshot(studio, project_id)
+
+
+# A pull that dies (SIGKILL, no cleanup) right after the step named on its command line.
+_DIES_AFTER = """
+import os, signal, sys
+import workbench.pulls.current, workbench.pulls.state, workbench.studio.pull as pulling
+from workbench.settings import Settings
+from workbench.studio.client import connect
+
+def dying(module, name):
+    original = getattr(module, name)
+    def step(*args, **kwargs):
+        result = original(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)
+    setattr(module, name, step)
+
+where = {"part": (pulling, "keep_part"), "manifest": (pulling, "keep_manifest"),
+         "merge": (workbench.pulls.state.TaskState, "merge"),
+         "writing": (workbench.pulls.current, "write_text"),
+         "pull": (pulling, "write_pull")}
+dying(*where[sys.argv[1]])
+settings = Settings()
+pulling.pull(settings, connect(settings, start=False))
+"""
+
+
+@pytest.mark.parametrize("step", ["part", "manifest", "merge", "writing", "pull"])
+def test_a_pull_killed_after_any_step_loses_and_duplicates_nothing(step, settings, studio,
+                                                                   project, annotators,
+                                                                   cli_env):
+    project_id, tasks = project
+    annotators["ana"].annotations.create(id=tasks[0], result=_stance("critical"))
+    env = {**os.environ, **{k: v for k, v in cli_env.items() if v is not None}}
+    killed = subprocess.run([sys.executable, "-c", _DIES_AFTER, step], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    annotators["ben"].annotations.create(id=tasks[1], result=_stance("neutral"))
+    after = pull(settings, studio)
+    assert after.path.read_bytes() == _snapshot(studio, project_id)
+    assert after.summary.annotations == 2
+    kept = manifests(settings, project_id)
+    assert len(kept) == (2 if step in ("manifest", "merge", "writing", "pull") else 1)
+    assert [p for p in pulls(settings, settings.project) if merged_from(p).exists()] == [
+        deltas_dir(settings).parent / read_manifest(m).pull for m in kept]
+    leftovers = [p.name for p in deltas_dir(settings).iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+    assert pull(settings, studio, full=True).reconciled == []
