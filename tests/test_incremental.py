@@ -9,17 +9,24 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from datetime import timedelta
 
 import httpx
 import pytest
-from builders import choice
+from builders import choice, write_export
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from workbench.cli import cli
+from workbench.lsformat.summary import scan_export
 from workbench.pulls.current import merged_from, rebuild_state
-from workbench.pulls.deltas import deltas_dir, manifests, read_manifest
+from workbench.pulls.deltas import deltas_dir, manifests, part_tasks, read_manifest
+from workbench.pulls.state import TaskState
 from workbench.store.rawpulls import pulls
+from workbench.studio.pull import CHUNK, _ranges
 from workbench.studio.pull import pull as pull_with_overlap
 from workbench.studio.push import push
 
@@ -174,3 +181,80 @@ def test_a_pull_killed_after_any_step_loses_and_duplicates_nothing(step, setting
     leftovers = [p.name for p in deltas_dir(settings).iterdir() if p.name.startswith(".")]
     assert leftovers == []
     assert pull(settings, studio, full=True).reconciled == []
+
+
+def test_tasks_the_question_missed_are_found_by_the_count(settings, studio, project, seeds_dir,
+                                                          tmp_path):
+    """An import that commits after the overlap has passed: the pull asks for nothing
+    changed (its question starts ten minutes ahead here), the count gives the tasks away."""
+    project_id, _ = project
+    (tmp_path / "late").mkdir()
+    (tmp_path / "late" / "late.txt").write_text("Customs officers in Koh Kong seized a boat "
+                                                "carrying forty people on Monday.\n")
+    push([seeds_dir, tmp_path / "late"], settings=settings, studio=studio)
+    late = pull_with_overlap(settings, studio, overlap=-timedelta(minutes=10))
+    assert late.new_tasks == 1 and late.summary.tasks == 6
+    assert late.path.read_bytes() == _snapshot(studio, project_id)
+
+
+_OPS = st.lists(st.tuples(
+    st.sampled_from(["annotate", "skip", "update", "delete", "delete_task", "new_task"]),
+    st.integers(0, 99), st.sampled_from(["ana", "ben", "cy"]), st.booleans()),
+    min_size=3, max_size=8)
+
+
+@settings_(max_examples=5, deadline=None,
+           suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=_OPS)
+def test_any_sequence_of_changes_merges_into_the_snapshot(ops, settings, studio, seeds_dir,
+                                                          annotators, ls_client):
+    """Random creates, updates, deletes, skips, deleted and new tasks, pulled after some of
+    them: every merged pull is byte for byte Label Studio's own snapshot of that moment."""
+    own = settings.model_copy(update={"project": f"prop-{uuid.uuid4().hex[:10]}"})
+    project_id = push([seeds_dir], settings=own, studio=studio).project_id
+    time.sleep(1.1)
+    pull(own, studio)
+    made: list[tuple[str, int, int]] = []  # (annotator, annotation id, task id)
+    for kind, pick, who, then_pull in ops:
+        tasks = [t.id for t in ls_client.tasks.list(project=project_id, fields="task_only")]
+        task = tasks[pick % len(tasks)] if tasks else None
+        if kind in ("annotate", "skip") and task is not None:
+            made.append((who, annotators[who].annotations.create(
+                id=task, result=[] if kind == "skip" else _stance("neutral"),
+                was_cancelled=kind == "skip").id, task))
+        elif kind == "update" and made:
+            author, annotation, _ = made[pick % len(made)]
+            annotators[author].annotations.update(id=annotation, result=_stance("critical"))
+        elif kind == "delete" and made:
+            ls_client.annotations.delete(id=made.pop(pick % len(made))[1])
+        elif kind == "delete_task" and task is not None and len(tasks) > 1:
+            ls_client.tasks.delete(id=str(task))
+            made = [m for m in made if m[2] != task]
+        elif kind == "new_task":
+            ls_client.projects.import_tasks(id=project_id, request=[
+                {"data": {"text": f"Article {pick}: a raid on a casino in Sihanoukville."}}])
+        if then_pull:
+            pulled = pull(own, studio)
+            assert pulled.path.read_bytes() == _snapshot(studio, project_id), ops
+    final = pull(own, studio)
+    assert final.path.read_bytes() == _snapshot(studio, project_id), ops
+    assert pull(own, studio, full=True).reconciled == [], ops
+
+
+# -- offline parts -----------------------------------------------------------------------
+
+
+def test_the_state_counts_what_a_scan_of_the_same_pull_counts(tmp_path):
+    export = write_export(tmp_path / "pull.json", 60, seed=3)
+    with TaskState(tmp_path / "state.sqlite") as state:
+        state.replace_all((task for task, _ in part_tasks(export)), position="pull.json")
+        assert state.summary() == scan_export(export).summary
+        assert state.count() == 60 and state.position == "pull.json"
+
+
+def test_ranges_hold_at_most_a_chunk_and_span_at_most_what_is_asked():
+    ids = [*range(1, 5001), 9000, 9001, 20000]
+    assert _ranges(ids, span=None) == [(1, 2000), (2001, 4000), (4001, 20000)]
+    assert _ranges(ids, span=CHUNK) == [(1, 2000), (2001, 4000), (4001, 5000), (9000, 9001),
+                                        (20000, 20000)]
+    assert _ranges([], span=None) == []

@@ -26,8 +26,8 @@ def test_the_import_contracts_hold():
 
 def test_the_folders_are_the_architecture():
     packages = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists())
-    assert packages == ["cli", "gold", "ingest", "lsformat", "quality", "records", "report",
-                        "schema", "stats", "store", "studio"]
+    assert packages == ["cli", "gold", "ingest", "lsformat", "pulls", "quality", "records",
+                        "report", "schema", "stats", "store", "studio"]
     modules = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert modules == ["__init__.py", "__main__.py", "errors.py", "publish.py", "settings.py",
                        "sync.py"]

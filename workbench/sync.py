@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from workbench.gold.versions import gold_root
 from workbench.gold.write import GoldReport, GoldWriter
+from workbench.lsformat.summary import scan_export
 from workbench.quality.chain import ChainResult, DecidedTask, Voting, run_chain
 from workbench.quality.decision_log import DecisionLog
 from workbench.quality.dispute import dispute_line
@@ -82,7 +83,7 @@ class LastSync(BaseModel):
     report: SyncReport
 
     @staticmethod
-    def key(settings: Settings, pull: str, review: str | None, allowed: set[str]) -> str:
+    def key(settings: Settings, pull: str, review: object, allowed: set[str]) -> str:
         fields = settings.model_dump(mode="json", exclude={"label_studio_api_key",
                                                            "hf_token"})
         code = hashlib.sha256()
@@ -171,8 +172,11 @@ def sync(settings: Settings, studio: Studio, paths: Iterable[str | Path], *,
         has_review = studio.find_project(settings.for_review().project) is not None
         review_source = review_pull(settings, studio).source if has_review else None
         allowed = adjudicators(settings)
-        inputs = LastSync.key(settings, pulled.sha256,
-                              review_source.sha256 if review_source else None, allowed)
+        # The review pull by its annotations: the last sync's own review push changes its
+        # tasks, and only the adjudicators' work decides anything.
+        reviewed = (sorted(scan_export(review_source.path).updates.items(), key=str)
+                    if review_source else None) or None
+        inputs = LastSync.key(settings, pulled.sha256, reviewed, allowed)
         last = LastSync.load(settings)
         if last is not None and last.holds(inputs):
             say("Nothing new since the last sync: gold, review and report stand as they are.")
