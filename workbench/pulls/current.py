@@ -45,6 +45,12 @@ def merged_from(pull: Path) -> Path:
     return pull.with_name(pull.name + ".from")
 
 
+def record_of(pull: Path) -> str:
+    """The raw record a pull stands for: its delta when a merge wrote it, else itself."""
+    written = merged_from(pull)
+    return written.read_text().strip() if written.exists() else pull.name
+
+
 def snapshots(settings: Settings, project_id: int) -> list[Path]:
     """The project's pulls that are Label Studio's snapshots, not merges; oldest first."""
     return [p for p in pulls(settings, settings.project)

@@ -1,12 +1,12 @@
 """Pull annotations back, keeping what Label Studio gave raw in the store.
 
-A pull is incremental once the project has a full one: it asks only for the tasks
-changed since the newest ``updated_at`` it holds (less ``OVERLAP``), a few thousand to a
-request, and keeps them as a delta (``pulls.deltas``). Merged into the project's state
-(``pulls.state``), the delta is written out as a pull of the whole project, which every
-offline command reads as before. A full pull (``full=True``, the first one, or one every
-``settings.full_pull_every`` hours) takes Label Studio's whole snapshot and proves the
-merged state equal to it, naming each task that is not. Files are downloaded under a
+Label Studio is asked for export snapshots of at most ``CHUNK`` tasks, by ranges of task
+ids. A full pull (``full=True``, the first one, or one every ``settings.full_pull_every``
+hours) asks for every task and proves the merged state equal to what it got, naming each
+task that is not. The others are incremental: they ask only for the tasks changed since the
+last pull began (less ``OVERLAP``) and keep them as a delta (``pulls.deltas``); merged into
+the project's state (``pulls.state``), the delta is written out as a pull of the whole
+project, which every offline command reads as before. Files are downloaded under a
 temporary name, hashed as they arrive, and kept only when complete; a pull that holds
 nothing new is not kept at all.
 """
@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from workbench.errors import InputError
 from workbench.lsformat.reader import ExportTask
 from workbench.lsformat.summary import ExportSummary, scan_export
-from workbench.pulls.current import taken_at, up_to_date, write_pull
+from workbench.pulls.current import record_of, taken_at, up_to_date, write_pull
 from workbench.pulls.deltas import (
     MANIFEST,
     Delta,
@@ -113,12 +113,20 @@ def pull(settings: Settings, studio: Studio, *, full: bool = False,
                 orphan.unlink(missing_ok=True)
             began = studio.server_time()
             if full or _full_due(settings, state):
-                report = _full(settings, studio, project, state)
+                report = _full(settings, studio, project, state, overlap)
             else:
                 report = _incremental(settings, studio, project, state, overlap)
             if began is not None:  # where the next pull's question starts
                 state.set(began=began.strftime(TIME))
             return report
+
+
+def _since(state: TaskState, overlap: timedelta) -> str:
+    """Where the next question starts: the newest change held or the last pull's start
+    (Label Studio's clock), the later, less ``overlap``; a pull long after the last change
+    asks for nothing already held."""
+    last = max(state.watermark or "", state.meta("began") or "")
+    return (datetime.strptime(last, TIME) - overlap).strftime(TIME) if last else ""
 
 
 def _full_due(settings: Settings, state: TaskState) -> bool:
@@ -130,18 +138,28 @@ def _full_due(settings: Settings, state: TaskState) -> bool:
 
 
 def _download(settings: Settings, studio: Studio, project_id: int, path: Path,
-              **only: object) -> tuple[str, int, int]:
-    """One export snapshot into ``path``'s partial file: (sha256, size, export files of
-    the server's removed)."""
-    digest, size = hashlib.sha256(), 0
+              ranges: list[tuple[int, int]], since: str | None = None) -> tuple[str, int, int]:
+    """The tasks in these id ranges (changed since ``since``, when given), one export
+    snapshot a range, joined into ``path``'s partial file as Label Studio's one snapshot of
+    them all would be: (sha256, size, export files of the server's removed)."""
+    digest, size, md5s = hashlib.sha256(), 0, []
     with open(partial_path(path), "wb") as handle:
-        def write(chunk: bytes) -> None:
+        def put(data: bytes) -> None:
             nonlocal size
-            handle.write(chunk)
-            digest.update(chunk)
-            size += len(chunk)
+            handle.write(data)
+            digest.update(data)
+            size += len(data)
 
-        md5s = studio.export_snapshot(project_id, write, **only)  # type: ignore[arg-type]
+        put(b"[")
+        count = 0
+        for first, last in ranges:
+            got: list[bytes] = []
+            md5s += studio.export_snapshot(project_id, got.append, since=since,
+                                           ids=(first, last))
+            for task in msgspec.json.decode(b"".join(got), type=list[msgspec.Raw]):
+                put(bytes(task) if not count else b", " + bytes(task))
+                count += 1
+        put(b"]")
         handle.flush()
         os.fsync(handle.fileno())
     removed = 0
@@ -152,15 +170,19 @@ def _download(settings: Settings, studio: Studio, project_id: int, path: Path,
     return digest.hexdigest(), size, removed
 
 
-def _full(settings: Settings, studio: Studio, project: ProjectInfo, state: TaskState
-          ) -> PullReport:
+def _full(settings: Settings, studio: Studio, project: ProjectInfo, state: TaskState,
+          overlap: timedelta) -> PullReport:
     previous = latest_pull(settings, required=False)
     raw_dir(settings).mkdir(parents=True, exist_ok=True)
     path = new_pull_path(settings, project.id, project.title)
     tmp = partial_path(path)
     try:
-        sha256, size, removed = _download(settings, studio, project.id, path)
-        reconciled = _compare(state, tmp) if state.position else None
+        # By ranges of task ids: no request carries more than CHUNK tasks (a proxy's
+        # limits on time and size), and the file is the snapshot Label Studio would give.
+        every = sorted(key.task_id for key in studio.task_keys(project.id))
+        sha256, size, removed = _download(settings, studio, project.id, path,
+                                          _ranges(every, span=CHUNK))
+        reconciled = _compare(state, tmp, _since(state, overlap)) if state.position else None
         new = scan_export(tmp)
         old = scan_export(previous.path) if previous is not None else None
         common = dict(project_id=project.id, project_title=project.title,
@@ -168,7 +190,7 @@ def _full(settings: Settings, studio: Studio, project: ProjectInfo, state: TaskS
                       export_files_removed=removed, reconciled=reconciled)
         same = old is not None and old.fingerprint == new.fingerprint
         if same and previous is not None and previous.sha256 == sha256:
-            _replace(state, tmp, state.position or previous.path.name)
+            _replace(state, tmp, state.position or record_of(previous.path))
             return PullReport(path=previous.path, sha256=previous.sha256,
                               size=previous.path.stat().st_size, summary=new.summary,
                               unchanged=True, **common)  # type: ignore[arg-type]
@@ -193,16 +215,16 @@ def _replace(state: TaskState, snapshot: Path, position: str) -> None:
     state.set(full_at=taken_at(snapshot.name.lstrip(".")).isoformat())
 
 
-def _compare(state: TaskState, snapshot: Path) -> list[str]:
+def _compare(state: TaskState, snapshot: Path, news_from: str) -> list[str]:
     """Each task where the merged state and Label Studio's snapshot differ, and how; a
-    task changed after the state's newest change is not a difference but news."""
-    watermark, held = state.watermark or "", state.ids()
+    task changed from ``news_from`` on (what the next delta asks for) is news instead."""
+    held = state.ids()
     differences = []
     for batch in _batches(task for task, _ in part_tasks(snapshot)):
         mine = state.bodies(task.id for task in batch)
         for task in batch:
             held.discard(task.id)
-            if mine.get(task.id) == task.body or task.updated_at > watermark:
+            if mine.get(task.id) == task.body or task.updated_at >= news_from:
                 continue
             if task.id not in mine:
                 differences.append(f"task {task.id}: in Label Studio, not in the merged state")
@@ -236,10 +258,7 @@ def _incremental(settings: Settings, studio: Studio, project: ProjectInfo, state
     found = pulls(settings, settings.project)
     assert found and state.watermark is not None  # _full_due says so
     previous = found[-1]
-    # From the newest change held or the last pull's start (Label Studio's clock), the
-    # later: a pull long after the last change asks for nothing already held.
-    last = max(state.watermark, state.meta("began") or "")
-    since = (datetime.strptime(last, TIME) - overlap).strftime(TIME)
+    since = _since(state, overlap)
     ids = studio.changed_tasks(project.id, since)
     server_tasks = studio.project(project.id).tasks
     stamp = new_pull_path(settings, project.id, project.title).name.removesuffix(".json")
@@ -254,7 +273,7 @@ def _incremental(settings: Settings, studio: Studio, project: ProjectInfo, state
         for first, last in ranges:
             path = part_path(manifest, len(parts))
             sha256, _, files = _download(settings, studio, project.id, path,
-                                         since=changed_since, ids=(first, last))
+                                         [(first, last)], changed_since)
             removed += files
             got.update((task.id, (task, parsed))
                        for task, parsed in part_tasks(partial_path(path)))
