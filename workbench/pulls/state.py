@@ -11,6 +11,7 @@ that moves it, so a killed merge leaves the state of before.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -163,6 +164,15 @@ def open_state(path: Path) -> TaskState:
         for journal in ("-wal", "-shm"):
             path.with_name(path.name + journal).unlink(missing_ok=True)
         return TaskState(path)
+
+
+_AGO = re.compile(rb'"created_ago": "[^"\\]*"')
+
+
+def comparable(body: bytes) -> bytes:
+    """A task's JSON (or a whole export) without what Label Studio words from the clock:
+    ``created_ago`` ("3 hours, 40 minutes") changes while nothing in the task does."""
+    return _AGO.sub(b"", body)
 
 
 def stored(raw: bytes, task_id: object, updated_at: object, facts: TaskFacts) -> StoredTask:

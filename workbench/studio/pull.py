@@ -23,7 +23,7 @@ import msgspec
 from pydantic import BaseModel
 
 from workbench.errors import InputError
-from workbench.lsformat.reader import ExportTask
+from workbench.lsformat.reader import ExportTask, ReadNotes, raw_tasks
 from workbench.lsformat.summary import ExportSummary, scan_export
 from workbench.pulls.current import record_of, taken_at, up_to_date, write_pull
 from workbench.pulls.deltas import (
@@ -37,7 +37,14 @@ from workbench.pulls.deltas import (
     part_path,
     part_tasks,
 )
-from workbench.pulls.state import TIME, StoredTask, TaskState, open_state, state_path
+from workbench.pulls.state import (
+    TIME,
+    StoredTask,
+    TaskState,
+    comparable,
+    open_state,
+    state_path,
+)
 from workbench.settings import Settings
 from workbench.store.lock import job_lock
 from workbench.store.rawpulls import (
@@ -189,7 +196,7 @@ def _full(settings: Settings, studio: Studio, project: ProjectInfo, state: TaskS
                       previous=previous.path if previous else None,
                       export_files_removed=removed, reconciled=reconciled)
         same = old is not None and old.fingerprint == new.fingerprint
-        if same and previous is not None and previous.sha256 == sha256:
+        if same and previous is not None and _content(previous.path) == _content(tmp):
             _replace(state, tmp, state.position or record_of(previous.path))
             return PullReport(path=previous.path, sha256=previous.sha256,
                               size=previous.path.stat().st_size, summary=new.summary,
@@ -210,6 +217,14 @@ def _full(settings: Settings, studio: Studio, project: ProjectInfo, state: TaskS
     return report
 
 
+def _content(export: Path) -> str:
+    """What an export holds, as a digest that the clock's wording does not move."""
+    digest = hashlib.sha256()
+    for raw in raw_tasks(export, ReadNotes()):
+        digest.update(comparable(raw if isinstance(raw, bytes) else msgspec.json.encode(raw)))
+    return digest.hexdigest()
+
+
 def _replace(state: TaskState, snapshot: Path, position: str) -> None:
     state.replace_all((task for task, _ in part_tasks(snapshot)), position=position)
     state.set(full_at=taken_at(snapshot.name.lstrip(".")).isoformat())
@@ -224,7 +239,8 @@ def _compare(state: TaskState, snapshot: Path, news_from: str) -> list[str]:
         mine = state.bodies(task.id for task in batch)
         for task in batch:
             held.discard(task.id)
-            if mine.get(task.id) == task.body or task.updated_at >= news_from:
+            if task.updated_at >= news_from or (
+                    task.id in mine and comparable(mine[task.id]) == comparable(task.body)):
                 continue
             if task.id not in mine:
                 differences.append(f"task {task.id}: in Label Studio, not in the merged state")
@@ -284,7 +300,8 @@ def _incremental(settings: Settings, studio: Studio, project: ProjectInfo, state
         deleted, missed = _deleted_and_missed(studio, project.id, state, got, server_tasks)
         fetch(_ranges(missed, span=CHUNK), None)
         old = state.bodies(got)
-        changed = [task for task, _ in got.values() if old.get(task.id) != task.body]
+        changed = [task for task, _ in got.values()
+                   if task.id not in old or comparable(old[task.id]) != comparable(task.body)]
         common = dict(project_id=project.id, project_title=project.title,
                       previous=previous, export_files_removed=removed, full=False)
         if not changed and not deleted:
