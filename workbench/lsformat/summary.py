@@ -52,16 +52,6 @@ def task_facts(task: ExportTask) -> TaskFacts:
         annotators=tuple(sorted({annotator_name(a.completed_by) for a in annotations})))
 
 
-def add_facts(summary: ExportSummary, facts: TaskFacts, count: int = 1) -> None:
-    """Count ``count`` tasks with these facts into ``summary`` (annotators: see ``finish``)."""
-    summary.tasks += count
-    summary.annotations += facts.annotations * count
-    summary.cancelled += facts.cancelled * count
-    summary.drafts += facts.drafts * count
-    summary.ground_truth += facts.ground_truth * count
-    summary.annotated_tasks += facts.annotated * count
-
-
 @dataclass
 class Scan:
     summary: ExportSummary
@@ -88,7 +78,12 @@ def scan_export(path: Path) -> Scan:
             task_id = rebuilt.task_id  # a rebuild is not news (``lsformat.rebuilt``)
         tasks.add(task_id)
         facts = task_facts(task)
-        add_facts(summary, facts)
+        summary.tasks += 1
+        summary.annotations += facts.annotations
+        summary.cancelled += facts.cancelled
+        summary.drafts += facts.drafts
+        summary.ground_truth += facts.ground_truth
+        summary.annotated_tasks += facts.annotated
         annotators.update(facts.annotators)
         sha = (task.data or {}).get("sha256")
         seen = [f"t{task_id}:{sha}:{facts.drafts}"]

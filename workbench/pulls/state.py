@@ -93,9 +93,6 @@ class TaskState:
         for (body,) in self._db.execute("SELECT body FROM task ORDER BY id"):
             yield body
 
-    def tasks(self) -> Iterator[tuple[int, bytes]]:
-        yield from self._db.execute("SELECT id, body FROM task ORDER BY id")
-
     def summary(self) -> ExportSummary:
         """What the whole state holds, summed from each task's facts."""
         row = self._db.execute("SELECT count(*), sum(annotations), sum(cancelled), "
@@ -179,10 +176,10 @@ def stored(raw: bytes, task_id: object, updated_at: object, facts: TaskFacts) ->
     """A task of a pull as the state keeps it; its time in one fixed-width form, so that
     times compare as text (Label Studio leaves out zero microseconds)."""
     try:
-        assert isinstance(task_id, int) and isinstance(updated_at, str)
-        when = datetime.fromisoformat(updated_at.replace("Z", "+00:00")).astimezone(UTC)
-    except (AssertionError, ValueError):
+        when = datetime.fromisoformat(str(updated_at).replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        when = None
+    if not isinstance(task_id, int) or not isinstance(updated_at, str) or when is None:
         raise IntegrityError(f"a task without an integer id or a time it was updated at, in "
-                             f"a pull ({json.dumps(raw[:80].decode('utf-8', 'replace'))}...)"
-                             ) from None
+                             f"a pull ({json.dumps(raw[:80].decode('utf-8', 'replace'))}...)")
     return StoredTask(id=task_id, updated_at=when.strftime(TIME), body=raw, facts=facts)

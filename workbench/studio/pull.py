@@ -115,7 +115,6 @@ def pull(settings: Settings, studio: Studio, *, full: bool = False,
                 full = True
             else:
                 up_to_date(settings, state, project.id)
-            state.set(project=project.created_at)
             for orphan in orphan_parts(settings, project.id):
                 orphan.unlink(missing_ok=True)
             began = studio.server_time()
@@ -123,6 +122,8 @@ def pull(settings: Settings, studio: Studio, *, full: bool = False,
                 report = _full(settings, studio, project, state, overlap)
             else:
                 report = _incremental(settings, studio, project, state, overlap)
+            # Only now: a first pull that failed leaves a state the next one starts again.
+            state.set(project=project.created_at)
             if began is not None:  # where the next pull's question starts
                 state.set(began=began.strftime(TIME))
             return report
@@ -276,7 +277,7 @@ def _incremental(settings: Settings, studio: Studio, project: ProjectInfo, state
     previous = found[-1]
     since = _since(state, overlap)
     ids = studio.changed_tasks(project.id, since)
-    server_tasks = studio.project(project.id).tasks
+    server_tasks = project.tasks  # counted before the question: a task made since is in it
     stamp = new_pull_path(settings, project.id, project.title).name.removesuffix(".json")
     manifest = deltas_dir(settings) / f"{stamp}{MANIFEST}"
     manifest.parent.mkdir(parents=True, exist_ok=True)
