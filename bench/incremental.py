@@ -57,6 +57,7 @@ def measure_incremental(settings, studio, sdk, n: int, scratch: Path) -> dict:
         if not any(u["email"] == email for u in studio.users()):
             studio.create_user(email)
     settings = settings.model_copy(update={"project": f"sync-{n}"})
+    scratch.mkdir(parents=True, exist_ok=True)
     project = sdk.projects.create(**{**project_settings(settings), "title": settings.project})
     started = time.perf_counter()
     for first in range(0, n, BATCH):

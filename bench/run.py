@@ -5,6 +5,8 @@
 - pull: `workbench pull` of N annotated tasks vs Label Studio's own snapshot export of
   them (bench/pull.py); then a backup of that server and a rebuild of the project from
   the pull, each beside the pull (bench/recovery.py);
+- sync: a `workbench sync` after 100 new annotations, and one with nothing new, beside a
+  full sync of the same N annotated tasks (bench/incremental.py; --sync-n);
 - export: `workbench export --export F`, which validates every annotation, measures
   agreement, adjudicates and writes the gold version in one streaming pass, vs `json.load`
   of F, each in its own process, on synthetic pulls of N tasks x 3 annotations
@@ -17,7 +19,7 @@
 Times are wall-clock, with the CPU time of the command and of the processes it starts in
 brackets; peaks are resident memory, the command's and its children's added (bench/peaks.py).
 
-    python bench/run.py                  # about 25 minutes on 2 cores
+    python bench/run.py                  # about 40 minutes on 2 cores
     python bench/run.py --server-n 0 --offline-n 10000 --disputed-n 0 --data /tmp/bench
 """
 
@@ -35,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Measured, fresh_server, json_load_command, run_measured, synthetic_export, table
+from incremental import measure_incremental
 from pull import measure_pull
 from push import measure_push
 from recovery import measure_recovery
@@ -65,6 +68,24 @@ def server_rows(n: int) -> list[list[str]]:
                   f"{pulled['pull']:.1f} s", f"{saved['rebuild']:.1f} s",
                   f"{saved['rebuild'] / pulled['pull']:.2f}x"]]
         print(table(rows[-3:], HEADER), flush=True)
+    return rows
+
+
+def sync_rows(sizes: list[int]) -> list[list[str]]:
+    """A sync after 100 new annotations, and one with nothing new, beside a full sync of
+    the same project (bench/incremental.py), on a fresh server."""
+    rows = []
+    with fresh_server() as (settings, studio, sdk, scratch):
+        for n in sizes:
+            found = measure_incremental(settings, studio, sdk, n, scratch / f"sync-{n}")
+            full = found["again"]
+            for label, m in (("sync after 100 new annotations vs a full sync", found["delta"]),
+                             ("sync with nothing new vs a full sync", found["nothing"])):
+                rows += [[f"{label} (time)", f"{n:,} x 3", f"{full.seconds:.1f} s",
+                          f"{m.seconds:.1f} s", f"{m.seconds / full.seconds:.2f}x"],
+                         [f"{label} (peak memory)", f"{n:,} x 3", f"{full.mib:,.0f} MiB",
+                          f"{m.mib:,.0f} MiB", f"{m.mib / full.mib:.2f}x"]]
+            print(table(rows[-4:], HEADER), flush=True)
     return rows
 
 
@@ -130,12 +151,16 @@ if __name__ == "__main__":
                         help="synthetic tasks for the offline chain (default 10,000 100,000)")
     parser.add_argument("--disputed-n", type=int, nargs="*", default=[20_000],
                         help="the same, half the articles disputed (default 20,000)")
+    parser.add_argument("--sync-n", type=int, nargs="*", default=[10_000],
+                        help="annotated tasks for the incremental sync rows (default 10,000; "
+                             "100,000 adds about 50 minutes)")
     parser.add_argument("--data", type=Path, help="keep the synthetic pulls here for re-runs")
     parser.add_argument("--rounds", type=int, help="interleaved runs of each offline size, "
                         "the median taken (default 3 up to 20,000 tasks, else 1)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="workbench-bench-") as scratch:
         rows = server_rows(args.server_n) if args.server_n else []
+        rows += sync_rows(args.sync_n) if args.sync_n else []
         rows += offline_rows(args.offline_n, args.disputed_n, args.data or Path(scratch),
                              args.rounds)
     print("\n" + table(rows, HEADER))
