@@ -193,16 +193,17 @@ def push_command(paths: tuple[Path, ...], dry_run: bool, reconcile: bool, projec
 
 @click.command("pull")
 @click.option("--full", is_flag=True,
-              help="Take Label Studio's whole snapshot, and check the merged deltas against it.")
+              help="Ask for every task, and check the merged deltas against what comes.")
 def pull_command(full: bool) -> None:
     """Bring the project's annotations into a new raw pull under exports/raw/.
 
     The first pull, and one every WORKBENCH_FULL_PULL_EVERY hours (24), is Label
-    Studio's own JSON export of the project (with annotator emails, full
-    predictions and drafts), unchanged, with its sha256 beside it. The others ask
-    only for the tasks changed since, keep them raw as a delta under
-    exports/raw/deltas/, merge them and write the whole project as the new pull.
-    Nothing is ever modified afterwards. Prints what is new since the last pull.
+    Studio's own JSON export of the whole project (with annotator emails, full
+    predictions and drafts), asked for by ranges of task ids and joined as its
+    one snapshot would be, with its sha256 beside it. The others ask only for the
+    tasks changed since, keep them raw as a delta under exports/raw/deltas/,
+    merge them and write the whole project as the new pull. Nothing is ever
+    modified afterwards. Prints what is new since the last pull.
 
     \b
     Example:
