@@ -203,10 +203,10 @@ def test_tasks_the_question_missed_are_found_by_the_count(settings, studio, proj
 _OPS = st.lists(st.tuples(
     st.sampled_from(["annotate", "skip", "update", "delete", "delete_task", "new_task"]),
     st.integers(0, 99), st.sampled_from(["ana", "ben", "cy"]), st.booleans()),
-    min_size=3, max_size=8)
+    min_size=3, max_size=6)
 
 
-@settings_(max_examples=5, deadline=None,
+@settings_(max_examples=3, deadline=None,
            suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=_OPS)
 def test_any_sequence_of_changes_merges_into_the_snapshot(ops, settings, studio, seeds_dir,
