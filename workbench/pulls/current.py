@@ -69,19 +69,17 @@ class Rebuilt:
     tasks: int
 
 
-def up_to_date(settings: Settings, state: TaskState, project_id: int) -> Rebuilt | None:
+def up_to_date(settings: Settings, state: TaskState, project_id: int) -> None:
     """Bring the state level with the newest raw record (rebuilding it when it is not),
-    and write the pull of its last delta when a killed merge did not; None: it was."""
+    and write the pull of its last delta when a killed merge did not."""
     newest = [p.name for p in snapshots(settings, project_id)[-1:]]
     newest += [m.name for m in manifests(settings, project_id)[-1:]]
-    rebuilt = None
     if (state.position or None) != max(newest, default=None):
-        rebuilt = rebuild(settings, state, project_id)
+        rebuild(settings, state, project_id)
     if state.position and state.position.endswith(MANIFEST):
         pull = raw_dir(settings) / read_manifest(deltas_dir(settings) / state.position).pull
         if not pull.exists():
             write_pull(state, pull, state.position)
-    return rebuilt
 
 
 def rebuild(settings: Settings, state: TaskState, project_id: int) -> Rebuilt:
