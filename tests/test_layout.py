@@ -30,7 +30,7 @@ def test_the_folders_are_the_architecture():
                         "report", "schema", "stats", "store", "studio"]
     modules = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert modules == ["__init__.py", "__main__.py", "errors.py", "publish.py", "settings.py",
-                       "sync.py"]
+                       "sync.py", "watch.py"]
 
 
 # A Python that cannot import the network: what a `pip install workbench` without extras is.

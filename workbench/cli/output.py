@@ -12,6 +12,7 @@ from workbench.gold.write import GoldReport
 from workbench.ingest import IngestReport
 from workbench.quality.adjudicate import AdjudicationReport
 from workbench.quality.agreement import AgreementReport
+from workbench.quality.independence import EditNotice
 from workbench.quality.review_round import IgnoredReview
 from workbench.quality.validate import RULES, ValidationReport
 from workbench.records.reckoning import Reckoning
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # the studio's reports: imported only where Label Studio is t
     from workbench.studio.push import PushReport
     from workbench.studio.rebuild import RebuildReport
     from workbench.sync import SyncReport
+    from workbench.watch import Round
 
 
 def shown(path: Path) -> Path:
@@ -370,9 +372,7 @@ def sync(report: SyncReport) -> None:
                    f"{plural(len(report.feedback), 'annotator')} in "
                    f"{shown(report.feedback[0].parent) if report.feedback else '-'}/")
     for edit in report.edits:
-        click.echo(f"Changed by someone else: {edit.author}'s annotation of article "
-                   f"{edit.article_id} (task {edit.task_id}) was last changed by "
-                   f"{edit.editor}: {edit.counted()}")
+        click.echo(_edited(edit))
     if report.review_url:
         review_roles(report.adjudicators, report.ignored)
     click.echo(f"Quality report: {shown(report.report)}")
@@ -380,3 +380,34 @@ def sync(report: SyncReport) -> None:
     if report.review_url:
         who = ", ".join(report.adjudicators) or "nobody yet"
         click.echo(f"Review: {report.review_url} (adjudicators: {who})")
+
+
+def _edited(edit: EditNotice) -> str:
+    return (f"Changed by someone else: {edit.author}'s annotation of article "
+            f"{edit.article_id} (task {edit.task_id}) was last changed by {edit.editor}: "
+            f"{edit.counted()}")
+
+
+_WHY = {"start": "on start", "webhook": "after submissions", "interval": "on the interval"}
+
+
+def watch_round(done: Round) -> None:
+    """A line a sync of the watch, and the edits by someone else it found, as sync's."""
+    import time
+
+    head = f"[{time.strftime('%H:%M:%S', time.localtime(done.at))}] sync {_WHY[done.why]}"
+    report = done.report
+    if report is None:
+        click.echo(f"{head} failed: {done.error}")
+        return
+    if report.unchanged:
+        click.echo(f"{head}: nothing new")
+        return
+    gold = report.gold
+    wrote = ("no gold yet" if gold.path is None else "gold unchanged" if gold.unchanged
+             else f"gold version {gold.version} written ({plural(gold.articles, 'article')})")
+    click.echo(f"{head}: {report.annotated} of {report.tasks} articles annotated, "
+               f"{report.agreed} agreed, {report.adjudicated} adjudicated, "
+               f"{report.awaiting_review} awaiting review; {wrote}")
+    for edit in report.edits:
+        click.echo(f"  {_edited(edit)}")

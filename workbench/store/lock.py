@@ -17,15 +17,15 @@ _held: dict[tuple[Path, int], int] = {}  # (lock, thread) held, and how deep
 
 
 @contextmanager
-def job_lock(home: Path, job: str) -> Iterator[None]:
-    """Hold ``home/workbench.lock`` for the duration; fail at once when another job has it.
+def job_lock(home: Path, job: str, file: str = "workbench.lock") -> Iterator[None]:
+    """Hold ``home/FILE`` for the duration; fail at once when another job has it.
 
     Re-entrant within a thread, so a job made of jobs (``sync`` runs ``export``)
     takes it once. The kernel drops the lock when its holder dies, so a killed
     job never leaves a stale lock behind.
     """
     home.mkdir(parents=True, exist_ok=True)
-    path = (home / "workbench.lock").resolve()
+    path = (home / file).resolve()
     key = (path, threading.get_ident())
     if key in _held:
         _held[key] += 1
@@ -39,7 +39,7 @@ def job_lock(home: Path, job: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise LockedError(f"another workbench job is running ({_holder(path)}); "
+            raise LockedError(f"another workbench job is running ({holder(path)}); "
                               f"wait for it to finish") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "job": job,
@@ -54,7 +54,8 @@ def job_lock(home: Path, job: str) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def _holder(path: Path) -> str:
+def holder(path: Path) -> str:
+    """Who holds the lock file at ``path``, as the lock's error names them."""
     try:
         holder = json.loads(path.read_text())
         return f"`workbench {holder['job']}`, pid {holder['pid']}, since {holder['since']}"

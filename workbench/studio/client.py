@@ -312,6 +312,38 @@ class Studio:
 
         self._call(f"delete task {task_id}", delete, retry=True)
 
+    # -- webhooks ----------------------------------------------------------------------
+
+    def webhooks(self, project_id: int) -> list[tuple[int, str]]:
+        """The project's webhooks: (id, url)."""
+        found = self._call(f"list the webhooks of project {project_id}",
+                           lambda: self._client.webhooks.list(project=str(project_id)),
+                           retry=True)
+        return [(hook.id, hook.url) for hook in found if hook.project == project_id]
+
+    def add_webhook(self, project_id: int, url: str, *, actions: list[str],
+                    headers: dict[str, str]) -> int:
+        """A webhook of the project for these actions, sent with these headers; its id.
+        Not retried: a lost answer may hide a made webhook (callers remove theirs by URL)."""
+        made = self._call(f"add a webhook to project {project_id}",
+                          lambda: self._client.webhooks.create(
+                              url=url, project=project_id, actions=actions, headers=headers,
+                              send_payload=False, send_for_all_actions=False, is_active=True),
+                          retry=False)
+        return made.id
+
+    def delete_webhook(self, webhook_id: int) -> None:
+        from label_studio_sdk.core.api_error import ApiError
+
+        def delete() -> None:
+            try:
+                self._client.webhooks.delete(id=webhook_id)
+            except ApiError as error:
+                if error.status_code != 404:  # already gone: what a retry wants
+                    raise
+
+        self._call(f"delete webhook {webhook_id}", delete, retry=True)
+
     # -- exports -----------------------------------------------------------------------
 
     def export_snapshot(self, project_id: int, write: Callable[[bytes], None], *,

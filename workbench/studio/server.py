@@ -194,6 +194,10 @@ class ManagedServer:
             "LABEL_STUDIO_USER_TOKEN": credentials.token.get_secret_value(),
             "LABEL_STUDIO_HOST": self.url,
         })
+        # Its calls to this machine (`workbench watch`'s webhooks) go straight, never through
+        # a proxy from the environment.
+        for key in ("NO_PROXY", "no_proxy"):
+            env[key] = ",".join(filter(None, [env.get(key), *_LOOPBACK]))
         return env
 
     def manage(self, *args: str, stdin: str = "", timeout: float = 180.0) -> str:
@@ -224,12 +228,14 @@ def clean_environment() -> dict[str, str]:
             if key not in _STRAY and not key.startswith("LABEL_STUDIO_")}
 
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def healthy(url: str, timeout: float = 2.0) -> bool:
     """True when Label Studio answers ``GET /health`` with 200."""
     host = urllib.parse.urlsplit(url).hostname or ""
     # A proxy from the environment must not stand between us and a local server.
-    handlers = [urllib.request.ProxyHandler({})] if host in ("127.0.0.1", "localhost",
-                                                               "::1") else []
+    handlers = [urllib.request.ProxyHandler({})] if host in _LOOPBACK else []
     try:
         with urllib.request.build_opener(*handlers).open(f"{url}/health",
                                                           timeout=timeout) as response:
