@@ -10,6 +10,7 @@ so the watch also syncs every ``every`` seconds whatever it heard.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import threading
@@ -22,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Literal
 
-from workbench.errors import LockedError, WorkbenchError
+from workbench.errors import LockedError, ServerUnreachable, WorkbenchError
 from workbench.settings import Settings
 from workbench.store.lock import holder, job_lock
 from workbench.studio.client import Studio
@@ -31,7 +32,7 @@ from workbench.sync import SyncReport, sync
 ACTIONS = ["ANNOTATION_CREATED", "ANNOTATIONS_CREATED", "ANNOTATION_UPDATED",
            "ANNOTATIONS_DELETED"]
 HEADER = "X-Workbench-Watch"
-PATH = "/workbench-watch"  # the listener's path: a webhook to it is the watch's own
+PATH = "/workbench-watch"  # the listener's path, then a home's own part (listener_path)
 LONGEST_WAIT = 30.0  # seconds a steady stream of submissions may put a sync off
 _BODY_LIMIT = 1 << 20  # what a webhook call may send (the watch asks for no payload)
 
@@ -49,20 +50,20 @@ class Round:
 
 
 class Listener:
-    """An HTTP server on 127.0.0.1 that rings ``bell`` when a POST to ``PATH`` carries the
+    """An HTTP server on 127.0.0.1 that rings ``bell`` when a POST to ``path`` carries the
     secret header, and refuses every other request."""
 
-    def __init__(self, bell: threading.Event, port: int = 0):
+    def __init__(self, bell: threading.Event, path: str = PATH, port: int = 0):
         self.secret = secrets.token_urlsafe(32)
         self.heard = self.refused = 0
         listener = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(min(length, _BODY_LIMIT))
+                length = self.headers.get("Content-Length", "0")
+                self.rfile.read(min(int(length), _BODY_LIMIT) if length.isdigit() else 0)
                 given = self.headers.get(HEADER, "")
-                if self.path != PATH or not hmac.compare_digest(given.encode(),
+                if self.path != path or not hmac.compare_digest(given.encode(),
                                                                 listener.secret.encode()):
                     listener.refused += 1
                     self.send_response(403)
@@ -84,7 +85,7 @@ class Listener:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}{PATH}"
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}{path}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
                                         name="watch-listener")
         self._thread.start()
@@ -104,6 +105,7 @@ class Watch:
         self.settings, self.studio, self.paths = settings, studio, list(paths)
         self.every, self.quiet, self.webhook, self.port = every, quiet, webhook, port
         self.listener: Listener | None = None
+        self._hooks: dict[int, int] = {}  # project id: its webhook's id
         self._bell = threading.Event()
         self._stopped = False
 
@@ -116,17 +118,16 @@ class Watch:
             ) -> None:
         """Until ``stop`` (or Ctrl-C): ``tell`` each round, ``say`` what else happens."""
         with _one_watch(self.settings.home):
-            hook: int | None = None
             try:
                 tell(self._round("start"))
-                hook = self._listen(say)
+                self._hook(say)
                 while not self._stopped:
                     why: Why = "webhook" if self._wait() else "interval"
                     if not self._stopped:
                         tell(self._round(why))
+                        self._hook(say)
             finally:
-                if hook is not None:
-                    self._unhook(hook, say)
+                self._unhook(say)
                 if self.listener is not None:
                     self.listener.close()
 
@@ -153,38 +154,47 @@ class Watch:
         except WorkbenchError as error:  # the server down, a refusal: the next round tries
             return Round(why, at, error=str(error))
 
-    def _listen(self, say: Callable[[str], None]) -> int | None:
-        """Start the listener and register the project's webhook; its id, or None when
-        the watch does with the interval alone (saying why)."""
+    def _hook(self, say: Callable[[str], None]) -> None:
+        """A webhook on the annotation project and on the review project (where adjudicators
+        submit), once each exists; without one, the watch goes on with the interval alone."""
         if not self.webhook:
-            return None
+            return
         host = urllib.parse.urlsplit(self.studio.url).hostname
-        if host not in ("127.0.0.1", "localhost", "::1"):
+        if not self.settings.managed and host not in ("127.0.0.1", "localhost", "::1"):
+            self.webhook = False
             say(f"Label Studio runs on {host}, which cannot call this machine's 127.0.0.1: "
                 f"no webhook, a sync every {self.every:g} s")
-            return None
-        project = self.studio.find_project(self.settings.project)
-        if project is None:
-            return None
-        self.listener = Listener(self._bell, self.port)
-        for old, url in self.studio.webhooks(project.id):  # left by a watch that was killed
-            if _ours(url):
-                self.studio.delete_webhook(old)
+            return
         try:
-            hook = self.studio.add_webhook(project.id, self.listener.url, actions=ACTIONS,
-                                           headers={HEADER: self.listener.secret})
+            for title in (self.settings.project, self.settings.for_review().project):
+                project = self.studio.find_project(title)
+                if project is None or project.id in self._hooks:
+                    continue
+                path = listener_path(self.settings.home)
+                if self.listener is None:
+                    self.listener = Listener(self._bell, path, self.port)
+                for old, url in self.studio.webhooks(project.id):
+                    if _left_by_a_watch(url, path):
+                        self.studio.delete_webhook(old)
+                self._hooks[project.id] = self.studio.add_webhook(
+                    project.id, self.listener.url, actions=ACTIONS,
+                    headers={HEADER: self.listener.secret})
+                say(f"Listening at {self.listener.url} for project {project.id}'s "
+                    f"submissions: a sync {self.quiet:g} s after the last, and every "
+                    f"{self.every:g} s")
+        except ServerUnreachable:  # the round said so; the next one tries again
+            return
         except WorkbenchError as error:
+            self.webhook = False
             say(f"No webhook ({error}): a sync every {self.every:g} s")
-            return None
-        say(f"Listening at {self.listener.url} for project {project.id}'s submissions; "
-            f"a sync {self.quiet:g} s after the last, and every {self.every:g} s")
-        return hook
 
-    def _unhook(self, hook: int, say: Callable[[str], None]) -> None:
-        try:
-            self.studio.delete_webhook(hook)
-        except WorkbenchError as error:  # the next watch removes it
-            say(f"The webhook stays on the server for now ({error})")
+    def _unhook(self, say: Callable[[str], None]) -> None:
+        for hook in self._hooks.values():
+            try:
+                self.studio.delete_webhook(hook)
+            except WorkbenchError as error:  # the next watch removes it
+                say(f"Webhook {hook} stays on the server for now ({error})")
+        self._hooks.clear()
 
 
 @contextmanager
@@ -200,6 +210,13 @@ def _one_watch(home: Path) -> Iterator[None]:
         yield
 
 
-def _ours(url: str) -> bool:
+def listener_path(home: Path) -> str:
+    """The listener's path: the same for every watch of one home, so a watch knows the
+    webhooks a killed one left (and no other home's)."""
+    return f"{PATH}/{hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:12]}"
+
+
+def _left_by_a_watch(url: str, path: str) -> bool:
+    """A webhook to the listener of a watch of this home (killed: a live one holds the lock)."""
     parts = urllib.parse.urlsplit(url)
-    return parts.hostname == "127.0.0.1" and parts.path == PATH
+    return parts.hostname == "127.0.0.1" and parts.path == path

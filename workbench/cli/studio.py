@@ -394,18 +394,19 @@ def sync_command(paths: tuple[Path, ...], silent: bool, aggregate: str | None) -
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--every", type=click.FloatRange(min=5), default=30.0, show_default=True,
               help="Seconds between syncs when no webhook comes.")
-@click.option("--quiet", type=click.FloatRange(min=0), default=5.0, show_default=True,
-              help="Seconds without a submission before a webhook's sync.")
+@click.option("--quiet", type=click.FloatRange(min=0, max=30), default=5.0,
+              show_default=True, help="Seconds without a submission before a webhook's sync.")
 @click.option("--no-webhook", is_flag=True, help="Sync on the interval alone.")
 def watch_command(paths: tuple[Path, ...], every: float, quiet: float, no_webhook: bool
                   ) -> None:
     """Sync within seconds of each submission, until Ctrl-C.
 
-    Syncs once, then registers a webhook of the project pointing at a listener on
-    127.0.0.1 (it answers only Label Studio's calls, which carry a secret header) and
-    syncs a few seconds after submissions pause. Label Studio sends a webhook once,
-    never again, so it also syncs every --every seconds. Each sync is incremental, as
-    `workbench sync`; other commands can run between them. Ctrl-C removes the webhook.
+    Syncs once, then registers a webhook of the project (and of the review project)
+    pointing at a listener on 127.0.0.1 (it answers only Label Studio's calls, which
+    carry a secret header) and syncs a few seconds after submissions pause. Label
+    Studio sends a webhook once, never again, so it also syncs every --every seconds.
+    Each sync is incremental, as `workbench sync`; other commands can run between
+    them. Ctrl-C removes the webhooks.
 
     \b
     Example:
@@ -419,7 +420,7 @@ def watch_command(paths: tuple[Path, ...], every: float, quiet: float, no_webhoo
     found = settings()
     watch = Watch(found, connect(found, start=True), paths or (Path("seeds"),), every=every,
                   quiet=quiet, webhook=not no_webhook)
-    signal.signal(signal.SIGTERM, lambda *_: watch.stop())
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # as Ctrl-C
     try:
         watch.run(output.watch_round, say=lambda line: click.echo(line, err=True))
     except KeyboardInterrupt:

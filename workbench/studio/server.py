@@ -51,6 +51,7 @@ TELEMETRY_OFF = {
     "SENTRY_DSN": "",
     "FRONTEND_SENTRY_DSN": "",
 }
+CALLS_LOOPBACK = "WORKBENCH_SERVER_CALLS_LOOPBACK"  # see environment()
 _QUIET = {
     **TELEMETRY_OFF,
     "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
@@ -195,9 +196,11 @@ class ManagedServer:
             "LABEL_STUDIO_HOST": self.url,
         })
         # Its calls to this machine (`workbench watch`'s webhooks) go straight, never through
-        # a proxy from the environment.
+        # a proxy from the environment; and only a server that nobody else reaches may call
+        # 127.0.0.1 (``studio.offline.settings``).
         for key in ("NO_PROXY", "no_proxy"):
             env[key] = ",".join(filter(None, [env.get(key), *_LOOPBACK]))
+        env[CALLS_LOOPBACK] = "1" if self.settings.host in _LOOPBACK else "0"
         return env
 
     def manage(self, *args: str, stdin: str = "", timeout: float = 180.0) -> str:

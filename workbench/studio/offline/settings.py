@@ -11,10 +11,14 @@ from label_studio.core.settings.label_studio import *  # noqa: E402, F403
 ROOT_URLCONF = "workbench.studio.offline.urls"
 
 # `workbench watch` hears the project's webhooks on 127.0.0.1. Label Studio's guard against
-# requests to internal addresses (SSRF) bans all of loopback; this lets that one address
-# through and bans every other network Label Studio bans (its list, core/utils/io.py's
-# validate_ip in 1.23.2; tests/test_watch.py checks a few stay refused).
+# requests to internal addresses (SSRF) bans all of loopback; a server bound to loopback, that
+# only this machine reaches, may call 127.0.0.1 (any port: nothing a person here could not do
+# directly). Every other network Label Studio bans stays banned, with the user's own additions.
+import os  # noqa: E402
+
 from workbench.studio.offline.networks import banned_but_loopback  # noqa: E402
 
-USE_DEFAULT_BANNED_SUBNETS = False
-USER_ADDITIONAL_BANNED_SUBNETS = banned_but_loopback()
+if os.environ.get("WORKBENCH_SERVER_CALLS_LOOPBACK") == "1":
+    USE_DEFAULT_BANNED_SUBNETS = False
+    USER_ADDITIONAL_BANNED_SUBNETS = [*banned_but_loopback(),
+                                      *USER_ADDITIONAL_BANNED_SUBNETS]  # noqa: F405
