@@ -40,6 +40,7 @@ from pydantic import BaseModel, SecretStr
 from workbench.errors import MissingExtra, ServerError
 from workbench.settings import Settings
 from workbench.store.atomic import write_text
+from workbench.studio.offline.networks import CALLS_LOOPBACK
 
 ADMIN_EMAIL = "admin@workbench.local"
 # Variables Label Studio reads that must come from us, not from the user's shell.
@@ -51,7 +52,6 @@ TELEMETRY_OFF = {
     "SENTRY_DSN": "",
     "FRONTEND_SENTRY_DSN": "",
 }
-CALLS_LOOPBACK = "WORKBENCH_SERVER_CALLS_LOOPBACK"  # see environment()
 _QUIET = {
     **TELEMETRY_OFF,
     "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",

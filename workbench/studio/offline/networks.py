@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import ipaddress
 
-LISTENER = ipaddress.ip_network("127.0.0.1/32")
+CALLS_LOOPBACK = "WORKBENCH_SERVER_CALLS_LOOPBACK"  # "1": the server may call 127.0.0.1
+_LISTENER = ipaddress.ip_network("127.0.0.1/32")
 
 _RESERVED = (
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
@@ -23,8 +24,8 @@ def banned_but_loopback() -> list[str]:
     banned: list[str] = []
     for text in _RESERVED:
         network = ipaddress.ip_network(text)
-        if network.version == 4 and LISTENER.subnet_of(network):  # type: ignore[arg-type]
-            banned += [str(part) for part in network.address_exclude(LISTENER)]  # type: ignore[arg-type]
+        if network.version == 4 and _LISTENER.subnet_of(network):  # type: ignore[arg-type]
+            banned += [str(part) for part in network.address_exclude(_LISTENER)]  # type: ignore[arg-type]
         else:
             banned.append(text)
     return banned

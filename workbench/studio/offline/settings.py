@@ -16,9 +16,9 @@ ROOT_URLCONF = "workbench.studio.offline.urls"
 # directly). Every other network Label Studio bans stays banned, with the user's own additions.
 import os  # noqa: E402
 
-from workbench.studio.offline.networks import banned_but_loopback  # noqa: E402
+from workbench.studio.offline.networks import CALLS_LOOPBACK, banned_but_loopback  # noqa: E402
 
-if os.environ.get("WORKBENCH_SERVER_CALLS_LOOPBACK") == "1":
+if os.environ.get(CALLS_LOOPBACK) == "1":
     USE_DEFAULT_BANNED_SUBNETS = False
     USER_ADDITIONAL_BANNED_SUBNETS = [*banned_but_loopback(),
                                       *USER_ADDITIONAL_BANNED_SUBNETS]  # noqa: F405
