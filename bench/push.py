@@ -8,6 +8,10 @@ and cleaning the files and for the pre-annotations (none cached yet). Then the
 unchanged N are pushed again, and the same N with 100 new articles into a fresh
 project: only the 100 are predicted, the rest come from the cache.
 
+Below the table, where the CPU of the raw import and of the push went (Label Studio's
+process, this one, the rule workers), and the least time that CPU needs on this
+machine's cores: what bounds push on a machine that also runs the server.
+
     python bench/push.py              # N = 1,000 and 10,000 (about 5 minutes)
     python bench/push.py --sizes 500
 """
@@ -15,6 +19,8 @@ project: only the 100 are predicted, the rest come from the cache.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -29,6 +35,18 @@ from common import fresh_server, table
 from workbench.ingest.articles import ingest
 from workbench.ingest.preannotate import PreAnnotator
 from workbench.studio.push import project_settings, push, task_payload
+from workbench.studio.server import ManagedServer
+
+
+def _cpu(pid: int) -> float:
+    """Seconds of CPU a process (and the children it waited for) has used (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _own(who: int) -> float:
+    used = resource.getrusage(who)
+    return used.ru_utime + used.ru_stime
 
 
 def measure_push(settings, studio, sdk, n: int, scratch: Path) -> dict[str, float]:
@@ -39,14 +57,26 @@ def measure_push(settings, studio, sdk, n: int, scratch: Path) -> dict[str, floa
     tasks = [task_payload(a, annotator) for a in ingest([source]).articles]
     # The same project settings as push's, so only the way of importing differs.
     raw_project = sdk.projects.create(**{**project_settings(settings), "title": f"raw-{n}"})
+    server = ManagedServer(settings).running().pid
+    cpu = (_cpu(server), _own(resource.RUSAGE_SELF))
     started = time.perf_counter()
     sdk.projects.import_tasks(id=raw_project.id, request=tasks)
     raw = time.perf_counter() - started
+    raw_cpu = (_cpu(server) - cpu[0], _own(resource.RUSAGE_SELF) - cpu[1])
 
     ours = settings.model_copy(update={"project": f"push-{n}"})
+    cpu = (_cpu(server), _own(resource.RUSAGE_SELF), _own(resource.RUSAGE_CHILDREN))
     started = time.perf_counter()
     report = push([source], settings=ours, studio=studio)
     pushed = time.perf_counter() - started
+    push_cpu = (_cpu(server) - cpu[0], _own(resource.RUSAGE_SELF) - cpu[1],
+                _own(resource.RUSAGE_CHILDREN) - cpu[2])  # the workers end with the push
+    cores = os.cpu_count() or 1
+    print(f"CPU, N = {n:,}: raw import {raw:.1f} s wall, Label Studio {raw_cpu[0]:.1f} s, "
+          f"the SDK client {raw_cpu[1]:.1f} s; push {pushed:.1f} s wall, Label Studio "
+          f"{push_cpu[0]:.1f} s, push {push_cpu[1]:.1f} s, the rule workers {push_cpu[2]:.1f} s: "
+          f"at least {sum(push_cpu) / cores:.1f} s on {cores} cores "
+          f"({sum(push_cpu) / cores / raw:.2f}x the raw import)", flush=True)
     assert len(report.created) == n, report
 
     started = time.perf_counter()
