@@ -132,18 +132,17 @@ def test_watch_syncs_after_submissions_then_removes_its_webhook(settings, studio
         _until(rounds, 1, 120)
         assert rounds[0].why == "start" and rounds[0].report is not None, rounds
         assert rounds[0].report.annotated == 0
-        project = studio.project(project_id)
         for _ in range(50):  # the webhook comes after the first sync
             if any("Listening at http://127.0.0.1:" in line for line in said):
                 break
             time.sleep(0.2)
-        hooks = dict(studio.webhooks(project.id))
+        hooks = dict(studio.webhooks(project_id))
         assert left not in hooks  # a killed watch's is removed, anybody else's stays
         assert sorted(hooks.values()) == sorted([watch.listener.url,
                                                  "http://127.0.0.1:9/their-hook"])
 
         submitted = time.time()
-        _annotate(annotators, ls_client, project.id)
+        _annotate(annotators, ls_client, project_id)
         _until(rounds, 2, 60)
         done = rounds[1]
         assert done.why == "webhook", rounds  # not the interval: it is ten minutes
@@ -156,7 +155,7 @@ def test_watch_syncs_after_submissions_then_removes_its_webhook(settings, studio
         runner.join(60)
     assert not runner.is_alive()
     assert len(rounds) == 2  # stopping runs no sync
-    assert [hook for hook, _ in studio.webhooks(project.id)] == [someone_elses]
+    assert [hook for hook, _ in studio.webhooks(project_id)] == [someone_elses]
     with pytest.raises(OSError):
         urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
             watch.listener.url, timeout=2)
@@ -170,9 +169,9 @@ def test_watch_syncs_on_the_interval_without_a_webhook(settings, studio, seeds_d
     runner.start()
     try:
         _until(rounds, 1, 120)
-        project = studio.find_project(settings.project)
-        assert studio.webhooks(project.id) == []
-        _annotate(annotators, ls_client, project.id)
+        project_id = studio.find_project(settings.project).id
+        assert studio.webhooks(project_id) == []
+        _annotate(annotators, ls_client, project_id)
         deadline = time.monotonic() + 60
         while not any(r.report and r.report.annotated for r in rounds):
             assert time.monotonic() < deadline, rounds
@@ -215,8 +214,8 @@ def test_watch_command_stops_on_ctrl_c_and_removes_its_webhook(settings, studio,
         while not any("Listening at" in line for line in said):
             assert time.monotonic() < deadline and process.poll() is None, said
             time.sleep(0.2)
-        project = studio.find_project(settings.project)
-        assert len(studio.webhooks(project.id)) == 1
+        project_id = studio.find_project(settings.project).id
+        assert len(studio.webhooks(project_id)) == 1
         process.send_signal(signal.SIGINT)
         out, _ = process.communicate(timeout=60)
     finally:
@@ -226,4 +225,4 @@ def test_watch_command_stops_on_ctrl_c_and_removes_its_webhook(settings, studio,
     assert "sync on start: 0 of 5 articles annotated" in out
     assert out.rstrip().endswith("Stopped watching."), out
     assert not any("Traceback" in line for line in said)
-    assert studio.webhooks(project.id) == []
+    assert studio.webhooks(project_id) == []

@@ -63,20 +63,20 @@ class Listener:
                 length = self.headers.get("Content-Length", "0")
                 self.rfile.read(min(int(length), _BODY_LIMIT) if length.isdigit() else 0)
                 given = self.headers.get(HEADER, "")
-                if self.path != path or not hmac.compare_digest(given.encode(),
-                                                                listener.secret.encode()):
-                    listener.refused += 1
-                    self.send_response(403)
-                else:
+                if self.path == path and hmac.compare_digest(given.encode(),
+                                                             listener.secret.encode()):
                     listener.heard += 1
                     bell.set()
-                    self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                    self._answer(204)
+                else:
+                    self.do_GET()
 
             def do_GET(self) -> None:
                 listener.refused += 1
-                self.send_response(403)
+                self._answer(403)
+
+            def _answer(self, code: int) -> None:
+                self.send_response(code)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -105,7 +105,7 @@ class Watch:
         self.settings, self.studio, self.paths = settings, studio, list(paths)
         self.every, self.quiet, self.webhook, self.port = every, quiet, webhook, port
         self.listener: Listener | None = None
-        self._hooks: dict[int, int] = {}  # project id: its webhook's id
+        self._hooks: dict[str, int] = {}  # project title: its webhook's id
         self._bell = threading.Event()
         self._stopped = False
 
@@ -167,8 +167,10 @@ class Watch:
             return
         try:
             for title in (self.settings.project, self.settings.for_review().project):
+                if title in self._hooks:  # asked no more once hooked
+                    continue
                 project = self.studio.find_project(title)
-                if project is None or project.id in self._hooks:
+                if project is None:
                     continue
                 path = listener_path(self.settings.home)
                 if self.listener is None:
@@ -176,7 +178,7 @@ class Watch:
                 for old, url in self.studio.webhooks(project.id):
                     if _left_by_a_watch(url, path):
                         self.studio.delete_webhook(old)
-                self._hooks[project.id] = self.studio.add_webhook(
+                self._hooks[title] = self.studio.add_webhook(
                     project.id, self.listener.url, actions=ACTIONS,
                     headers={HEADER: self.listener.secret})
                 say(f"Listening at {self.listener.url} for project {project.id}'s "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -393,8 +394,6 @@ _WHY = {"start": "on start", "webhook": "after submissions", "interval": "on the
 
 def watch_round(done: Round) -> None:
     """A line a sync of the watch, and the edits by someone else it found, as sync's."""
-    import time
-
     head = f"[{time.strftime('%H:%M:%S', time.localtime(done.at))}] sync {_WHY[done.why]}"
     report = done.report
     if report is None:
